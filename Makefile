@@ -1,0 +1,40 @@
+# Two commands do all set-up on a fresh clone:
+#   make demo   install, then crawl the bundled offline demo site into output/
+#   make test   install (with test extras), then run the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install install-test demo test lint bench-quality bench-dedupe bench-crawl clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+demo: install
+	$(BIN)/newsarchive demo --output output
+
+test: install-test
+	$(BIN)/ruff check newsarchive tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: install-test
+	$(BIN)/ruff check newsarchive tests benchmarks
+
+bench-quality: install
+	$(BIN)/python benchmarks/quality.py --corpus ../shared/corpus
+
+bench-dedupe: install
+	$(BIN)/python benchmarks/dedupe.py
+
+bench-crawl: install
+	$(BIN)/python benchmarks/crawl.py --corpus ../shared/corpus/pages --pages 2000
+
+clean:
+	rm -rf $(VENV) output/runs output/state *.egg-info

@@ -1,0 +1,179 @@
+"""Serve folders of saved pages as several "hosts" on 127.0.0.1 (one port each).
+
+Used by the offline demo, the tests and the benchmarks. Layout of ``root``: one sub-folder per
+host (``root/events/``, ``root/outlet-a/``...). In text files, ``{{host:NAME}}`` is replaced by that
+host's base URL (``http://127.0.0.1:PORT``), so pages can link across hosts whose ports are only
+known at start. ``root/<host>/_routes.json`` maps paths to special answers, for the bad inputs a
+crawler meets on the web::
+
+    {"/gone": {"status": 404},
+     "/moved": {"status": 301, "location": "{{host:outlet-a}}/story"},
+     "/slow": {"delay": 5, "file": "story.html"},
+     "/legacy": {"file": "legacy.html", "headers": {"Content-Type": "text/html; charset=shift_jis"}},
+     "/hang": {"hang": true}}
+
+``python -m newsarchive.demo.server ROOT [ROOT...]`` prints ``{"host": "base url", ...}`` as one JSON line,
+then serves until stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+PLACEHOLDER = re.compile(r"\{\{host:([\w.-]+)\}\}")
+TEXT_TYPES = {".md": "text/markdown; charset=utf-8", ".html": "text/html", ".htm": "text/html",
+              ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
+              ".json": "application/json", ".rss": "application/rss+xml",
+              ".atom": "application/atom+xml"}
+
+
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], folder: Path, hosts: dict[str, str]) -> None:
+        super().__init__(address, SiteHandler)
+        self.folder = folder
+        self.hosts = hosts
+        routes_file = folder / "_routes.json"
+        self.routes: dict[str, dict[str, Any]] = (
+            json.loads(routes_file.read_text("utf-8")) if routes_file.exists() else {}
+        )
+        self.hits: dict[str, int] = {}
+        self.lock = threading.Lock()
+
+    def substitute(self, data: bytes) -> bytes:
+        def base(match: re.Match[bytes]) -> bytes:
+            return self.hosts.get(match.group(1).decode(), match.group(0).decode()).encode()
+
+        return re.sub(PLACEHOLDER.pattern.encode(), base, data)
+
+
+class SiteHandler(BaseHTTPRequestHandler):
+    server: SiteServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read stdout
+        pass
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        path = unquote(urlsplit(self.path).path)
+        with self.server.lock:
+            self.server.hits[path] = self.server.hits.get(path, 0) + 1
+        if path == "/__hits":
+            self._send(200, json.dumps(self.server.hits).encode(), "application/json")
+            return
+        route = self.server.routes.get(path) or self.server.routes.get(self.path) or {}
+        if route.get("hang"):
+            time.sleep(3600)
+            return
+        if route.get("delay"):
+            time.sleep(float(route["delay"]))
+        status = int(route.get("status", 200))
+        headers = dict(route.get("headers", {}))
+        if "location" in route:
+            location = self.server.substitute(route["location"].encode()).decode()
+            self._send(status, b"", "text/html", {"Location": location, **headers})
+            return
+        file_name = route.get("file") or path.lstrip("/")
+        target = (self.server.folder / file_name).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if status == 200 and (not _inside(target, self.server.folder) or not target.is_file()):
+            status = 404
+        if status != 200 and not target.is_file():
+            self._send(status, b"<html><body><h1>Error</h1></body></html>", "text/html", headers)
+            return
+        data = target.read_bytes()
+        content_type = headers.pop("Content-Type", None) or TEXT_TYPES.get(target.suffix.lower())
+        if content_type is None:
+            content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if not route.get("raw") and _is_text(content_type):
+            data = self.server.substitute(data)
+        self._send(status, data, content_type, headers)
+
+    def _send(self, status: int, body: bytes, content_type: str,
+              headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _is_text(content_type: str) -> bool:
+    return content_type.startswith("text/") or "xml" in content_type or "json" in content_type
+
+
+def host_folders(root: Path) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+
+def start_servers(
+    *roots: Path, address: str = "127.0.0.1"
+) -> tuple[dict[str, str], list[SiteServer]]:
+    """Bind every host of every root on a free port (so all base URLs are known), then serve."""
+    hosts: dict[str, str] = {}
+    folders = [folder for root in roots for folder in host_folders(Path(root))]
+    servers = [SiteServer((address, 0), folder.resolve(), hosts) for folder in folders]
+    for server in servers:
+        hosts[server.folder.name] = f"http://{address}:{server.server_address[1]}"
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    return hosts, servers
+
+
+@contextmanager
+def serving(*roots: Path) -> Iterator[dict[str, str]]:
+    """Serve the hosts under ``roots`` in this process (threads) for the duration of the block."""
+    hosts, servers = start_servers(*roots)
+    try:
+        yield hosts
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args:
+        sys.stderr.write("usage: python -m newsarchive.demo.server ROOT [ROOT...]\n")
+        return 2
+    hosts, _servers = start_servers(*(Path(arg) for arg in args))
+    sys.stdout.write(json.dumps(hosts) + "\n")
+    sys.stdout.flush()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

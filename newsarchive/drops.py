@@ -1,0 +1,60 @@
+"""Counting what is not archived. Every drop is a stat ``newsarchive/dropped/<reason>`` and a log line."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.statscollectors import StatsCollector
+from twisted.internet.error import (
+    ConnectError,
+    ConnectionLost,
+    DNSLookupError,
+    TCPTimedOutError,
+    TimeoutError,
+)
+from twisted.python.failure import Failure
+from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
+
+DROP_PREFIX = "newsarchive/dropped/"
+
+logger = logging.getLogger(__name__)
+
+
+def count_drop(stats: StatsCollector | None, reason: str, what: str, detail: str = "") -> None:
+    """Count one dropped page or record under ``reason`` and say so in the log."""
+    if stats is not None:
+        stats.inc_value(DROP_PREFIX + reason)
+    logger.warning("dropped (%s): %s%s", reason, what, f" — {detail}" if detail else "")
+
+
+def failure_reason(failure: Failure) -> str:
+    """A short, stable reason name for a failed request."""
+    if failure.check(HttpError):
+        return f"http_{failure.value.response.status}"
+    if failure.check(TimeoutError, TCPTimedOutError):
+        return "timeout"
+    if failure.check(DNSLookupError):
+        return "dns_error"
+    if failure.check(ConnectError, ConnectionLost, ResponseFailed, ResponseNeverReceived):
+        return "connection_error"
+    if failure.check(IgnoreRequest):
+        message = str(failure.value).lower()
+        if "redirect" in message:
+            return "redirect_loop"
+        if "robots" in message:
+            return "robots_txt"
+        if "refused" in message:
+            return "refused_address"
+        return "ignored"
+    return "download_error"
+
+
+def dropped_counts(stats: dict[str, object]) -> dict[str, int]:
+    """The drop counters of a stats dict, by reason."""
+    return {
+        key[len(DROP_PREFIX):]: int(value)  # type: ignore[call-overload]
+        for key, value in sorted(stats.items())
+        if key.startswith(DROP_PREFIX)
+    }

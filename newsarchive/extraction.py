@@ -1,0 +1,110 @@
+"""One article page (and its further comment pages) → article fields and comment records.
+
+This is the CPU-heavy step of a crawl and the function the extraction process pool runs, so it
+takes and returns plain, picklable data. ``newsarchive extract`` calls it too: a saved page gives
+exactly what a crawl would give.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from newsarchive.dedupe.fingerprint import content_hash, simhash, simhash_to_hex
+from newsarchive.items import Article, Comment
+from newsarchive.linking import link_thread
+from newsarchive.parsing.article import ArticleContent, NotAnArticle, extract_article
+from newsarchive.parsing.comments import extract_comments
+from newsarchive.parsing.text import word_count
+from newsarchive.urls import canonical_url
+
+ARTICLE_CONTENT_FIELDS = tuple(ArticleContent.__dataclass_fields__)
+
+
+@dataclass
+class PageExtract:
+    content: ArticleContent | None
+    comments: list[Comment] = field(default_factory=list)
+    error: str | None = None  # set when the page is not an article at all
+
+
+def extract_page(
+    url: str,
+    html: str,
+    article_id: str,
+    comment_pages: list[tuple[str, str]] | None = None,
+    fetched_at: str | None = None,
+) -> PageExtract:
+    """Body, metadata and the merged comment thread of one article page."""
+    try:
+        content = extract_article(url, html)
+    except NotAnArticle as error:
+        return PageExtract(content=None, error=str(error) or "not an article")
+    reference = _reference_time(fetched_at)
+    comments = extract_comments(url, html, article_id, fetched_at=reference)
+    for page_url, page_html in comment_pages or ():
+        comments.extend(extract_comments(page_url, page_html, article_id, fetched_at=reference))
+    return PageExtract(content=content, comments=merge_comments(comments))
+
+
+def merge_comments(comments: list[Comment]) -> list[Comment]:
+    """One record per comment id, in page order (later pages may repeat earlier comments)."""
+    merged: dict[str, Comment] = {}
+    for comment in comments:
+        merged.setdefault(comment.id, comment)
+    for position, comment in enumerate(merged.values()):
+        comment.position = position
+    return list(merged.values())
+
+
+def apply_extract(article: Article, extract: PageExtract) -> Article:
+    """Fill an article record from an extract; fingerprints come from the body."""
+    content = extract.content
+    if content is None:
+        return article
+    for name in ARTICLE_CONTENT_FIELDS:
+        if name != "canonical_url" and hasattr(article, name):
+            setattr(article, name, getattr(content, name))
+    article.canonical_url = canonical_url(content.canonical_url or article.final_url or article.url)
+    article.word_count = word_count(content.body)
+    article.content_hash = content_hash(content.body)
+    fingerprint = simhash(content.body)  # None for texts too short to compare
+    article.simhash = simhash_to_hex(fingerprint) if fingerprint is not None else None
+    article.comment_count = len(extract.comments)
+    article.html = None
+    article.comment_pages = []
+    return article
+
+
+@dataclass
+class ArticleResult:
+    article: Article
+    comments: list[Comment]
+    problems: dict[str, int]  # comment problems fixed or dropped (see ``linking``)
+    error: str | None  # the page is not an article: drop it
+
+
+def extract_article_record(article: Article, fetched_at: str | None = None) -> ArticleResult:
+    """Everything the extraction stage does to one article item, in one picklable call."""
+    extract = extract_page(
+        article.final_url or article.url,
+        article.html or "",
+        article.id,
+        article.comment_pages,
+        fetched_at,
+    )
+    thread = link_thread(article.id, extract.comments)
+    record = apply_extract(article, extract)
+    record.comment_count = len(thread.comments)
+    for record_ in (record, *thread.comments):
+        record_.fetched_at = fetched_at
+    return ArticleResult(record, thread.comments, dict(thread.problems), extract.error)
+
+
+def _reference_time(fetched_at: str | None) -> datetime:
+    if fetched_at:
+        try:
+            return datetime.fromisoformat(fetched_at)
+        except ValueError:
+            pass
+    return datetime.now(UTC)

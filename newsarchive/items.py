@@ -1,0 +1,118 @@
+"""The records newsarchive writes: the downstream contract (DESIGN §3, schema version 1).
+
+Plain dataclasses, no Scrapy import: parsers build them, pipelines fill the run fields, and
+Scrapy's feed exporters route each class to its own JSON Lines file via ``item_classes``.
+Fields listed in ``INTERNAL_FIELDS`` travel between stages and are never exported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+SourceKind = Literal["article", "media"]
+SourceStatus = Literal["ok", "dead", "archived", "skipped"]
+
+
+@dataclass
+class Source:
+    """A link an event cites: a news article (fetched) or media (recorded, never fetched)."""
+
+    url: str
+    label: str
+    kind: SourceKind = "article"
+    article_id: str | None = None
+    status: SourceStatus = "skipped"
+
+
+@dataclass
+class Related:
+    """Another event an event page points at, with the topics that connect them."""
+
+    id: str
+    url: str
+    headline: str
+    context: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Event:
+    id: str
+    url: str
+    date: str | None
+    headline: str
+    summary: str
+    context: list[str] = field(default_factory=list)
+    category: str | None = None
+    sources: list[Source] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    event_source: str = "site"
+    type: Literal["event"] = "event"
+    schema_version: int = SCHEMA_VERSION
+    fetched_at: str | None = None
+    run_id: str | None = None
+
+
+@dataclass
+class Article:
+    id: str
+    url: str
+    canonical_url: str | None = None
+    final_url: str | None = None
+    kind: Literal["news", "blog"] = "news"
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: str | None = None
+    modified: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    body: str = ""
+    word_count: int = 0
+    content_hash: str | None = None
+    simhash: str | None = None
+    duplicate_of: str | None = None
+    event_ids: list[str] = field(default_factory=list)
+    comment_count: int = 0
+    http_status: int | None = None
+    type: Literal["article"] = "article"
+    schema_version: int = SCHEMA_VERSION
+    fetched_at: str | None = None
+    run_id: str | None = None
+    # Internal, never exported: the page HTML and the HTML of further comment pages
+    # ([(url, html), ...]), carried from the spider to the extraction stage, which clears them.
+    html: str | None = None
+    comment_pages: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Comment:
+    id: str
+    article_id: str
+    parent_id: str | None = None
+    position: int = 0
+    author: str | None = None
+    author_url: str | None = None
+    published: str | None = None
+    text: str = ""
+    url: str | None = None
+    type: Literal["comment"] = "comment"
+    schema_version: int = SCHEMA_VERSION
+    fetched_at: str | None = None
+    run_id: str | None = None
+
+
+Record = Event | Article | Comment
+
+INTERNAL_FIELDS = frozenset({"html", "comment_pages"})
+
+
+def exported_fields(cls: type) -> list[str]:
+    """Field names of a record class in contract order, without internal fields."""
+    return [name for name in cls.__dataclass_fields__ if name not in INTERNAL_FIELDS]
+
+
+RECORD_TYPES: dict[str, type] = {"event": Event, "article": Article, "comment": Comment}

@@ -1,0 +1,67 @@
+"""The extraction stage: article pages in, article and comment records out.
+
+A spider middleware rather than an item pipeline because one page gives several records (the
+article and each of its comments) and a pipeline maps one item to one item. It sits closest to
+the spider, so every other middleware and all pipelines see finished records.
+
+Settings: ``NEWSARCHIVE_EXTRACT_POOL_SIZE`` (worker processes; None = CPU count, 0 = inline),
+``NEWSARCHIVE_EXTRACT_TIMEOUT`` (seconds per page before its worker is killed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from newsarchive.drops import DROP_PREFIX, count_drop
+from newsarchive.extraction import extract_article_record
+from newsarchive.items import Article
+from newsarchive.pool import ExtractionFailed, make_runner
+
+
+class ExtractionMiddleware:
+    def __init__(self, crawler: Crawler, pool_size: int | None, timeout: float | None) -> None:
+        self.crawler = crawler
+        self.runner = make_runner(pool_size, timeout)
+        crawler.signals.connect(self.close, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionMiddleware:
+        size = crawler.settings.get("NEWSARCHIVE_EXTRACT_POOL_SIZE")
+        timeout = crawler.settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT") or None
+        return cls(crawler, None if size in (None, "") else int(size), timeout)
+
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any]
+    ) -> AsyncIterator[Any]:
+        async for item in result:
+            if isinstance(item, Article) and item.html is not None:
+                async for record in self.extract(item):
+                    yield record
+            else:
+                yield item
+
+    async def extract(self, article: Article) -> AsyncIterator[Any]:
+        fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
+        try:
+            result = await self.runner.run(extract_article_record, article, fetched_at)
+        except ExtractionFailed as failure:
+            count_drop(self.crawler.stats, failure.reason, article.url, str(failure))
+            return
+        if result.error is not None:
+            count_drop(self.crawler.stats, "not_an_article", article.url, result.error)
+            return
+        for problem, count in result.problems.items():
+            prefix = "newsarchive/comments/" if problem == "parent_missing" else DROP_PREFIX
+            self.crawler.stats.inc_value(prefix + problem, count)
+        yield result.article
+        for comment in result.comments:
+            yield comment
+
+    def close(self) -> None:
+        self.runner.close()

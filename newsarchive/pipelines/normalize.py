@@ -1,0 +1,82 @@
+"""Stage 1: every record leaves with its run fields, trimmed strings and ISO dates, or is dropped.
+
+Drops (counted as ``newsarchive/dropped/<reason>``): ``invalid_event`` (no id/url/headline),
+``invalid_article`` (no id/url), ``invalid_comment`` (no id/article/text).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from newsarchive.drops import count_drop
+from newsarchive.items import Article, Comment, Event
+from newsarchive.parsing.dates import iso_date, iso_datetime
+from newsarchive.parsing.text import clean_block, clean_inline
+
+
+class NormalizePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> NormalizePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Event | Article | Comment):
+            return item
+        problem = validate(item)
+        if problem:
+            reason = f"invalid_{item.type}"
+            count_drop(self.crawler.stats, reason, getattr(item, "url", None) or item.id, problem)
+            raise DropItem(f"{reason}: {problem}")
+        normalize(item)
+        item.run_id = getattr(self.crawler.spider, "run_id", None)
+        item.fetched_at = item.fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
+        return item
+
+
+def validate(item: Event | Article | Comment) -> str | None:
+    if not item.id:
+        return "no id"
+    if isinstance(item, Event):
+        if not item.url:
+            return "no url"
+        if not clean_inline(item.headline):
+            return "no headline"
+    elif isinstance(item, Article):
+        if not item.url:
+            return "no url"
+    elif isinstance(item, Comment):
+        if not item.article_id:
+            return "no article_id"
+        if not item.text.strip():
+            return "no text"
+    return None
+
+
+def normalize(item: Event | Article | Comment) -> None:
+    if isinstance(item, Event):
+        item.headline = clean_inline(item.headline)
+        item.summary = clean_block(item.summary)
+        item.date = iso_date(item.date)
+        item.context = [c for c in (clean_inline(c) for c in item.context) if c]
+        for source in item.sources:
+            source.label = clean_inline(source.label)
+        for related in item.related:
+            related.headline = clean_inline(related.headline)
+    elif isinstance(item, Article):
+        item.title = clean_inline(item.title) or None
+        item.body = clean_block(item.body)
+        item.published = iso_datetime(item.published)
+        item.modified = iso_datetime(item.modified)
+        item.authors = list(dict.fromkeys(a for a in (clean_inline(a) for a in item.authors) if a))
+        item.tags = list(dict.fromkeys(t for t in (clean_inline(t) for t in item.tags) if t))
+    else:
+        item.author = clean_inline(item.author) or None
+        item.text = clean_block(item.text)
+        item.published = iso_datetime(item.published)

@@ -1,0 +1,82 @@
+"""Scrapy settings for newsarchive: politeness, pipelines, feeds. Every NEWSARCHIVE_* default is here.
+
+Arguments that change behaviour reach components as settings (see ``newsarchive.args``); the feed
+layout (one JSON Lines file per record type under ``OUTPUT_DIR/runs/<run_id>/``) is set by
+``newsarchive.addon.NewsarchiveAddon`` because it depends on ``OUTPUT_DIR``.
+"""
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["newsarchive.spiders"]
+NEWSPIDER_MODULE = "newsarchive.spiders"
+
+# --- where the archive goes ------------------------------------------------------------------
+OUTPUT_DIR = "output"
+
+# --- politeness (DESIGN §4) ------------------------------------------------------------------
+NEWSARCHIVE_CONTACT_URL = "https://github.com/newsarchive/newsarchive"
+USER_AGENT = f"newsarchive/0.1 (news archiver; +{NEWSARCHIVE_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 8
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+DNS_TIMEOUT = 20
+
+# --- components --------------------------------------------------------------------------------
+ADDONS = {"newsarchive.addon.NewsarchiveAddon": 0}
+
+SPIDER_MIDDLEWARES = {
+    # Extraction turns one article page into an article and its comments, which is why it is a
+    # spider middleware and not an item pipeline (a pipeline maps one item to one item).
+    "newsarchive.middlewares.extract.ExtractionMiddleware": 800,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "newsarchive.middlewares.safety.AddressSafetyMiddleware": 50,
+}
+ITEM_PIPELINES = {
+    "newsarchive.pipelines.normalize.NormalizePipeline": 100,
+    "newsarchive.pipelines.link.LinkPipeline": 400,
+}
+EXTENSIONS = {
+    "newsarchive.extensions.manifest.RunManifest": 500,
+}
+
+FEED_EXPORT_ENCODING = "utf-8"
+FEED_STORE_EMPTY = True
+
+# --- newsarchive components ------------------------------------------------------------------
+# Extraction: processes that extract body/metadata/comments; 0 = inline, in the crawl process.
+NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = os.cpu_count()
+NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds per page before the worker is killed
+# Private/loopback/link-local hosts that links may point at (start URLs' hosts are always allowed).
+NEWSARCHIVE_ALLOWED_HOSTS: list[str] = []
+# More query parameters to strip as tracking parameters (utm_*, fbclid, gclid... are built in).
+NEWSARCHIVE_TRACKING_PARAMS: list[str] = []
+# Web archive used for dead source links (Wayback-style: {base}/web/{timestamp}id_/{url}).
+NEWSARCHIVE_WAYBACK_URL = ""
+
+# Related events are followed up to this depth from the first event pages.
+NEWSARCHIVE_RELATED_DEPTH = 1
+
+# Dedupe / state (see their modules).
+NEWSARCHIVE_DEDUPE_ENABLED = True
+NEWSARCHIVE_DEDUPE_DROP = False
+NEWSARCHIVE_DEDUPE_MAX_DISTANCE = 3
+NEWSARCHIVE_STATE_ENABLED = True
+NEWSARCHIVE_REFRESH_DAYS = 7
+NEWSARCHIVE_COMMENTS_REFRESH_DAYS = 3
+
+# --- portal (Wikipedia's Current events) ---------------------------------------------------------
+PORTAL_BASE_URL = "https://en.wikipedia.org"
+
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"
+LOG_FORMAT = "%(asctime)s [%(name)s] %(levelname)s: %(message)s"

@@ -1,0 +1,94 @@
+"""Fetching one article page, and the further pages of its comments, into one ``Article`` item.
+
+Shared by both spiders. The item carries the HTML of the page and its comment pages to the
+extraction middleware, which turns it into the article record and its comment records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import scrapy
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from newsarchive.drops import failure_reason
+from newsarchive.items import Article
+from newsarchive.parsing.comments import comment_page_urls
+from newsarchive.spiders.base import RequestType
+
+# Failures after which a source is "dead" rather than "skipped" (not fetched on purpose).
+SKIP_REASONS = {"robots_txt", "refused_address", "ignored", "not_html"}
+MAX_COMMENT_PAGES = 50
+
+
+class ArticleFetchMixin:
+    """Needs ``count_drop`` and ``is_text_page`` from ``ArchiveSpider``."""
+
+    def article_request(self, article: Article, priority: int = RequestType.ARTICLE) -> scrapy.Request:
+        return scrapy.Request(
+            article.url,
+            callback=self.parse_article,
+            errback=self.article_failed,
+            cb_kwargs={"article": article},
+            priority=priority,
+            # The caller dedupes by article id (one fetch per run); an article must always settle.
+            dont_filter=True,
+        )
+
+    def parse_article(self, response: Response, article: Article) -> Iterator[Any]:
+        if not self.is_text_page(response):
+            self.count_drop("not_html", response.url,
+                            response.headers.get(b"Content-Type", b"").decode("latin-1"))
+            yield from self.article_settled(article, "skipped")
+            return
+        article.html = response.text
+        article.final_url = response.url
+        article.http_status = response.status
+        pending = [u for u in comment_page_urls(response.url, response.text) if u != response.url]
+        yield from self._next_comment_page(article, pending, {response.url})
+
+    def parse_comment_page(
+        self, response: Response, article: Article, pending: list[str], seen: set[str]
+    ) -> Iterator[Any]:
+        if self.is_text_page(response):
+            article.comment_pages.append((response.url, response.text))
+            for url in comment_page_urls(response.url, response.text):
+                if url not in seen and url not in pending:
+                    pending.append(url)
+        yield from self._next_comment_page(article, pending, seen)
+
+    def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
+        kwargs = failure.request.cb_kwargs
+        self.count_drop("comment_page_" + failure_reason(failure), failure.request.url)
+        yield from self._next_comment_page(kwargs["article"], kwargs["pending"], kwargs["seen"])
+
+    def _next_comment_page(self, article: Article, pending: list[str], seen: set[str]) -> Iterator[Any]:
+        """Fetch the comment pages one after another, then hand the article on, whole."""
+        while pending and len(seen) <= MAX_COMMENT_PAGES:
+            url = pending.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            yield scrapy.Request(
+                url,
+                callback=self.parse_comment_page,
+                errback=self.comment_page_failed,
+                cb_kwargs={"article": article, "pending": pending, "seen": seen},
+                priority=RequestType.COMMENT_PAGE,
+                dont_filter=True,
+            )
+            return
+        yield article
+        yield from self.article_settled(article, "ok")
+
+    def article_failed(self, failure: Failure) -> Iterator[Any]:
+        article: Article = failure.request.cb_kwargs["article"]
+        reason = failure_reason(failure)
+        self.count_drop(reason, failure.request.url, str(failure.value))
+        yield from self.article_settled(article, "skipped" if reason in SKIP_REASONS else "dead")
+
+    def article_settled(self, article: Article, status: str) -> Iterator[Any]:
+        """Hook: what to emit once an article is fetched (``ok``) or given up (dead/skipped)."""
+        return iter(())

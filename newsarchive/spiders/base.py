@@ -1,0 +1,77 @@
+"""What every newsarchive spider shares: argument validation, the run id, fetch-failure counting."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from newsarchive.args import ArgumentError
+from newsarchive.drops import count_drop, failure_reason
+
+
+class RequestType(IntEnum):
+    """What a request is for, as its scheduler priority: pages that lead to more pages first."""
+
+    ARTICLE = 0
+    COMMENT_PAGE = 5
+    POST_LISTING = 10
+    EVENT = 20
+    DAY_INDEX = 30
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """Sortable, unique run id: ``20261121T235412Z-3f9a1c``."""
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+class ArchiveSpider(scrapy.Spider):
+    """Base spider. Subclasses set ``args_model`` (a dataclass with ``from_kwargs``)."""
+
+    args_model: ClassVar[Any]
+
+    def __init__(self, name: str | None = None, **kwargs: str) -> None:
+        # Scrapy copies -a arguments onto the spider; we keep them only as one validated model.
+        super().__init__(name=name)
+        self.raw_args = dict(kwargs)
+        self.args = self.args_model.from_kwargs(kwargs)
+        self.run_id = new_run_id()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
+        try:
+            spider = super().from_crawler(crawler, *args, **kwargs)
+        except ArgumentError as error:
+            # One line, non-zero exit: a traceback helps nobody when an argument is mistyped.
+            sys.stderr.write(f"error: scrapy crawl {cls.name}: {error}\n")
+            sys.stderr.flush()
+            raise SystemExit(2) from None
+        return spider
+
+    # -- helpers for subclasses -----------------------------------------------------------------
+
+    def count_drop(self, reason: str, what: str, detail: str = "") -> None:
+        count_drop(self.crawler.stats, reason, what, detail)
+
+    def on_fetch_error(self, failure: Failure) -> None:
+        """Errback for pages that lead nowhere else: count the failure, keep crawling."""
+        self.count_drop(failure_reason(failure), failure.request.url, str(failure.value))
+
+    def is_text_page(self, response: Response) -> bool:
+        """True for a decodable text/HTML page; binary bodies (PDF, images) are not pages."""
+        if not isinstance(response, TextResponse):
+            return False
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        if content_type and not any(
+            kind in content_type for kind in ("html", "xml", "text/", "markdown")
+        ):
+            return False
+        return b"\x00" not in response.body[:2048]

@@ -1,0 +1,131 @@
+"""``scrapy crawl events``: event pages, their related events, and the articles they cite.
+
+Event pages are read first; articles are fetched once the event frontier is exhausted
+(``spider_idle``), so that each article knows every event citing it and each event is emitted
+once, with the status of each of its sources (see ``tracking``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DontCloseSpider
+from scrapy.http import Response
+
+from newsarchive.args import EventsArgs
+from newsarchive.items import Article, Event
+from newsarchive.parsing.events import (
+    NotAnEventPage,
+    day_index_path,
+    is_day_index_url,
+    is_event_url,
+    parse_day_index,
+    parse_event_page,
+)
+from newsarchive.spiders.articles import ArticleFetchMixin
+from newsarchive.spiders.base import ArchiveSpider, RequestType
+from newsarchive.spiders.tracking import SourceTracker
+
+
+class EventsSpider(ArticleFetchMixin, ArchiveSpider):
+    name = "events"
+    args_model = EventsArgs
+    args: EventsArgs
+
+    def __init__(self, name: str | None = None, **kwargs: str) -> None:
+        super().__init__(name, **kwargs)
+        self.tracker = SourceTracker()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EventsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        return spider  # type: ignore[return-value]
+
+    def start_urls_for_safety(self) -> list[str]:
+        if self.args.start_urls:
+            return list(self.args.start_urls)
+        return [self.args.site] if self.args.site else []
+
+    async def start(self) -> AsyncIterator[Any]:
+        if self.args.start_urls:
+            for url in self.args.start_urls:
+                yield scrapy.Request(url, callback=self.parse_start, errback=self.on_fetch_error,
+                                     priority=RequestType.DAY_INDEX)
+        elif self.args.source == "site":
+            for day in self.args.days():
+                url = self.args.site + day_index_path(day.year, day.month, day.day)
+                yield scrapy.Request(url, callback=self.parse_day, errback=self.on_fetch_error,
+                                     priority=RequestType.DAY_INDEX)
+        else:
+            from newsarchive.spiders.portal import portal_start_requests
+
+            for request in portal_start_requests(self):
+                yield request
+
+    # -- event site --------------------------------------------------------------------------------
+
+    def parse_start(self, response: Response) -> Iterator[Any]:
+        """A start URL is a day index or an event page; the URL says which, else the content."""
+        if is_day_index_url(response.url):
+            yield from self.parse_day(response)
+        elif is_event_url(response.url):
+            yield from self.parse_event(response, depth=0)
+        elif self.is_text_page(response) and parse_day_index(response.url, response.text):
+            yield from self.parse_day(response)
+        else:
+            yield from self.parse_event(response, depth=0)
+
+    def parse_day(self, response: Response) -> Iterator[Any]:
+        if not self.is_text_page(response):
+            self.count_drop("not_html", response.url)
+            return
+        urls = parse_day_index(response.url, response.text)
+        if not urls:
+            self.count_drop("empty_day_index", response.url)
+        for url in urls:
+            yield scrapy.Request(url, callback=self.parse_event, errback=self.on_fetch_error,
+                                 cb_kwargs={"depth": 0}, priority=RequestType.EVENT)
+
+    def parse_event(self, response: Response, depth: int) -> Iterator[Any]:
+        if not self.is_text_page(response):
+            self.count_drop("not_html", response.url)
+            return
+        try:
+            event = parse_event_page(response.url, response.text)
+        except NotAnEventPage as error:
+            self.count_drop("no_headline", response.url, str(error))
+            return
+        yield from self.emit_event(event)
+        if depth < self.args.related_depth:
+            for related in event.related:
+                yield scrapy.Request(related.url, callback=self.parse_event,
+                                     errback=self.on_fetch_error,
+                                     cb_kwargs={"depth": depth + 1}, priority=RequestType.EVENT)
+
+    # -- articles ----------------------------------------------------------------------------------
+
+    def emit_event(self, event: Event) -> Iterator[Any]:
+        """Hold the event until its articles are settled (or emit it now if none need fetching)."""
+        ready = self.tracker.add_event(event)
+        if ready is not None:
+            yield ready
+
+    def on_idle(self) -> None:
+        """Event frontier exhausted: fetch the articles the events cite."""
+        tasks = self.tracker.unrequested()
+        if not tasks:
+            return
+        self.logger.info("events read; fetching %d source articles", len(tasks))
+        for task in tasks:
+            article = Article(id=task.article_id, url=task.url, kind="news",
+                              event_ids=list(task.event_ids))
+            self.crawler.engine.crawl(self.article_request(article))
+        raise DontCloseSpider
+
+    def article_settled(self, article: Article, status: str) -> Iterator[Any]:
+        yield from self.tracker.settle(article.id, status)
