@@ -7,6 +7,7 @@ the spiders turn it into a clean exit (see ``newsarchive.spiders.base``).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -49,7 +50,9 @@ def parse_int(name: str, value: str, minimum: int = 0) -> int:
 
 
 def today_utc() -> date:
-    return datetime.now(UTC).date()
+    """Today in UTC; ``NEWSARCHIVE_TODAY=YYYY-MM-DD`` fixes the clock (tests, replays)."""
+    fixed = os.environ.get("NEWSARCHIVE_TODAY")
+    return date.fromisoformat(fixed) if fixed else datetime.now(UTC).date()
 
 
 def _check_known(kwargs: dict[str, str], allowed: set[str]) -> None:

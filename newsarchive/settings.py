@@ -43,9 +43,12 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.normalize.NormalizePipeline": 100,
+    "newsarchive.pipelines.dedupe.DedupePipeline": 300,
     "newsarchive.pipelines.link.LinkPipeline": 400,
+    "newsarchive.pipelines.state.StatePipeline": 500,
 }
 EXTENSIONS = {
+    "newsarchive.extensions.state.CrawlStateExtension": 100,
     "newsarchive.extensions.manifest.RunManifest": 500,
 }
 

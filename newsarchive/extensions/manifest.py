@@ -34,6 +34,7 @@ class RunManifest:
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
@@ -43,8 +44,13 @@ class RunManifest:
         self.counts[getattr(item, "type", type(item).__name__.lower())] += 1
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        self.spider, self.reason = spider, reason
+
+    def engine_stopped(self) -> None:
+        """Written last, after the feeds are stored: a run folder with a manifest is complete."""
+        spider, reason = getattr(self, "spider", None), getattr(self, "reason", None)
         run_id = getattr(spider, "run_id", None)
-        if run_id is None:
+        if spider is None or run_id is None:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         args = getattr(spider, "args", None)

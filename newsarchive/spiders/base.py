@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import IntEnum
 from typing import Any, ClassVar
 
@@ -13,8 +14,12 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from newsarchive.args import ArgumentError
+from newsarchive.args import ArgumentError, today_utc
 from newsarchive.drops import count_drop, failure_reason
+from newsarchive.extensions.state import run_state
+from newsarchive.items import Event
+from newsarchive.state.run import RunState
+from newsarchive.urls import url_key
 
 
 class RequestType(IntEnum):
@@ -55,6 +60,46 @@ class ArchiveSpider(scrapy.Spider):
             sys.stderr.flush()
             raise SystemExit(2) from None
         return spider
+
+    @property
+    def state(self) -> RunState | None:
+        """The crawl state shared with the pipelines (None when switched off)."""
+        return run_state(self.crawler)
+
+    # -- cron: what earlier runs already archived -------------------------------------------------
+
+    def is_settled_day(self, url: str, day: date) -> bool:
+        """A day page fetched by an earlier run and older than ``NEWSARCHIVE_REFRESH_DAYS``."""
+        state = self.state
+        if state is None or state.page(url) is None:
+            return False
+        refresh_days = self.crawler.settings.getint("NEWSARCHIVE_REFRESH_DAYS")
+        return (today_utc() - day).days >= refresh_days
+
+    def remember_page(self, response: Response) -> None:
+        state = self.state
+        if state is not None:
+            digest = hashlib.sha256(response.body).hexdigest()[:16]
+            state.set_page(response.url, digest, datetime.now(UTC).isoformat(timespec="seconds"))
+
+    def archived_sources(self, event: Event) -> dict[str, str]:
+        """Article sources an earlier run archived: not fetched again, status ``ok``.
+
+        A source whose URL is archived under another id (a redirect or canonical alias) takes
+        that id, so every event citing one story points at one article.
+        """
+        state = self.state
+        known: dict[str, str] = {}
+        if state is None:
+            return known
+        for source in event.sources:
+            if source.kind != "article" or not source.article_id:
+                continue
+            record = state.archived_url(url_key(source.url))
+            if record is not None:
+                source.article_id = record.record_id
+                known[record.record_id] = "ok"
+        return known
 
     # -- helpers for subclasses -----------------------------------------------------------------
 

@@ -8,6 +8,7 @@ once, with the status of each of its sources (see ``tracking``).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import scrapy
@@ -15,6 +16,8 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
 
 from newsarchive.args import EventsArgs
 from newsarchive.items import Article, Event
@@ -46,6 +49,24 @@ class EventsSpider(ArticleFetchMixin, ArchiveSpider):
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         return spider  # type: ignore[return-value]
 
+    def day_request(self, url: str, day: date, callback: Any) -> scrapy.Request | None:
+        """A day page, unless an earlier run fetched it and it is past the refresh window."""
+        if self.is_settled_day(url, day):
+            self.crawler.stats.inc_value("newsarchive/skipped/settled_day")
+            return None
+        return scrapy.Request(url, callback=callback, errback=self.day_failed,
+                              priority=RequestType.DAY_INDEX, cb_kwargs={"day": day})
+
+    def day_failed(self, failure: Failure) -> Iterator[Any]:
+        """A missing ``index.md`` may exist as its HTML rendering, ``index.html``."""
+        request = failure.request
+        if failure.check(HttpError) and request.url.endswith("/index.md"):
+            yield scrapy.Request(request.url[: -len(".md")] + ".html", callback=request.callback,
+                                 errback=self.on_fetch_error, priority=request.priority,
+                                 cb_kwargs=request.cb_kwargs)
+            return
+        self.on_fetch_error(failure)
+
     def start_urls_for_safety(self) -> list[str]:
         if self.args.start_urls:
             return list(self.args.start_urls)
@@ -59,8 +80,9 @@ class EventsSpider(ArticleFetchMixin, ArchiveSpider):
         elif self.args.source == "site":
             for day in self.args.days():
                 url = self.args.site + day_index_path(day.year, day.month, day.day)
-                yield scrapy.Request(url, callback=self.parse_day, errback=self.on_fetch_error,
-                                     priority=RequestType.DAY_INDEX)
+                request = self.day_request(url, day, self.parse_day)
+                if request is not None:
+                    yield request
         else:
             from newsarchive.spiders.portal import portal_start_requests
 
@@ -80,10 +102,11 @@ class EventsSpider(ArticleFetchMixin, ArchiveSpider):
         else:
             yield from self.parse_event(response, depth=0)
 
-    def parse_day(self, response: Response) -> Iterator[Any]:
+    def parse_day(self, response: Response, day: date | None = None) -> Iterator[Any]:
         if not self.is_text_page(response):
             self.count_drop("not_html", response.url)
             return
+        self.remember_page(response)
         urls = parse_day_index(response.url, response.text)
         if not urls:
             self.count_drop("empty_day_index", response.url)
@@ -111,7 +134,7 @@ class EventsSpider(ArticleFetchMixin, ArchiveSpider):
 
     def emit_event(self, event: Event) -> Iterator[Any]:
         """Hold the event until its articles are settled (or emit it now if none need fetching)."""
-        ready = self.tracker.add_event(event)
+        ready = self.tracker.add_event(event, self.archived_sources(event))
         if ready is not None:
             yield ready
 

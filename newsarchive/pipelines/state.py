@@ -1,0 +1,54 @@
+"""Stage 5: emit a record only when it is new or changed since it was last archived.
+
+The record's content (every exported field but ``fetched_at`` and ``run_id``) is hashed; the
+same hash as last emitted means the record is skipped (``newsarchive/skipped/unchanged``, not a
+drop: it is already in the archive). The hashes reach the crawl state when the run commits.
+
+Settings: ``NEWSARCHIVE_STATE_ENABLED``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from newsarchive.extensions.state import run_state
+from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event
+from newsarchive.state.run import RunState
+
+VOLATILE_FIELDS = frozenset({"fetched_at", "run_id"}) | INTERNAL_FIELDS
+
+
+def record_hash(record: Event | Article | Comment) -> str:
+    data = {k: v for k, v in asdict(record).items() if k not in VOLATILE_FIELDS}
+    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(encoded).hexdigest()[:16]
+
+
+class StatePipeline:
+    def __init__(self, crawler: Crawler, state: RunState) -> None:
+        self.crawler = crawler
+        self.state = state
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StatePipeline:
+        state = run_state(crawler)
+        if state is None:
+            raise NotConfigured
+        return cls(crawler, state)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Event | Article | Comment):
+            return item
+        digest = record_hash(item)
+        if self.state.record_hash(item.id) == digest:
+            self.crawler.stats.inc_value("newsarchive/skipped/unchanged")
+            self.crawler.stats.inc_value(f"newsarchive/skipped/unchanged_{item.type}")
+            raise DropItem(f"unchanged {item.type} {item.id}", log_level="DEBUG")
+        self.state.set_record_hash(item.id, digest)
+        return item

@@ -1,0 +1,206 @@
+"""``scrapy crawl blogs``: a blog's posts, with their comment threads.
+
+For each start URL the spider finds the blog's posts the cheapest reliable way first: its
+RSS/Atom/JSON feeds (declared, else the conventional locations), then its sitemaps (robots.txt
+``Sitemap:`` lines, ``wp-sitemap.xml``, Yoast's ``sitemap_index.xml``...), then its archive and
+pagination pages. The first way that yields posts is used. Discovery downloads go through the
+engine (robots.txt, safety and retry middlewares apply) and are read in one coroutine per blog,
+so the order of preference is plain code rather than a chain of callbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+from newsarchive.args import BlogsArgs
+from newsarchive.items import Article
+from newsarchive.parsing.discovery import (
+    PostLink,
+    archive_links,
+    feed_urls,
+    guess_feed_urls,
+    guess_sitemap_urls,
+    is_post_sitemap,
+    parse_feed,
+    parse_sitemap,
+    sitemap_urls_from_robots,
+)
+from newsarchive.spiders.articles import ArticleFetchMixin
+from newsarchive.spiders.base import ArchiveSpider, RequestType
+from newsarchive.urls import url_id, url_key
+
+MAX_FEED_PAGES = 50
+MAX_SITEMAPS = 200
+MAX_LISTING_PAGES = 200
+
+
+class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
+    name = "blogs"
+    args_model = BlogsArgs
+    args: BlogsArgs
+
+    def __init__(self, name: str | None = None, **kwargs: str) -> None:
+        super().__init__(name, **kwargs)
+        self.scheduled: set[str] = set()  # url keys of posts requested in this run
+
+    def start_urls_for_safety(self) -> list[str]:
+        return list(self.args.start_urls)
+
+    async def start(self) -> AsyncIterator[Any]:
+        for url in self.args.start_urls:
+            yield scrapy.Request(url, callback=self.discover, errback=self.on_fetch_error,
+                                 priority=RequestType.POST_LISTING)
+
+    async def discover(self, response: Response) -> AsyncIterator[Any]:
+        """Find the posts of the blog ``response`` belongs to, and request them."""
+        if not self.is_text_page(response):
+            self.count_drop("not_html", response.url)
+            return
+        for method, find in (("feed", self.posts_from_feeds), ("sitemap", self.posts_from_sitemaps),
+                             ("archive", self.posts_from_archives)):
+            posts = await find(response)
+            if posts:
+                self.logger.info("%s: %d posts found by %s", response.url, len(posts), method)
+                self.crawler.stats.inc_value(f"newsarchive/discovery/{method}", len(posts))
+                for request in self.post_requests(posts):
+                    yield request
+                return
+        self.count_drop("no_posts_found", response.url, "no feed, sitemap or archive page listed posts")
+
+    # -- the three ways in -----------------------------------------------------------------------
+
+    async def posts_from_feeds(self, home: Response) -> list[PostLink]:
+        declared = feed_urls(home.url, home.text)
+        for feed in declared or guess_feed_urls(home.url):
+            posts: list[PostLink] = []
+            url: str | None = feed
+            pages = 0
+            while url and pages < MAX_FEED_PAGES and not self._enough(posts):
+                body = await self.fetch_body(url)
+                if body is None:
+                    break
+                entries, url = parse_feed(url, body)
+                posts += entries
+                pages += 1
+                if self._older_than_since(entries):
+                    break
+            if posts:
+                return posts
+        return []
+
+    async def posts_from_sitemaps(self, home: Response) -> list[PostLink]:
+        robots = await self.fetch_body(urljoin(home.url, "/robots.txt"), quiet=True)
+        queue = sitemap_urls_from_robots(robots or b"", home.url) if robots else []
+        queue += [u for u in guess_sitemap_urls(home.url) if u not in queue]
+        seen: set[str] = set()
+        posts: list[PostLink] = []
+        found_index = False
+        while queue and len(seen) < MAX_SITEMAPS and not self._enough(posts):
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            body = await self.fetch_body(url, quiet=True)
+            if body is None:
+                continue
+            children, links = parse_sitemap(url, body)
+            found_index = found_index or bool(children or links)
+            queue[:0] = [c for c in children if is_post_sitemap(c) and c not in seen]
+            if is_post_sitemap(url) or not children:
+                posts += links
+            if found_index and not queue:
+                break
+        return posts
+
+    async def posts_from_archives(self, home: Response) -> list[PostLink]:
+        posts: list[PostLink] = []
+        queue = [home.url]
+        seen: set[str] = set()
+        bodies = {home.url: home.text}
+        while queue and len(seen) < MAX_LISTING_PAGES and not self._enough(posts):
+            url = queue.pop(0)
+            if url in seen:
+                continue
+            seen.add(url)
+            body = bodies.pop(url, None)
+            if body is None:
+                raw = await self.fetch_body(url)
+                if raw is None:
+                    continue
+                body = raw.decode("utf-8", "replace")
+            found, listings = archive_links(url, body)
+            posts += found
+            queue += [u for u in listings if u not in seen and u not in queue]
+            if self._older_than_since(found):
+                break
+        return posts
+
+    # -- posts ---------------------------------------------------------------------------------
+
+    def post_requests(self, posts: list[PostLink]) -> list[scrapy.Request]:
+        requests = []
+        for post in posts:
+            if self.args.max_posts and len(self.scheduled) >= self.args.max_posts:
+                self.crawler.stats.inc_value("newsarchive/skipped/max_posts")
+                break
+            key = url_key(post.url)
+            if key in self.scheduled:
+                continue
+            if self._before_since(post.published):
+                self.crawler.stats.inc_value("newsarchive/skipped/before_since")
+                continue
+            if self.state is not None and self.state.archived_url(key) is not None:
+                self.crawler.stats.inc_value("newsarchive/skipped/archived")
+                continue
+            self.scheduled.add(key)
+            article = Article(id=url_id(post.url), url=post.url, kind="blog")
+            requests.append(self.article_request(article))
+        return requests
+
+    def _enough(self, posts: list[PostLink]) -> bool:
+        return bool(self.args.max_posts) and len(posts) >= self.args.max_posts * 2
+
+    def _before_since(self, published: str | None) -> bool:
+        if self.args.since is None or not published:
+            return False
+        try:
+            return date.fromisoformat(published[:10]) < self.args.since
+        except ValueError:
+            return False
+
+    def _older_than_since(self, posts: list[PostLink]) -> bool:
+        """Feeds and archives run newest first: a page of only older posts ends the walk."""
+        return bool(posts) and all(self._before_since(p.published) for p in posts)
+
+    # -- downloads -----------------------------------------------------------------------------
+
+    async def fetch_body(self, url: str, quiet: bool = False) -> bytes | None:
+        """The body of a discovery page (feed, sitemap, listing), or None when it failed."""
+        if urlsplit(url).scheme not in {"http", "https"}:
+            return None
+        request = scrapy.Request(url, dont_filter=True, priority=RequestType.POST_LISTING)
+        try:
+            response = await self.crawler.engine.download_async(request)
+        except Exception as error:  # one bad discovery page must not end the blog
+            self.crawler.stats.inc_value(f"newsarchive/discovery_failed/{type(error).__name__}")
+            if not quiet:
+                self.logger.info("discovery page failed: %s (%s)", url, error)
+            return None
+        if response.status != 200:
+            if not quiet:
+                self.logger.info("discovery page %s: HTTP %d", url, response.status)
+            return None
+        return response.body
+
+    def article_settled(self, article: Article, status: str) -> Any:
+        if status != "ok":
+            self.crawler.stats.inc_value(f"newsarchive/posts_{status}")
+        return iter(())
+
+

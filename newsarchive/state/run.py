@@ -1,0 +1,85 @@
+"""The crawl state as one run sees it: earlier runs' state plus this run's own writes.
+
+Reads see both; writes stay in memory and reach the store only in ``commit``, which the state
+extension calls once the run's feed files are complete. So a run killed half-way leaves the
+store exactly as the last finished run left it, and the next run redoes what the killed one did
+(its feed files never got their final names): nothing is lost, nothing is archived twice.
+"""
+
+from __future__ import annotations
+
+from newsarchive.dedupe.index import NearDuplicateIndex
+from newsarchive.state.base import CrawlState, PageState, UrlRecord
+
+
+class RunState:
+    def __init__(self, store: CrawlState, max_distance: int = 3) -> None:
+        self.store = store
+        self._urls: dict[str, UrlRecord] = {}
+        self._record_hashes: dict[str, str] = {}
+        self._contents: dict[str, str] = {}
+        self._pages: dict[str, PageState] = {}
+        self._new_fingerprints: list[tuple[str, int]] = []
+        self.index = NearDuplicateIndex(
+            max_distance=max_distance, capacity=max(1 << 16, store.fingerprint_count() + 1024)
+        )
+        for record_id, fingerprint in store.all_fingerprints():
+            self.index.add(record_id, fingerprint)
+
+    # -- URLs ----------------------------------------------------------------------------------
+    def url_record(self, key: str) -> UrlRecord | None:
+        return self._urls.get(key) or self.store.url_record(key)
+
+    def archived_url(self, key: str) -> UrlRecord | None:
+        """What an earlier, finished run archived under this URL key."""
+        return self.store.url_record(key)
+
+    def add_url(self, key: str, record_id: str, content_hash: str | None = None) -> None:
+        self._urls[key] = UrlRecord(record_id, content_hash)
+
+    # -- emitted records -----------------------------------------------------------------------
+    def record_hash(self, record_id: str) -> str | None:
+        return self._record_hashes.get(record_id) or self.store.record_hash(record_id)
+
+    def set_record_hash(self, record_id: str, record_hash: str) -> None:
+        self._record_hashes[record_id] = record_hash
+
+    # -- duplicates ----------------------------------------------------------------------------
+    def claim_content(self, content_hash: str, record_id: str) -> str:
+        """The first record with this content hash (``record_id`` itself when it is the first)."""
+        owner = self._contents.get(content_hash) or self.store.find_content(content_hash)
+        if owner is None:
+            self._contents[content_hash] = owner = record_id
+        return owner
+
+    def claim_fingerprint(self, fingerprint: int, record_id: str, max_distance: int) -> str:
+        """The first record within ``max_distance`` bits (``record_id`` when none is)."""
+        owner = self.index.find(fingerprint, max_distance)
+        if owner is None:
+            self.index.add(record_id, fingerprint)
+            self._new_fingerprints.append((record_id, fingerprint))
+            owner = record_id
+        return owner
+
+    # -- pages ---------------------------------------------------------------------------------
+    def page(self, url: str) -> PageState | None:
+        return self._pages.get(url) or self.store.page(url)
+
+    def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
+        self._pages[url] = PageState(page_hash, fetched_at)
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def commit(self) -> None:
+        """Write this run's state to the store and make it durable."""
+        store = self.store
+        for key, record in self._urls.items():
+            store.add_url(key, record.record_id, record.content_hash)
+        for record_id, record_hash in self._record_hashes.items():
+            store.set_record_hash(record_id, record_hash)
+        for content_hash, record_id in self._contents.items():
+            store.add_content(content_hash, record_id)
+        for record_id, fingerprint in self._new_fingerprints:
+            store.add_fingerprint(record_id, fingerprint)
+        for url, page in self._pages.items():
+            store.set_page(url, page.hash, page.fetched_at)
+        store.flush()

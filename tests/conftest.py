@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsarchive.demo.server import serving
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DEMO_SITE = Path(__file__).parent.parent / "newsarchive" / "demo" / "site"
+
+
+@pytest.fixture(scope="session")
+def sites() -> Iterator[dict[str, str]]:
+    """The demo event site, three news outlets and the bad-input hosts, each on its own port."""
+    with serving(DEMO_SITE, FIXTURES / "site_bad") as hosts:
+        yield hosts
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A real Redis, or a skip with the reason (a failure when NEWSARCHIVE_REQUIRE_REDIS=1)."""
+    url = os.environ.get("NEWSARCHIVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except Exception as error:  # no server, no client library
+        reason = f"Redis not reachable at {url}: {error}"
+        if os.environ.get("NEWSARCHIVE_REQUIRE_REDIS"):
+            pytest.fail(reason + " (NEWSARCHIVE_REQUIRE_REDIS is set)")
+        pytest.skip(reason)
+    return url

@@ -1,0 +1,126 @@
+"""Event-site pages: both renderings of one event give the same record; bad pages are refused."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import pytest
+
+from newsarchive.parsing.events import (
+    NotAnEventPage,
+    date_from_path,
+    is_media_link,
+    parse_day_index,
+    parse_event_page,
+)
+from newsarchive.urls import url_id
+
+PAGES = Path(__file__).parent / "fixtures" / "pages" / "events"
+BASE = "https://events.example.org"
+
+
+def load(case: str) -> tuple[str, str]:
+    folder = PAGES / case
+    page = next(p for p in folder.iterdir() if p.name.startswith("page."))
+    return (folder / "url.txt").read_text().strip(), page.read_text("utf-8")
+
+
+@pytest.mark.parametrize("case", ["flood-md", "flood-html"])
+def test_event_page_fields(case: str) -> None:
+    url, body = load(case)
+    event = parse_event_page(url, body)
+    assert event.id == url_id(url)
+    assert event.date == "2023-11-14"
+    assert event.headline == "Floods displace 40,000 in the Juba river basin"
+    paragraphs = event.summary.split("\n\n")
+    assert len(paragraphs) == 2
+    assert paragraphs[0].startswith("Heavy seasonal rains caused the Juba and Shabelle rivers")
+    assert "\n" not in paragraphs[0], "lines of one paragraph are joined"
+    assert paragraphs[1].endswith("cholera cases were rising.")
+    assert [(s.label, s.kind) for s in event.sources] == [
+        ("Reuters", "article"),
+        ("Al Jazeera", "article"),
+        ("Cover Image", "media"),
+        ("Video report", "media"),
+    ]
+    reuters = event.sources[0]
+    assert reuters.article_id == url_id(
+        "https://www.reuters.com/world/africa/floods-displace-40000-2023-11-14/"
+    ), "tracking parameters do not change which article a source is"
+    assert all(s.article_id is None for s in event.sources if s.kind == "media")
+    assert [(r.url, r.headline, r.context) for r in event.related] == [
+        (f"{BASE}/news/2023/10/30/el-nino-rains-forecast.md",
+         "El Niño rains forecast for the Horn of Africa", ["El Niño", "Climate", "Horn of Africa"]),
+        (f"{BASE}/news/2023/11/12/somalia-flood-appeal.md", "Somalia appeals for flood aid",
+         ["Somalia", "Humanitarian aid"]),
+    ]
+    assert event.related[0].id == url_id(event.related[0].url)
+    assert event.context == ["El Niño", "Climate", "Horn of Africa", "Somalia", "Humanitarian aid"]
+    # The site template around the HTML rendering (nav, "Most read", footer) stays out.
+    assert "Most read" not in event.summary and "volunteer" not in event.summary
+
+
+def test_both_renderings_give_the_same_record() -> None:
+    md = asdict(parse_event_page(*load("flood-md")))
+    html = asdict(parse_event_page(*load("flood-html")))
+    for record in (md, html):
+        record.pop("url")
+        record.pop("id")
+    assert md == html
+
+
+@pytest.mark.parametrize("case", ["day-md", "day-html"])
+def test_day_index_lists_event_pages_once_in_order(case: str) -> None:
+    url, body = load(case)
+    assert parse_day_index(url, body) == [
+        f"{BASE}/news/2023/11/14/juba-floods.md",
+        f"{BASE}/news/2023/11/14/rate-decision.md",
+        f"{BASE}/news/2023/11/14/ceasefire-talks.md",
+    ]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["", "   \n", "### [2023-11-14](/news/2023/11/14/index.md)\n\nJust a paragraph.\n",
+     "<html><body><p>No headline here</p></body></html>"],
+)
+def test_page_without_headline_is_refused(body: str) -> None:
+    with pytest.raises(NotAnEventPage):
+        parse_event_page(f"{BASE}/news/2023/11/14/x.md", body)
+
+
+def test_malformed_html_still_parses() -> None:
+    body = ("<html><body><main><h1>Storm hits coast<p>Winds of 150 km/h were measured."
+            "<h3>Source:</h3><ol><li><a href='https://news.example.com/storm'>Example News")
+    event = parse_event_page(f"{BASE}/news/2023/11/14/storm.html", body)
+    assert event.headline == "Storm hits coast"
+    assert event.summary == "Winds of 150 km/h were measured."
+    assert [s.url for s in event.sources] == ["https://news.example.com/storm"]
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://e.org/news/2017/09/5/index.md", "2017-09-05"),
+        ("https://e.org/news/2024/03/15/slug.md", "2024-03-15"),
+        ("https://e.org/news/2024/13/15/slug.md", None),
+        ("https://e.org/about.html", None),
+    ],
+)
+def test_date_from_path(url: str, expected: str | None) -> None:
+    assert date_from_path(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "label", "media"),
+    [
+        ("https://cdn.example.org/a/b.JPG", "", True),
+        ("https://example.org/photo", "Cover Image", True),
+        ("https://example.org/report.pdf", "Report", True),
+        ("https://news.example.com/2024/03/05/story", "Reuters", False),
+        ("https://news.example.com/imagery-of-war-story", "The Guardian", False),
+    ],
+)
+def test_media_links(url: str, label: str, media: bool) -> None:
+    assert is_media_link(url, label) is media
