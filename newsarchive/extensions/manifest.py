@@ -7,6 +7,7 @@ type) and what it did not (drops per reason), and how it ended (finish reason).
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import Counter
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from newsarchive.addon import run_dir
 from newsarchive.drops import dropped_counts
 
 MANIFEST_NAME = "manifest.json"
+logger = logging.getLogger(__name__)
 
 
 class RunManifest:
@@ -53,6 +55,11 @@ class RunManifest:
         if spider is None or run_id is None:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        notes = list(getattr(spider, "run_notes", []))
+        if not sum(self.counts.values()):
+            notes.append("nothing new: no record was new or changed since the last run")
+        for note in notes:
+            logger.info("run %s: %s", run_id, note)
         args = getattr(spider, "args", None)
         manifest = {
             "run_id": run_id,
@@ -76,7 +83,7 @@ class RunManifest:
                 if key.startswith("newsarchive/duplicates/")
             },
             "pages_fetched": stats.get("response_received_count", 0),
-            "notes": list(getattr(spider, "run_notes", [])),
+            "notes": notes,
         }
         folder = run_dir(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id)
         folder.mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,7 @@ class ArchiveSpider(scrapy.Spider):
         self.raw_args = dict(kwargs)
         self.args = self.args_model.from_kwargs(kwargs)
         self.run_id = new_run_id()
+        self.run_notes: list[str] = []  # said in the log and the manifest at the end
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:

@@ -31,10 +31,11 @@ from newsarchive.parsing.events import (
 )
 from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
+from newsarchive.spiders.portal import PortalMixin
 from newsarchive.spiders.tracking import SourceTracker
 
 
-class EventsSpider(ArticleFetchMixin, ArchiveSpider):
+class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     name = "events"
     args_model = EventsArgs
     args: EventsArgs
@@ -70,7 +71,9 @@ class EventsSpider(ArticleFetchMixin, ArchiveSpider):
     def start_urls_for_safety(self) -> list[str]:
         if self.args.start_urls:
             return list(self.args.start_urls)
-        return [self.args.site] if self.args.site else []
+        if self.args.site:
+            return [self.args.site]
+        return [self.crawler.settings.get("PORTAL_BASE_URL")]
 
     async def start(self) -> AsyncIterator[Any]:
         if self.args.start_urls:
@@ -84,9 +87,7 @@ class EventsSpider(ArticleFetchMixin, ArchiveSpider):
                 if request is not None:
                     yield request
         else:
-            from newsarchive.spiders.portal import portal_start_requests
-
-            for request in portal_start_requests(self):
+            for request in self.portal_requests():
                 yield request
 
     # -- event site --------------------------------------------------------------------------------
