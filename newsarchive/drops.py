@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.statscollectors import StatsCollector
 from twisted.internet.error import (
@@ -33,11 +40,12 @@ def failure_reason(failure: Failure) -> str:
     """A short, stable reason name for a failed request."""
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
-    if failure.check(TimeoutError, TCPTimedOutError):
+    if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout"
-    if failure.check(DNSLookupError):
+    if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns_error"
-    if failure.check(ConnectError, ConnectionLost, ResponseFailed, ResponseNeverReceived):
+    if failure.check(ConnectError, ConnectionLost, ResponseFailed, ResponseNeverReceived,
+                     DownloadConnectionRefusedError, DownloadFailedError, ResponseDataLossError):
         return "connection_error"
     if failure.check(IgnoreRequest):
         message = str(failure.value).lower()

@@ -7,6 +7,7 @@ after it the summary, and the lists under the "Source" and "Related" headings th
 
 from __future__ import annotations
 
+import copy
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -15,7 +16,7 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from newsarchive.items import Event, Related, Source
-from newsarchive.parsing.text import clean_block, clean_inline
+from newsarchive.parsing.text import clean_inline
 from newsarchive.urls import canonical_url, url_id
 
 DAY_INDEX_PATH = re.compile(r"/news/(\d{4})/(\d{1,2})/(\d{1,2})/index\.(?:md|html?)$")
@@ -29,6 +30,7 @@ MEDIA_EXTENSIONS = re.compile(
 MEDIA_LABELS = re.compile(r"\b(?:cover image|image|photo|picture|video|audio|gallery)\b", re.I)
 
 # Where the content of an HTML rendering lives when the page has a site template around it.
+NESTED_BLOCKS_XPATH = ".//h1 | .//h2 | .//h3 | .//h4 | .//ol | .//ul"
 CONTENT_XPATH = "//main | //article | //*[@role='main'] | //*[@id='content']"
 
 _markdown = MarkdownIt("commonmark")
@@ -44,7 +46,7 @@ def is_markdown(url: str, body: str) -> bool:
         return True
     if path.endswith((".html", ".htm")):
         return False
-    return not body.lstrip()[:1] == "<"
+    return body.lstrip()[:1] != "<"
 
 
 def to_html_tree(url: str, body: str) -> etree._Element | None:
@@ -132,12 +134,19 @@ def _sections(root: etree._Element) -> tuple[etree._Element | None, dict[str, li
 
 
 def _inside_list(node: etree._Element) -> bool:
-    parent = node.getparent()
-    while parent is not None:
-        if parent.tag in {"ol", "ul", "p"}:
-            return True
-        parent = parent.getparent()
-    return False
+    """Lists and paragraphs inside a list item belong to that item, not to a section."""
+    return any(ancestor.tag in {"li", "ol", "ul"} for ancestor in node.iterancestors())
+
+
+def _own_text(node: etree._Element) -> str:
+    """Text of a paragraph without headings or lists that malformed HTML nested into it
+    (libxml2 keeps ``<h3>``/``<ol>`` inside a ``<p>`` left open by an unclosed inline tag)."""
+    if not node.xpath(NESTED_BLOCKS_XPATH):
+        return node.text_content()
+    clone = copy.deepcopy(node)
+    for nested in clone.xpath(NESTED_BLOCKS_XPATH):
+        nested.drop_tree()
+    return clone.text_content()
 
 
 def _list_items(nodes: list) -> list[etree._Element]:
@@ -198,7 +207,8 @@ def _parse_related(url: str, nodes: list) -> list[Related]:
 
 
 def _event_date(url: str, root: etree._Element) -> str | None:
-    for href in root.xpath("//a/@href"):
+    """The date line's day-index link inside the content (not a "Latest" link in a header)."""
+    for href in root.xpath(".//a/@href"):
         absolute = urljoin(url, href)
         if is_day_index_url(absolute):
             return date_from_path(absolute)
@@ -218,16 +228,15 @@ def parse_event_page(url: str, body: str, event_source: str = "site") -> Event:
     headline = clean_inline(headline_node.text_content()) if headline_node is not None else ""
     if not headline:
         raise NotAnEventPage("no headline (h1 / '# ...')")
-    summary = clean_block(
-        "\n\n".join(node.text_content() for node in sections["summary"] if node.tag != "ol")
-    )
+    paragraphs = (clean_inline(_own_text(node)) for node in sections["summary"])
+    summary = "\n\n".join(p for p in paragraphs if p)
     related = _parse_related(url, sections["related"])
     # The page gives topics per related link; the event's own context is their union, in page order.
     context = list(dict.fromkeys(topic for item in related for topic in item.context))
     return Event(
         id=url_id(url),
         url=url,
-        date=_event_date(url, tree),
+        date=_event_date(url, root),
         headline=headline,
         summary=summary,
         context=context,

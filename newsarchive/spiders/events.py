@@ -119,6 +119,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         if not self.is_text_page(response):
             self.count_drop("not_html", response.url)
             return
+        if not response.text.strip():
+            self.count_drop("empty_page", response.url)
+            return
         try:
             event = parse_event_page(response.url, response.text)
         except NotAnEventPage as error:
