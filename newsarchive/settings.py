@@ -59,6 +59,7 @@ FEED_STORE_EMPTY = True
 # Extraction: processes that extract body/metadata/comments; 0 = inline, in the crawl process.
 NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = os.cpu_count()
 NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds per page before the worker is killed
+NEWSARCHIVE_EXTRACT_FUNCTION = "newsarchive.extraction.extract_article_record"
 # Private/loopback/link-local hosts that links may point at (start URLs' hosts are always allowed).
 NEWSARCHIVE_ALLOWED_HOSTS: list[str] = []
 # More query parameters to strip as tracking parameters (utm_*, fbclid, gclid... are built in).

@@ -5,28 +5,38 @@ article and each of its comments) and a pipeline maps one item to one item. It s
 the spider, so every other middleware and all pipelines see finished records.
 
 Settings: ``NEWSARCHIVE_EXTRACT_POOL_SIZE`` (worker processes; None = CPU count, 0 = inline),
-``NEWSARCHIVE_EXTRACT_TIMEOUT`` (seconds per page before its worker is killed).
+``NEWSARCHIVE_EXTRACT_TIMEOUT`` (seconds per page before its worker is killed),
+``NEWSARCHIVE_EXTRACT_FUNCTION`` (dotted path of the function the workers run; it takes an
+``Article`` carrying its HTML and the fetch time and returns an ``ArticleResult``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from scrapy.utils.misc import load_object
 
 from newsarchive.drops import DROP_PREFIX, count_drop
-from newsarchive.extraction import extract_article_record
+from newsarchive.extraction import ArticleResult, extract_article_record
 from newsarchive.items import Article
 from newsarchive.pool import ExtractionFailed, make_runner
 
 
 class ExtractionMiddleware:
-    def __init__(self, crawler: Crawler, pool_size: int | None, timeout: float | None) -> None:
+    def __init__(
+        self,
+        crawler: Crawler,
+        pool_size: int | None,
+        timeout: float | None,
+        function: Callable[[Article, str], ArticleResult] = extract_article_record,
+    ) -> None:
         self.crawler = crawler
+        self.function = function
         self.runner = make_runner(pool_size, timeout)
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
 
@@ -34,7 +44,8 @@ class ExtractionMiddleware:
     def from_crawler(cls, crawler: Crawler) -> ExtractionMiddleware:
         size = crawler.settings.get("NEWSARCHIVE_EXTRACT_POOL_SIZE")
         timeout = crawler.settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT") or None
-        return cls(crawler, None if size in (None, "") else int(size), timeout)
+        function = load_object(crawler.settings.get("NEWSARCHIVE_EXTRACT_FUNCTION"))
+        return cls(crawler, None if size in (None, "") else int(size), timeout, function)
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]
@@ -49,7 +60,7 @@ class ExtractionMiddleware:
     async def extract(self, article: Article) -> AsyncIterator[Any]:
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
-            result = await self.runner.run(extract_article_record, article, fetched_at)
+            result = await self.runner.run(self.function, article, fetched_at)
         except ExtractionFailed as failure:
             count_drop(self.crawler.stats, failure.reason, article.url, str(failure))
             return

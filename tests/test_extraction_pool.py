@@ -1,0 +1,53 @@
+"""The extraction process pool, for real: hung and crashed workers, and pool == inline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from newsarchive.demo.server import serving
+from tests.conftest import FIXTURES
+from tests.crawling import crawl
+
+VOLATILE = {"fetched_at", "run_id"}
+
+
+def comparable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(({k: v for k, v in r.items() if k not in VOLATILE} for r in records),
+                  key=lambda r: r["id"])
+
+
+def test_hung_and_crashed_workers_are_counted_and_the_crawl_completes(tmp_path: Path) -> None:
+    with serving(FIXTURES / "site_pool") as hosts:
+        run = crawl(
+            "events", tmp_path,
+            {"start_urls": hosts["pool-events"] + "/news/2024/03/7/index.md"},
+            {"NEWSARCHIVE_EXTRACT_POOL_SIZE": "2", "NEWSARCHIVE_EXTRACT_TIMEOUT": "4",
+             "NEWSARCHIVE_EXTRACT_FUNCTION": "tests.faulty_extraction.extract"},
+        )
+    assert run.returncode == 0, run.log[-3000:]
+    assert run.manifest["finish_reason"] == "finished"
+    assert run.manifest["dropped"] == {"extraction_timeout": 1, "extraction_crash": 1}
+    assert "hang.html" in run.log and "crash.html" in run.log  # the drop lines name the URL
+    # The pool recovered: both good pages were extracted, before or after the bad ones.
+    titles = sorted(a["title"] for a in run.records["article"])
+    assert titles == ["Night service to run four nights a week at first",
+                      "Night trains return to the Aldermouth line"]
+    (event,) = run.records["event"]
+    assert len(event["sources"]) == 4
+
+
+@pytest.mark.parametrize("pool_size", ["2"])
+def test_pool_gives_exactly_the_records_of_inline_extraction(
+    sites: dict[str, str], tmp_path: Path, pool_size: str
+) -> None:
+    args = {"site": sites["events"], "start": "2024-03-02", "end": "2024-03-05"}
+    inline = crawl("events", tmp_path / "inline", args, {"NEWSARCHIVE_EXTRACT_POOL_SIZE": "0"})
+    pooled = crawl("events", tmp_path / "pool", args,
+                   {"NEWSARCHIVE_EXTRACT_POOL_SIZE": pool_size})
+    assert inline.returncode == 0 and pooled.returncode == 0, pooled.log[-3000:]
+    for kind in ("event", "article", "comment"):
+        assert inline.records[kind], kind
+        assert comparable(pooled.records[kind]) == comparable(inline.records[kind]), kind
