@@ -1,0 +1,166 @@
+"""Text fingerprints for duplicate detection: exact (content hash) and near (64-bit SimHash).
+
+Pure functions, no global mutable state. ``normalize_text`` defines what "the same text" means:
+case, quote and dash styles, punctuation and whitespace do not count.
+
+SimHash is hand-written rather than ``trafilatura.deduplication.Simhash`` (measured with
+``benchmarks/dedupe.py``; both cost about 0.5-1.5 ms per article): trafilatura hashes a bag of
+single words, so two outlets' own reports of one event, which share names, places and numbers,
+land 5-9 bits apart, as close as lightly edited copies; it merges different stories from
+t=5 on, where word 3-shingles keep them 16+ bits apart. Shingles are hashed with BLAKE2b
+(stable across processes, unlike ``hash()``), and the 64 bit counts are taken with
+``bytes.translate`` over the packed digests, so the per-bit work runs in C (no numpy needed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+SHINGLE_SIZE = 3
+"""Words per shingle. 3 keeps different reports of one event apart (they share words, not
+3-word runs) while a one-word edit changes only 3 shingles; see benchmarks/dedupe.py."""
+
+MIN_WORDS = 30
+"""Below this many words SimHash is too noisy to call two texts near-duplicates: ``simhash``
+returns None and only exact (content hash) matching applies."""
+
+SHORT_LINE_WORDS = 8
+"""Lines of fewer words are left out of the SimHash (not of the content hash): the navigation,
+share, newsletter and copyright lines an extractor lets through are short, and they would
+otherwise move a short article's SimHash by many bits (see benchmarks/dedupe.py)."""
+
+HASH_BITS = 64
+
+# Typographic variants folded before punctuation is dropped (matters for apostrophes, which are
+# deleted so "don't" and "don’t" both become "dont").
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
+        "`": "'", "\u02bc": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u00ab": '"', "\u00bb": '"',
+        "\u2033": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-",
+        "\u2212": "-", "\ufe58": "-", "\ufe63": "-", "\uff0d": "-",
+    }
+)
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_NON_WORD = re.compile(r"[^\w\s]+|_+")
+_SPACES = re.compile(r"\s+")
+# Scripts written without spaces: each character counts as a word.
+_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f])")
+
+_MASK64 = (1 << HASH_BITS) - 1
+# For bit t of a byte: the 128 byte values that have it set (deleted to count the others).
+_WITH_BIT = [bytes(v for v in range(256) if v >> t & 1) for t in range(8)]
+
+
+def normalize_text(body: str | None) -> str:
+    """Case-folded, quote/dash-unified text without punctuation, single-spaced.
+
+    >>> normalize_text("“Don’t” — he said,  TWICE.")
+    'dont he said twice'
+    """
+    if not body or not isinstance(body, str):
+        return ""
+    text = unicodedata.normalize("NFKC", body).casefold().translate(_QUOTES)
+    text = _APOSTROPHE.sub("", text)
+    text = _NON_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def tokens(body: str | None) -> list[str]:
+    """Words of the normalized text; CJK characters are one word each."""
+    text = normalize_text(body)
+    if not text:
+        return []
+    return _CJK.sub(r" \1 ", text).split()
+
+
+def content_hash(body: str | None) -> str | None:
+    """First 16 hex digits of SHA-256 over the normalized text; None when no text remains
+    (empty bodies must never be merged as "the same text")."""
+    text = normalize_text(body)
+    if not text:
+        return None
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def simhash_tokens(words: list[str], shingle_size: int = SHINGLE_SIZE) -> int:
+    """64-bit Charikar SimHash over the set of word shingles of ``words`` (no length check)."""
+    if not words:
+        return 0
+    n = max(1, len(words) - shingle_size + 1)
+    shingles = {" ".join(words[i : i + shingle_size]) for i in range(n)}
+    blake = hashlib.blake2b
+    packed = b"".join(blake(s.encode("utf-8"), digest_size=8).digest() for s in shingles)
+    count = len(shingles)
+    half = count / 2
+    value = 0
+    for byte in range(8):
+        column = packed[byte::8]  # the same byte of every digest
+        shift = (7 - byte) * 8  # digests read big-endian
+        for bit in range(8):
+            ones = count - len(column.translate(None, _WITH_BIT[bit]))
+            if ones > half:
+                value |= 1 << (shift + bit)
+    return value
+
+
+def _near_words(body: str, min_words: int) -> list[str] | None:
+    """The words SimHash sees: those of lines with at least ``SHORT_LINE_WORDS`` words (all
+    lines if that leaves too few); None when fewer than ``min_words`` words remain."""
+    lines = [tokens(line) for line in body.splitlines()]
+    words = [w for line in lines if len(line) >= SHORT_LINE_WORDS for w in line]
+    if len(words) < min_words:
+        words = [w for line in lines for w in line]
+    return words if len(words) >= min_words else None
+
+
+def simhash(body: str | None, min_words: int = MIN_WORDS) -> int | None:
+    """64-bit SimHash of the text's word 3-shingles; None below ``min_words`` words
+    (near-duplicate detection is off for short texts)."""
+    if not body or not isinstance(body, str):
+        return None
+    words = _near_words(body, min_words)
+    return None if words is None else simhash_tokens(words)
+
+
+def hamming(a: int, b: int) -> int:
+    """Number of differing bits between two fingerprints."""
+    return ((a ^ b) & _MASK64).bit_count()
+
+
+def simhash_to_hex(value: int) -> str:
+    """The fixed-width (16 digit) hex form stored in ``Article.simhash``."""
+    return f"{value & _MASK64:016x}"
+
+
+def simhash_from_hex(text: str | None) -> int | None:
+    """Parse ``simhash_to_hex`` output; None for anything that is not 1-16 hex digits."""
+    if not text or not isinstance(text, str) or len(text) > 16:
+        return None
+    try:
+        return int(text, 16)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """Everything the dedupe stage needs from one body, computed in one pass."""
+
+    content_hash: str | None
+    simhash: int | None
+    word_count: int
+
+
+def fingerprint(body: str | None, min_words: int = MIN_WORDS) -> Fingerprint:
+    """Content hash, SimHash (None if short) and word count of a body."""
+    text = normalize_text(body)
+    if not text:
+        return Fingerprint(None, None, 0)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    return Fingerprint(digest, simhash(body, min_words), len(_CJK.sub(r" \1 ", text).split()))

@@ -1,0 +1,141 @@
+"""The crawl-state interface: what a run needs to remember for the next cron run.
+
+One small abstract class, so the SQLite store (embedded default) and a Redis store (scrapy-redis
+workers) are interchangeable. Keys are plain strings chosen by the caller:
+
+- URL keys: ``newsarchive.urls.url_key`` of a fetched URL → the record it produced and the
+  content hash of its body ("have we archived this URL, and what did it hash to?").
+- Record hashes: record id → hash of the record as last emitted ("emit only when changed").
+- Content hashes: normalized-text hash → the first record that had it (exact duplicates).
+- Fingerprints: record id → 64-bit SimHash, in insertion order, to warm the in-memory
+  ``NearDuplicateIndex`` at start (near duplicates).
+- Pages: URL → hash and fetch time of a page that cron runs fetch again (event day pages,
+  articles with young comments).
+
+Writes may be buffered; ``flush`` makes them durable, ``close`` flushes. Nothing written before
+the last ``flush`` is lost when the process dies; later writes may be (the next run then redoes
+that work: state is at-least-once, never inconsistent). Exactly one process may write a state at
+a time: ``acquire`` fails fast with ``StateLocked`` otherwise.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NamedTuple, Self
+
+
+class StateLocked(Exception):
+    """Another live process holds the crawl state (a second run on the same output)."""
+
+
+class UrlRecord(NamedTuple):
+    record_id: str
+    content_hash: str | None
+
+
+class PageState(NamedTuple):
+    hash: str | None
+    fetched_at: str | None
+
+
+class CrawlState(ABC):
+    """Persistent crawl state. Single writer (see ``acquire``); not for concurrent threads."""
+
+    # -- URLs --------------------------------------------------------------------------------
+    @abstractmethod
+    def url_record(self, key: str) -> UrlRecord | None:
+        """The record a URL key produced and its content hash, or None if never archived."""
+
+    def seen_url(self, key: str) -> bool:
+        """Whether a URL key was archived before."""
+        return self.url_record(key) is not None
+
+    @abstractmethod
+    def add_url(self, key: str, record_id: str, content_hash: str | None = None) -> None:
+        """Remember that ``key`` produced ``record_id`` (replaces an earlier entry)."""
+
+    # -- emitted records ----------------------------------------------------------------------
+    @abstractmethod
+    def record_hash(self, record_id: str) -> str | None:
+        """Hash of the record as last emitted, or None."""
+
+    @abstractmethod
+    def set_record_hash(self, record_id: str, record_hash: str) -> None:
+        """Store the hash of a record just emitted."""
+
+    def record_changed(self, record_id: str, record_hash: str) -> bool:
+        """True (and the hash stored) when the record is new or differs from the last emitted."""
+        if self.record_hash(record_id) == record_hash:
+            return False
+        self.set_record_hash(record_id, record_hash)
+        return True
+
+    # -- exact duplicates ---------------------------------------------------------------------
+    @abstractmethod
+    def find_content(self, content_hash: str) -> str | None:
+        """Id of the first record whose body had this content hash, or None."""
+
+    @abstractmethod
+    def add_content(self, content_hash: str, record_id: str) -> str:
+        """Claim a content hash for ``record_id`` unless already claimed; return the owner
+        (``record_id`` itself when it is the first)."""
+
+    # -- near duplicates ----------------------------------------------------------------------
+    @abstractmethod
+    def add_fingerprint(self, record_id: str, simhash: int) -> None:
+        """Store a record's 64-bit SimHash (ignored if the record already has one)."""
+
+    @abstractmethod
+    def all_fingerprints(self) -> Iterator[tuple[str, int]]:
+        """(record_id, simhash) pairs in insertion order."""
+
+    @abstractmethod
+    def fingerprint_count(self) -> int:
+        """How many fingerprints ``all_fingerprints`` yields (to size the index)."""
+
+    # -- pages fetched again by cron runs ------------------------------------------------------
+    @abstractmethod
+    def page(self, url: str) -> PageState | None:
+        """Hash and fetch time recorded for a page, or None."""
+
+    def page_hash(self, url: str) -> str | None:
+        state = self.page(url)
+        return state.hash if state else None
+
+    @abstractmethod
+    def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
+        """Record a page's hash and fetch time (UTC ISO 8601)."""
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @abstractmethod
+    def acquire(self, owner: str) -> None:
+        """Become the only writer, or raise ``StateLocked`` at once (never waits)."""
+
+    @abstractmethod
+    def release(self) -> None:
+        """Give up the writer lock (no-op when not held)."""
+
+    @contextmanager
+    def lock(self, owner: str) -> Iterator[Self]:
+        """``with state.lock("run-id"):`` acquire for the block, release after."""
+        self.acquire(owner)
+        try:
+            yield self
+        finally:
+            self.release()
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Make every write so far durable."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Flush, release the lock and free resources; idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,185 @@
+"""SQLite crawl state: persistence, the writer lock, and consistency after SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from newsarchive.state import CrawlState, PageState, SQLiteState, StateLocked, UrlRecord
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _child(code: str) -> subprocess.Popen[str]:
+    """A Python process running ``code`` with the project importable."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+def _wait_for_line(proc: subprocess.Popen[str], expected: str, timeout: float = 30) -> None:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.strip() == expected:
+            return
+        if not line and proc.poll() is not None:
+            raise AssertionError(f"child exited: {proc.stderr.read() if proc.stderr else ''}")
+    raise AssertionError(f"child never printed {expected!r}")
+
+
+def test_is_a_crawl_state(tmp_path: Path) -> None:
+    with SQLiteState(tmp_path / "state.db") as state:
+        assert isinstance(state, CrawlState)
+
+
+def test_everything_persists_across_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "state.db"  # folder created on demand
+    with SQLiteState(path) as state:
+        state.add_url("example.com/a", "r1", "c1")
+        state.add_url("example.com/b", "r2", None)
+        state.set_record_hash("r1", "h1")
+        assert state.add_content("c1", "r1") == "r1"
+        assert state.add_content("c1", "r9") == "r1"  # first claim wins
+        state.add_fingerprint("r1", (1 << 64) - 1)  # unsigned 64-bit survives signed storage
+        state.add_fingerprint("r2", 5)
+        state.add_fingerprint("r1", 7)  # ignored: r1 already has one
+        state.set_page("https://site/news/2024/01/5/index.md", "p1", "2024-01-05T10:00:00Z")
+
+    with SQLiteState(path) as state:
+        assert state.seen_url("example.com/a")
+        assert not state.seen_url("example.com/zzz")
+        assert state.url_record("example.com/a") == UrlRecord("r1", "c1")
+        assert state.url_record("example.com/b") == UrlRecord("r2", None)
+        assert state.record_hash("r1") == "h1"
+        assert state.record_hash("r2") is None
+        assert state.find_content("c1") == "r1"
+        assert state.find_content("c2") is None
+        assert list(state.all_fingerprints()) == [("r1", (1 << 64) - 1), ("r2", 5)]
+        assert state.fingerprint_count() == 2
+        page = state.page("https://site/news/2024/01/5/index.md")
+        assert page == PageState("p1", "2024-01-05T10:00:00Z")
+        assert state.page_hash("https://site/news/2024/01/5/index.md") == "p1"
+        assert state.page("https://site/other") is None
+
+
+def test_record_changed_emits_only_on_change(tmp_path: Path) -> None:
+    with SQLiteState(tmp_path / "s.db") as state:
+        assert state.record_changed("r1", "h1") is True
+        assert state.record_changed("r1", "h1") is False
+        assert state.record_changed("r1", "h2") is True
+        assert state.record_hash("r1") == "h2"
+
+
+def test_add_url_replaces_and_fingerprints_keep_insertion_order(tmp_path: Path) -> None:
+    with SQLiteState(tmp_path / "s.db", commit_every=7) as state:
+        state.add_url("k", "r1", "old")
+        state.add_url("k", "r1", "new")
+        assert state.url_record("k") == UrlRecord("r1", "new")
+        for n in range(25_000):  # spans several fetch pages and commits
+            state.add_fingerprint(f"r{n}", n * 0x9E3779B97F4A7C15 % (1 << 64))
+        got = list(state.all_fingerprints())
+    assert [r for r, _ in got[:3]] == ["r0", "r1", "r2"]
+    assert len(got) == 25_000 and got[-1][0] == "r24999"
+
+
+def test_closed_state_refuses_use(tmp_path: Path) -> None:
+    state = SQLiteState(tmp_path / "s.db")
+    state.close()
+    state.close()  # idempotent
+    with pytest.raises(ValueError, match="closed"):
+        state.seen_url("x")
+
+
+def test_lock_refused_from_a_second_process_and_freed_on_release(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    holder = _child(f"""
+        import time
+        from newsarchive.state import SQLiteState
+        state = SQLiteState({str(path)!r})
+        state.acquire("run-A")
+        print("locked", flush=True)
+        time.sleep(60)
+    """)
+    try:
+        _wait_for_line(holder, "locked")
+        state = SQLiteState(path)
+        start = time.monotonic()
+        with pytest.raises(StateLocked, match="run-A"):
+            state.acquire("run-B")
+        assert time.monotonic() - start < 1.0  # fails fast, never waits
+        assert not state.locked
+        # reading is still possible while another run writes
+        assert state.url_record("nothing") is None
+    finally:
+        holder.kill()
+        holder.wait()
+    # the kernel dropped the dead holder's flock: no stale lock
+    with state.lock("run-B"):
+        assert state.locked
+        other = SQLiteState(path)
+        with pytest.raises(StateLocked):
+            other.acquire("run-C")  # also refused within one process
+        other.close()
+    assert not state.locked
+    other = SQLiteState(path)
+    other.acquire("run-C")
+    other.close()
+    state.close()
+
+
+def test_sigkill_leaves_a_consistent_state(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    # Each step writes a URL, its content claim and its fingerprint; "flushed N" is printed
+    # after an explicit flush, so everything up to N must survive a SIGKILL.
+    writer = _child(f"""
+        from newsarchive.state import SQLiteState
+        state = SQLiteState({str(path)!r}, commit_every=50, commit_seconds=0.05)
+        state.acquire("writer")
+        n = 0
+        while True:
+            state.add_url(f"site/{{n}}", f"r{{n}}", f"c{{n}}")
+            state.add_content(f"c{{n}}", f"r{{n}}")
+            state.add_fingerprint(f"r{{n}}", n)
+            n += 1
+            if n % 500 == 0:
+                state.flush()
+                print(f"flushed {{n}}", flush=True)
+    """)
+    try:
+        _wait_for_line(writer, "flushed 2000")
+        time.sleep(0.2)  # let it get well into unflushed batches
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+    assert writer.returncode == -signal.SIGKILL
+
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    with SQLiteState(path) as state:
+        state.acquire("next-run")  # no stale lock after SIGKILL
+        urls = {state.url_record(f"site/{n}") for n in range(2000)}
+        assert None not in urls  # everything flushed survived
+        count = state.fingerprint_count()
+        assert count >= 2000
+        # batches are all-or-nothing: every fingerprint has its URL and content claim
+        for record_id, value in state.all_fingerprints():
+            assert state.url_record(f"site/{value}") == UrlRecord(record_id, f"c{value}")
+            assert state.find_content(f"c{value}") == record_id
+        # and the writes kept their order: the fingerprints are exactly 0..count-1
+        assert [v for _, v in state.all_fingerprints()] == list(range(count))
