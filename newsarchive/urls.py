@@ -68,13 +68,48 @@ def canonical_url(url: str, extra_tracking: Iterable[str] = ()) -> str:
 
 _WWW = re.compile(r"^www\d?\.")
 
+# AMP renderings of a story (https://amp.dev/documentation/guides-and-tutorials/optimize-and-measure/discovery):
+# an ``amp.`` host, an ``amp`` path segment at the start or end of the path (``/amp/story``,
+# ``/story/amp/``, WordPress AMP plugin), ``.amp`` before the extension (``story.amp.html``), and
+# the ``amp``/``outputType=amp`` query switches. Only whole segments, so ``/amplifiers/`` stays.
+_AMP_HOST = re.compile(r"^amp\.")
+_AMP_PATH = re.compile(r"^/amp(?=/)|/amp/?$|\.amp(?=\.html?$|$)")
+_AMP_QUERY = {("amp", ""), ("amp", "1"), ("amp", "true"), ("outputtype", "amp"), ("output", "amp")}
+# Google's AMP cache serves https://<host-with-dashes>.cdn.ampproject.org/c/s/<host>/<path>.
+_AMP_CACHE = re.compile(r"^/[cvi]/(?P<secure>s/)?(?P<rest>[^/]+/.*)$")
+
+
+def _unwrap_amp_cache(url: str) -> str:
+    parts = urlsplit(url)
+    if not (parts.hostname or "").endswith(".cdn.ampproject.org"):
+        return url
+    match = _AMP_CACHE.match(parts.path)
+    if match is None:
+        return url
+    scheme = "https" if match.group("secure") else "http"
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{scheme}://{match.group('rest')}{query}"
+
+
+def _drop_amp(netloc: str, path: str, query: str) -> tuple[str, str, str]:
+    netloc = _AMP_HOST.sub("", netloc)
+    path = _AMP_PATH.sub("", path) or "/"
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        kept = [(k, v) for k, v in pairs if (k.lower(), v.lower()) not in _AMP_QUERY]
+        if len(kept) != len(pairs):
+            query = urlencode(kept)
+    return netloc, path, query
+
 
 def url_key(url: str, extra_tracking: Iterable[str] = ()) -> str:
-    """Identity key: canonical URL without scheme and ``www.`` (http/https and www are one site)."""
-    parts = urlsplit(canonical_url(url, extra_tracking))
-    netloc = _WWW.sub("", parts.netloc)
-    path = parts.path.rstrip("/") or "/"
-    return urlunsplit(("", netloc, path, parts.query, "")).lstrip("/")
+    """Identity key: canonical URL without scheme, ``www.`` and AMP markers (http/https, www
+    and the AMP rendering are one story)."""
+    parts = urlsplit(canonical_url(_unwrap_amp_cache(url.strip()), extra_tracking))
+    netloc, path, query = _drop_amp(parts.netloc, parts.path, parts.query)
+    netloc = _WWW.sub("", netloc)
+    path = path.rstrip("/") or "/"
+    return urlunsplit(("", netloc, path, query, "")).lstrip("/")
 
 
 def url_id(url: str, extra_tracking: Iterable[str] = ()) -> str:
