@@ -1,0 +1,230 @@
+"""Article body and metadata extraction on saved pages (tests/fixtures/pages/article/<case>/)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from newsarchive.parsing import metadata as md
+from newsarchive.parsing.article import (
+    ArticleContent,
+    NotAnArticle,
+    extract_article,
+    strip_site_name,
+)
+
+CASES_DIR = Path(__file__).parent / "fixtures" / "pages" / "article"
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.json").exists())
+METADATA_FIELDS = ("title", "authors", "published", "modified", "site_name", "language",
+                   "description", "tags", "canonical_url")
+
+
+def load_case(name: str) -> tuple[str, str, dict]:
+    case = CASES_DIR / name
+    url = (case / "url.txt").read_text(encoding="utf-8").strip()
+    html = (case / "page.html").read_text(encoding="utf-8")
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    return url, html, expected
+
+
+def mismatches(result: ArticleContent, expected: dict) -> list[str]:
+    problems = []
+    for name in METADATA_FIELDS:
+        if name in expected and getattr(result, name) != expected[name]:
+            problems.append(f"{name}: expected {expected[name]!r}, got {getattr(result, name)!r}")
+    for snippet in expected.get("body_contains", []):
+        if snippet not in result.body:
+            problems.append(f"body lacks {snippet!r}")
+    for snippet in expected.get("body_excludes", []):
+        if snippet in result.body:
+            problems.append(f"body contains boilerplate {snippet!r}")
+    return problems
+
+
+def test_there_are_enough_cases():
+    assert len(CASES) >= 5
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_fixture_page(name: str):
+    url, html, expected = load_case(name)
+    result = extract_article(url, html)
+    problems = mismatches(result, expected)
+    assert not problems, f"{name}:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_body_is_paragraphs_separated_by_one_blank_line(name: str):
+    url, html, _ = load_case(name)
+    body = extract_article(url, html).body
+    paragraphs = body.split("\n\n")
+    assert len(paragraphs) >= 4
+    assert all(p.strip() == p and p for p in paragraphs)
+    assert "\n\n\n" not in body
+
+
+def test_the_check_can_fail():
+    """The fixture comparison reports every wrong field, not only the first."""
+    url, html, expected = load_case("wordpress_comments")
+    result = extract_article(url, html)
+    result.title, result.authors = "Wrong", []
+    result.body += "\n\nBrilliant write-up."
+    problems = mismatches(result, expected)
+    assert any(p.startswith("title:") for p in problems)
+    assert any(p.startswith("authors:") for p in problems)
+    assert any("Brilliant write-up" in p for p in problems)
+
+
+@pytest.mark.parametrize("html", ["", "   \n\t ", None])
+def test_empty_input_is_not_an_article(html):
+    with pytest.raises(NotAnArticle):
+        extract_article("https://example.com/a", html)
+
+
+def test_binary_garbage_is_not_an_article():
+    garbage = os.urandom(4096).decode("latin-1")
+    with pytest.raises(NotAnArticle):
+        extract_article("https://example.com/a.bin", garbage)
+
+
+def test_not_an_article_is_a_value_error():
+    assert issubclass(NotAnArticle, ValueError)
+
+
+def test_plain_text_is_not_an_article():
+    with pytest.raises(NotAnArticle):
+        extract_article("https://example.com/robots.txt", "User-agent: *\nDisallow: /private/\n")
+
+
+def test_page_decoded_from_windows_1252():
+    paragraphs = [
+        "Le conseil municipal a voté jeudi soir la rénovation complète de la halle du marché, "
+        "fermée depuis l’incendie de l’été dernier.",
+        "« Nous voulons que les producteurs reviennent avant Noël », a déclaré la maire, "
+        "qui estime le coût des travaux à 2,3 millions d’euros.",
+        "Les commerçants, installés provisoirement sur le parking de la gare, réclament une "
+        "date précise pour leur retour dans le centre-ville.",
+        "L’opposition a dénoncé un calendrier « irréaliste » et demandé un audit indépendant "
+        "du chantier avant la signature des marchés publics.",
+    ]
+    html = (
+        '<html lang="fr"><head><meta http-equiv="Content-Type" '
+        'content="text/html; charset=windows-1252"><title>Halle du marché – Le Courrier</title>'
+        '</head><body><nav><a href="/">Accueil</a> <a href="/sport">Sport</a></nav><article>'
+        "<h1>Halle du marché : les travaux votés</h1>"
+        + "".join(f"<p>{p}</p>" for p in paragraphs)
+        + "</article><footer>Mentions légales</footer></body></html>"
+    )
+    decoded = html.encode("cp1252").decode("cp1252")  # what a crawler hands over
+    result = extract_article("https://www.lecourrier-exemple.fr/local/halle", decoded)
+    assert result.language == "fr"
+    for paragraph in paragraphs:
+        assert paragraph in result.body
+    assert "Mentions légales" not in result.body
+    assert "Ã" not in result.body  # no mojibake
+
+
+def test_page_without_article_gives_empty_body():
+    html = (
+        "<!DOCTYPE html><html><head><title>Sections</title></head><body>"
+        '<nav class="main-nav"><ul><li><a href="/news">News</a></li><li><a href="/sport">Sport'
+        '</a></li><li><a href="/weather">Weather</a></li></ul></nav></body></html>'
+    )
+    result = extract_article("https://example.com/sections", html)
+    assert result.body == ""
+    assert result.title == "Sections"
+
+
+def test_malformed_html_does_not_raise():
+    html = "<html><body><div><p>Unclosed <b>tags <i>everywhere<p>and &bogus; entities</div>"
+    result = extract_article("https://example.com/x", html)
+    assert isinstance(result, ArticleContent)
+
+
+def test_jsonld_article_body_keeps_its_paragraphs():
+    """When the page has no usable story markup (a paywall teaser), trafilatura falls back to the
+    JSON-LD articleBody; the body then keeps that text's paragraphs instead of one long line."""
+    paragraphs = [
+        f"Paragraph {i} of the council budget story, with enough words to count as a sentence."
+        for i in range(1, 7)
+    ]
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Budget",
+                     "articleBody": "\n\n".join(paragraphs)})
+    html = (f'<html><head><script type="application/ld+json">{ld}</script></head>'
+            '<body><div class="paywall"><p>Subscribe to read this story.</p></div></body></html>')
+    result = extract_article("https://example.com/budget", html)
+    assert result.body.split("\n\n") == paragraphs
+    assert result.title == "Budget"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (["By Jane Doe and John Smith"], ["Jane Doe", "John Smith"]),
+        (["Jane Doe, John Smith & Ana Lima"], ["Jane Doe", "John Smith", "Ana Lima"]),
+        (["Von Anna Schmidt und Jonas Weber"], ["Anna Schmidt", "Jonas Weber"]),
+        (["https://www.facebook.com/janedoe", "Jane Doe"], ["Jane Doe"]),
+        (["Jane Doe jane.doe@example.com"], ["Jane Doe"]),
+        (["Jane Doe", "jane doe", "JANE DOE"], ["Jane Doe"]),
+        (["Tom Pellow, Senior Reporter"], ["Tom Pellow"]),
+        (["José Ortega y Gasset"], ["José Ortega y Gasset"]),
+        (["", "   "], []),
+    ],
+)
+def test_normalize_authors(raw, expected):
+    assert md.normalize_authors(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "url", "expected"),
+    [
+        ("Flood barriers go up | The Daily Herald", "The Daily Herald", None,
+         "Flood barriers go up"),
+        ("The Daily Herald - Flood barriers go up", "The Daily Herald", None,
+         "Flood barriers go up"),
+        ("Flood barriers go up | World news | The Daily Herald", "The Daily Herald", None,
+         "Flood barriers go up | World news"),
+        ("Flood barriers go up – dailyherald.com", None, "https://www.dailyherald.com/a",
+         "Flood barriers go up"),
+        ("Brexit: what happens next - explained", "The Daily Herald", None,
+         "Brexit: what happens next - explained"),
+        ("The Daily Herald", "The Daily Herald", None, "The Daily Herald"),
+    ],
+)
+def test_strip_site_name(title, site, url, expected):
+    assert strip_site_name(title, site, url) == expected
+
+
+def test_jsonld_author_references_and_graph_are_resolved():
+    html = """<html><head><script type="application/ld+json">
+    {"@context": "https://schema.org", "@graph": [
+      {"@type": "Person", "@id": "#a1", "name": "Rita Moreno"},
+      {"@type": ["NewsArticle"], "headline": "H", "author": [{"@id": "#a1"}, "Li Wei"],
+       "publisher": {"@id": "#org"}},
+      {"@type": "Organization", "@id": "#org", "name": "The Example Times"}]}
+    </script></head><body><p>x</p></body></html>"""
+    meta = md.read_jsonld(md_tree(html), "https://example.com/a")
+    assert meta.authors == ["Rita Moreno", "Li Wei"]
+    assert meta.site_name == "The Example Times"
+
+
+def test_broken_jsonld_is_ignored():
+    html = ('<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
+            '"headline": </script></head><body><p>text</p></body></html>')
+    assert md.read_jsonld(md_tree(html), None).title is None
+
+
+def test_homepage_canonical_is_not_trusted():
+    html = ('<html><head><link rel="canonical" href="https://example.com/"></head><body>'
+            "<article><p>" + "Some words in a sentence. " * 30 + "</p></article></body></html>")
+    result = extract_article("https://example.com/news/2024/story", html)
+    assert result.canonical_url != "https://example.com/"
+
+
+def md_tree(html: str):
+    from lxml.html import fromstring
+
+    return fromstring(html)
