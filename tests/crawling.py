@@ -50,15 +50,18 @@ def crawl(
     args: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
     timeout: float = 240,
+    env: dict[str, str] | None = None,
 ) -> CrawlRun:
+    """``env`` adds environment variables (``NEWSARCHIVE_TODAY`` fixes the crawl's clock)."""
     command = [sys.executable, "-m", "scrapy", "crawl", spider]
     for key, value in (args or {}).items():
         command += ["-a", f"{key}={value}"]
     for key, value in {**TEST_SETTINGS, "OUTPUT_DIR": str(output_dir), **(settings or {})}.items():
         command += ["-s", f"{key}={value}"]
     before = set((output_dir / "runs").glob("*")) if (output_dir / "runs").exists() else set()
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsarchive.settings", "PYTHONUNBUFFERED": "1"}
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
+    environment = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsarchive.settings",
+                   "PYTHONUNBUFFERED": "1", **(env or {})}
+    done = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,
                           timeout=timeout, check=False)
     after = set((output_dir / "runs").glob("*")) if (output_dir / "runs").exists() else set()
     new = sorted(after - before)

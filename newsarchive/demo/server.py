@@ -12,6 +12,9 @@ crawler meets on the web::
      "/legacy": {"file": "legacy.html", "headers": {"Content-Type": "text/html; charset=shift_jis"}},
      "/hang": {"hang": true}}
 
+``/__hits`` answers how often each path was requested, ``/__headers`` the headers of each path's
+last request (what a crawler sent: User-Agent...).
+
 ``python -m newsarchive.demo.server ROOT [ROOT...]`` prints ``{"host": "base url", ...}`` as one JSON line,
 then serves until stopped.
 """
@@ -51,6 +54,7 @@ class SiteServer(ThreadingHTTPServer):
             json.loads(routes_file.read_text("utf-8")) if routes_file.exists() else {}
         )
         self.hits: dict[str, int] = {}
+        self.request_headers: dict[str, dict[str, str]] = {}  # path -> headers of its last request
         self.lock = threading.Lock()
 
     def substitute(self, data: bytes) -> bytes:
@@ -74,8 +78,10 @@ class SiteHandler(BaseHTTPRequestHandler):
         path = unquote(urlsplit(self.path).path)
         with self.server.lock:
             self.server.hits[path] = self.server.hits.get(path, 0) + 1
-        if path == "/__hits":
-            self._send(200, json.dumps(self.server.hits).encode(), "application/json")
+            self.server.request_headers[path] = dict(self.headers.items())
+        if path in ("/__hits", "/__headers"):
+            data = self.server.hits if path == "/__hits" else self.server.request_headers
+            self._send(200, json.dumps(data).encode(), "application/json")
             return
         route = self.server.routes.get(path) or self.server.routes.get(self.path) or {}
         if route.get("hang"):

@@ -62,14 +62,15 @@ JUNK = (
         "edit-link", "comment-edit-link", "says", "comment-awaiting-moderation",
         "comment-likes", "comment-like", "likes", "like-button", "report", "report-comment",
         "item-control", "comment-number", "wpd-comment-footer", "wpd-comment-share",
-        "wpd-comment-link",
+        "wpd-comment-link", "wc-comment-link", "wc-comment-footer", "share_buttons_box",
         "wpd-reply-button", "wpd-vote", "wpd-space", "wpd-comment-label", "screen-reader-text",
         "visually-hidden", "sr-only", "element-hidden", "avatar", "avatar-image-container",
         "thread-toggle", "continue", "links", "rdf-meta", "comment-reply-wrap",
         "ast-comment-edit-reply-wrap", "reply-link", "comment-share", "vote", "votes",
         "wp-block-comment-reply-link", "wp-block-comment-edit-link",
     )
-    + " or self::img or self::button or self::form or self::input or self::select]"
+    + " or contains(@class, 'share-') or contains(@class, '-share')"
+    " or self::img or self::button or self::form or self::input or self::select]"
 )
 
 # Author/date rows and headers inside a comment: their words are fields, not text.
@@ -90,15 +91,19 @@ _PERMA = (
     " or contains(@href, 'report') or contains(@href, '#respond'))"
 )
 
-WPDISCUZ_NODES = f"//div[{cls('wpd-comment')}]"
-WPDISCUZ_ID = (".//div[contains(@class, 'wpd-comment-right')]/@id",)
-WPDISCUZ_AUTHOR = (f".//*[{cls('wpd-comment-author')}]",)
+# wpDiscuz 7 (wpd-*) and wpDiscuz 5 (wc-*)
+WPDISCUZ_NODES = f"//div[{any_cls('wpd-comment', 'wc-comment')}]"
+WPDISCUZ_ID = (
+    ".//div[contains(@class, 'wpd-comment-right') or contains(@class, 'wc-comment-right')]/@id",
+)
+WPDISCUZ_AUTHOR = (f".//*[{any_cls('wpd-comment-author', 'wc-comment-author')}]",)
 WPDISCUZ_DATE = (
     f".//*[{cls('wpd-comment-date')}]//time/@datetime",
     f".//*[{cls('wpd-comment-date')}]/@title",
     f".//*[{cls('wpd-comment-date')}]",
+    f".//*[{cls('wc-comment-date')}]",
 )
-WPDISCUZ_TEXT = (f".//*[{cls('wpd-comment-text')}]",)
+WPDISCUZ_TEXT = (f".//*[{any_cls('wpd-comment-text', 'wc-comment-text')}]",)
 WPDISCUZ_PERMALINK = (
     f".//*[{cls('wpd-comment-link')}]//@data-wpd-clipboard",
     f".//*[{cls('wpd-comment-link')}]//a/@href",
@@ -290,7 +295,7 @@ GENERIC_AUTHOR = (
     ".//*["
     + any_cls("fn", "comment-author-name", "author-name", "comment-author", "comment_author",
               "commentauthor", "comment-user", "username", "user-name", "author", "commenter",
-              "name", "nickname")
+              "name", "nickname", "benutzer", "autor", "verfasser", "auteur", "usuario")
     + "]",
     ".//*[@itemprop='author']",
     ".//cite",

@@ -64,7 +64,7 @@ _AUTHOR_FALLBACK = X.GENERIC_AUTHOR
 _DATE_FALLBACK = X.GENERIC_DATE
 
 FAMILIES: tuple[Family, ...] = (
-    Family("wpdiscuz", ("wpd-comment",), X.WPDISCUZ_NODES, X.WPDISCUZ_ID, X.WPDISCUZ_AUTHOR,
+    Family("wpdiscuz", ("wpd-comment", "wc-comment"), X.WPDISCUZ_NODES, X.WPDISCUZ_ID, X.WPDISCUZ_AUTHOR,
            date=X.WPDISCUZ_DATE, text=X.WPDISCUZ_TEXT, permalink=X.WPDISCUZ_PERMALINK),
     Family("blogger", ("comment-thread", "comment-holder"), X.BLOGGER_NODES, (), X.BLOGGER_AUTHOR,
            date=X.BLOGGER_DATE, text=X.BLOGGER_TEXT, permalink=X.BLOGGER_PERMALINK),
@@ -116,7 +116,7 @@ _AUTHOR_SUFFIX = re.compile(
 _AUTHOR_PREFIX = re.compile(
     r"^\s*(?:submitted by|posted by|comment by|written by|by|von|par|por|door|di)\s+", re.I
 )
-_ON_PAGE_ID = re.compile(r"^(?:li-|div-|article-)?comment-(\d+)$|^wpd-comm-(\d+)_\d+$")
+_ON_PAGE_ID = re.compile(r"^(?:li-|div-|article-)?comment-(\d+)$|^(?:wpd|wc)-comm-(\d+)_\d+$")
 _SHOW_COMMENT = re.compile(r"[?&]showComment=(\d{10,13})")
 _FR_HOUR = re.compile(r"(\d{1,2})\s*h\s*(\d{2})\b")
 _NO_COMMENTS = re.compile(
@@ -125,11 +125,11 @@ _NO_COMMENTS = re.compile(
     re.I,
 )
 # Pingbacks shown as comments (no li.pingback class): "[…] excerpt of the citing post […]"
-_PINGBACK = re.compile(r"(?:^|\n\n)\[(…|\.\.\.)\][^\n]*\[(…|\.\.\.)\]", re.S)
+_PINGBACK = re.compile(r"(?:^|\n\n|\s[-–]\s)\[(…|\.\.\.)\][^\n]*\[(…|\.\.\.)\]", re.S)
 _PINGBACK_AUTHOR = re.compile(r"^(pingback|trackback)\b", re.I)
 _AUTHOR_DATE_TAIL = re.compile(r"\s+\d{1,2}[./]\d{1,2}[./]\d{2,4}\b.*$")
 # 12.04.2020 17:02, 07.08.09 um 10:25: day first wherever dots separate the parts
-_DOTTED = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})\b(?:\D*(\d{1,2}):(\d{2}))?")
+_DOTTED = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})\b(?:\D*(\d{1,2})[:.](\d{2}))?")
 _DT_FILLER = re.compile(
     r"^(?:\W+|(?:said|says|wrote|schrieb|sagte|on|am|um|at|le|à|el|dit)\b)+", re.I
 )
@@ -152,7 +152,8 @@ def extract_comments(
         if root is None:
             return []
         return _Extractor(url, article_id, fetched_at, root, html).run()
-    except (etree.LxmlError, ValueError, TypeError, RecursionError):
+    except (etree.LxmlError, ValueError, TypeError, AttributeError, KeyError, IndexError,
+            RecursionError, UnicodeError):
         return []
 
 
