@@ -145,7 +145,7 @@ def _declared_metadata(tree: HtmlElement, url: str) -> md.PageMetadata:
     # <link rel=canonical> and og:url name the page itself; JSON-LD ids often carry a #fragment.
     merged.canonical_url = _plausible_canonical(sources[1].canonical_url, url) or \
         _plausible_canonical(sources[0].canonical_url, url)
-    merged.authors = next((s.authors for s in sources if s.authors), [])
+    merged.authors = next((s.authors for s in sources if s.authors), []) or md.read_byline(tree)
     # Tags: meta tags (article:tag, else news_keywords / keywords), JSON-LD keywords, rel=tag.
     merged.tags = next((s.tags for s in (sources[1], sources[0]) if s.tags), []) or \
         md.rel_tags(tree)

@@ -293,10 +293,11 @@ def read_microdata(tree: HtmlElement) -> PageMetadata:
     meta = PageMetadata()
     authors: list[str] = []
     for el in tree.xpath(MICRODATA_XPATH):
-        if el.tag == "meta":
+        if el.tag == "meta" or not _belongs_to_article(el):
             continue
         prop = el.get("itemprop")
-        value = el.get("datetime") or el.get("content")
+        # <time datetime>, <meta content>, and Blogger's <abbr title="2024-03-14T09:15:00Z">09:15</abbr>
+        value = el.get("datetime") or el.get("content") or (el.get("title") if el.tag == "abbr" else None)
         if prop == "author":
             names = el.xpath(".//*[@itemprop='name']")
             authors.append(clean_inline((names[0] if names else el).text_content()))
@@ -312,6 +313,42 @@ def read_microdata(tree: HtmlElement) -> PageMetadata:
             meta.language = normalize_language(value or el.text_content())
     meta.authors = normalize_authors(authors)
     return meta
+
+
+ARTICLE_ITEM_TYPES = re.compile(r"(Article|BlogPosting|Posting|Report|WebPage|CreativeWork)$")
+
+
+def _belongs_to_article(el: HtmlElement) -> bool:
+    """A property of the page's article, not of a nested item such as a reader's Comment
+    (whose ``author`` and ``datePublished`` are the commenter's)."""
+    for ancestor in el.iterancestors():
+        if ancestor.get("itemscope") is not None:
+            item_type = (ancestor.get("itemtype") or "").rstrip("/")
+            return not item_type or bool(ARTICLE_ITEM_TYPES.search(item_type))
+    return True
+
+
+# Visible bylines of blog and CMS themes (hAtom "author vcard", rel=author), outside comment
+# lists and sidebar widgets, which carry commenters' names in the same markup.
+BYLINE_XPATH = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')"
+    " and contains(concat(' ', normalize-space(@class), ' '), ' vcard ')]"
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
+    " | //a[@rel='author']"
+)
+NOT_BYLINE_ANCESTORS = re.compile(r"comment|widget|sidebar|secondary|footer|related", re.I)
+
+
+def read_byline(tree: HtmlElement) -> list[str]:
+    """Author names from the page's visible byline, in page order."""
+    names = []
+    for el in tree.xpath(BYLINE_XPATH):
+        context = " ".join(
+            f"{a.get('class', '')} {a.get('id', '')}" for a in el.iterancestors()
+        )
+        if not NOT_BYLINE_ANCESTORS.search(context):
+            names.append(clean_inline(el.text_content()))
+    return normalize_authors(names)
 
 
 def rel_tags(tree: HtmlElement) -> list[str]:

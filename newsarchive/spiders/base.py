@@ -19,7 +19,7 @@ from newsarchive.drops import count_drop, failure_reason
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Event
 from newsarchive.state.run import RunState
-from newsarchive.urls import url_key
+from newsarchive.urls import url_id, url_key
 
 
 class RequestType(IntEnum):
@@ -50,6 +50,7 @@ class ArchiveSpider(scrapy.Spider):
         self.args = self.args_model.from_kwargs(kwargs)
         self.run_id = new_run_id()
         self.run_notes: list[str] = []  # said in the log and the manifest at the end
+        self.archived_seen: set[str] = set()  # articles not fetched: an earlier run archived them
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
@@ -77,6 +78,19 @@ class ArchiveSpider(scrapy.Spider):
         refresh_days = self.crawler.settings.getint("NEWSARCHIVE_REFRESH_DAYS")
         return (today_utc() - day).days >= refresh_days
 
+    def comments_young(self, published: str | date | None) -> bool:
+        """Published less than ``NEWSARCHIVE_COMMENTS_REFRESH_DAYS`` days before today: its
+        comment thread may still grow, so an archived copy is fetched again (the state pipeline
+        then emits only what changed). Unknown dates are not young."""
+        days = self.crawler.settings.getint("NEWSARCHIVE_COMMENTS_REFRESH_DAYS")
+        if days <= 0 or not published:
+            return False
+        try:
+            day = published if isinstance(published, date) else date.fromisoformat(published[:10])
+        except ValueError:
+            return False
+        return (today_utc() - day).days < days
+
     def remember_page(self, response: Response) -> None:
         state = self.state
         if state is not None:
@@ -84,7 +98,8 @@ class ArchiveSpider(scrapy.Spider):
             state.set_page(response.url, digest, datetime.now(UTC).isoformat(timespec="seconds"))
 
     def archived_sources(self, event: Event) -> dict[str, str]:
-        """Article sources an earlier run archived: not fetched again, status ``ok``.
+        """Article sources an earlier run archived: not fetched again, status ``ok``, counted
+        once per article as ``newsarchive/skipped/archived``.
 
         A source whose URL is archived under another id (a redirect or canonical alias) takes
         that id, so every event citing one story points at one article.
@@ -93,14 +108,34 @@ class ArchiveSpider(scrapy.Spider):
         known: dict[str, str] = {}
         if state is None:
             return known
+        young = self.comments_young(event.date)  # its sources' comments may still grow
         for source in event.sources:
             if source.kind != "article" or not source.article_id:
                 continue
-            record = state.archived_url(url_key(source.url))
+            record = state.archived_url(url_key(source.url, self.tracking_params))
             if record is not None:
                 source.article_id = record.record_id
+                if young:
+                    continue
                 known[record.record_id] = "ok"
+                if record.record_id not in self.archived_seen:
+                    self.archived_seen.add(record.record_id)
+                    self.crawler.stats.inc_value("newsarchive/skipped/archived")
         return known
+
+    @property
+    def tracking_params(self) -> list[str]:
+        """Query parameters to strip beyond the built-in ones (``NEWSARCHIVE_TRACKING_PARAMS``)."""
+        return self.crawler.settings.getlist("NEWSARCHIVE_TRACKING_PARAMS")
+
+    def rekey_sources(self, event: Event) -> None:
+        """Article ids of sources with ``NEWSARCHIVE_TRACKING_PARAMS`` stripped too (the event
+        parsers, pure functions, know only the built-in tracking parameters)."""
+        extra = self.tracking_params
+        if extra:
+            for source in event.sources:
+                if source.kind == "article" and source.article_id:
+                    source.article_id = url_id(source.url, extra)
 
     # -- helpers for subclasses -----------------------------------------------------------------
 

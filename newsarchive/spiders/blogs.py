@@ -156,8 +156,10 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
                 self.crawler.stats.inc_value("newsarchive/skipped/before_since")
                 continue
             if self.state is not None and self.state.archived_url(key) is not None:
-                self.crawler.stats.inc_value("newsarchive/skipped/archived")
-                continue
+                if not self.comments_young(post.published):
+                    self.crawler.stats.inc_value("newsarchive/skipped/archived")
+                    continue
+                self.crawler.stats.inc_value("newsarchive/refetched/comments_young")
             self.scheduled.add(key)
             article = Article(id=url_id(post.url), url=post.url, kind="blog")
             requests.append(self.article_request(article))
