@@ -15,9 +15,17 @@ microdata nesting), or, for Drupal's layout, the comment just before the ``div.i
 the reply. Elements are then read deepest first and detached once read, so a comment's XPaths never
 see its replies' markup and the whole page is read in one pass.
 
-Not reader comments, hence skipped: pingbacks and trackbacks (``li.pingback``, ``li.trackback``),
-which are links from other sites; comment forms and "No comments yet" headers; comments on other
-posts listed in widgets. Comments loaded by JavaScript (Disqus, Facebook) are not in the HTML.
+Not reader comments, hence skipped: pingbacks and trackbacks, which are links from other sites
+(``li.pingback``, ``li.trackback``, and themes that render them as ordinary comments: authors
+"Pingback von ..." or texts "[…] excerpt of the citing post […]"); comment forms and
+"No comments yet" headers; comments on other posts listed in widgets; hidden templates.
+Comments loaded by JavaScript (Disqus, Facebook) are not in the HTML and are not found.
+
+Ids: ``record_id(article_id, on-page id)`` where the page gives one (``comment-123``; WordPress
+``li-comment-123``/``div-comment-123`` and wpDiscuz ``wpd-comm-123_0`` are normalised to
+``comment-123``; Blogger ``c123``), else ``record_id(article_id, author, published, text)``.
+Dates prefer machine-readable values (``time@datetime``, ``@content``, Blogger's ``showComment``
+timestamp) over the displayed text; relative texts are resolved against ``fetched_at``.
 """
 
 from __future__ import annotations
@@ -31,7 +39,6 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
-from lxml import html as lxml_html
 
 from newsarchive.items import Comment
 from newsarchive.parsing import comment_xpaths as X
@@ -64,8 +71,9 @@ _AUTHOR_FALLBACK = X.GENERIC_AUTHOR
 _DATE_FALLBACK = X.GENERIC_DATE
 
 FAMILIES: tuple[Family, ...] = (
-    Family("wpdiscuz", ("wpd-comment", "wc-comment"), X.WPDISCUZ_NODES, X.WPDISCUZ_ID, X.WPDISCUZ_AUTHOR,
-           date=X.WPDISCUZ_DATE, text=X.WPDISCUZ_TEXT, permalink=X.WPDISCUZ_PERMALINK),
+    Family("wpdiscuz", ("wpd-comment", "wc-comment"), X.WPDISCUZ_NODES, X.WPDISCUZ_ID,
+           X.WPDISCUZ_AUTHOR, date=X.WPDISCUZ_DATE, text=X.WPDISCUZ_TEXT,
+           permalink=X.WPDISCUZ_PERMALINK),
     Family("blogger", ("comment-thread", "comment-holder"), X.BLOGGER_NODES, (), X.BLOGGER_AUTHOR,
            date=X.BLOGGER_DATE, text=X.BLOGGER_TEXT, permalink=X.BLOGGER_PERMALINK),
     Family("wordpress", ("comment",), X.WP_NODES, X.WP_ID, X.WP_AUTHOR + _AUTHOR_FALLBACK,
@@ -76,9 +84,11 @@ FAMILIES: tuple[Family, ...] = (
            text=X.DRUPAL_TEXT, permalink=X.DRUPAL_PERMALINK,
            title=X.DRUPAL_TITLE, whole_node_text=True, needs_meta=True),
     Family("microdata", ("Comment",), X.MICRODATA_NODES, (), X.MICRODATA_AUTHOR,
-           X.MICRODATA_AUTHOR_URL, X.MICRODATA_DATE, X.MICRODATA_TEXT, X.MICRODATA_PERMALINK,
+           X.MICRODATA_AUTHOR_URL, X.MICRODATA_DATE + _DATE_FALLBACK, X.MICRODATA_TEXT,
+           X.MICRODATA_PERMALINK,
            X.MICRODATA_TITLE, whole_node_text=True),
-    Family("rdfa", ("Comment",), X.RDFA_NODES, (), X.RDFA_AUTHOR, date=X.RDFA_DATE,
+    Family("rdfa", ("Comment",), X.RDFA_NODES, (), X.RDFA_AUTHOR,
+           date=X.RDFA_DATE + _DATE_FALLBACK,
            text=X.RDFA_TEXT, permalink=X.RDFA_PERMALINK, whole_node_text=True),
     # dl lists and JSON-LD are read by their own functions, between rdfa and generic
     Family("generic", ("omment", "eaction"), X.GENERIC_NODES, (), X.GENERIC_AUTHOR,
@@ -194,7 +204,77 @@ def comment_container_xpath() -> str:
 
 # --- parsing -------------------------------------------------------------------------------
 
-_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
+# Plain etree elements: lxml.html's HtmlElement class lookup costs more than the rest of the pass.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
+
+
+_HIDDEN_STYLE = re.compile(X.HIDDEN_STYLE, re.I)
+_NOT_COMMENT_TOKENS = frozenset(X.NOT_COMMENT_TOKENS)
+_SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
+# every token and part above contains one of these: a cheap first test for most elements
+_NAME_HINTS = re.compile("omment|respond|repl|side|secondary|widget|related|shar|author|form",
+                         re.I)
+
+
+def _is_not_comment(names: str) -> bool:
+    low = names.lower()
+    tokens = low.split()
+    return any(part in low for part in X.NOT_COMMENT_PARTS) or not _NOT_COMMENT_TOKENS.isdisjoint(
+        tokens
+    )
+
+
+def _is_sidebar(el: etree._Element, names: str) -> bool:
+    """A sidebar, unless an old theme put the article itself in it."""
+    return not _SIDEBAR_TOKENS.isdisjoint(names.lower().split()) and not el.xpath(X.SIDEBAR_KEEP)
+
+
+def _drop_non_comments(root: etree._Element) -> None:
+    """Remove what is never a reader comment, in one pass over the elements."""
+    doomed = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in X.DROP_TAGS:
+            doomed.append(el)
+            continue
+        attrib = el.attrib
+        if not attrib:
+            continue
+        names = f"{attrib.get('class', '')} {attrib.get('id', '')}"
+        style = attrib.get("style")
+        if (
+            "hidden" in attrib
+            or (style and _HIDDEN_STYLE.search(style))
+            or (
+                len(names) > 1
+                and _NAME_HINTS.search(names)
+                and (_is_not_comment(names) or _is_sidebar(el, names))
+            )
+        ):
+            doomed.append(el)
+    doomed.extend(root.xpath(X.COMMENT_FORMS))
+    for el in doomed:
+        _drop_tree(el)
+
+
+def _drop_tree(el: etree._Element) -> None:
+    """Remove an element and its children, keeping its tail text (lxml.html's drop_tree)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _text_content(el: etree._Element) -> str:
+    return "".join(el.itertext())
 
 
 def _parse(html: str) -> etree._Element | None:
@@ -202,7 +282,7 @@ def _parse(html: str) -> etree._Element | None:
     data = html.replace("\x00", "").encode("utf-8", errors="replace")
     if not data.strip():
         return None
-    return lxml_html.document_fromstring(data, parser=_PARSER)
+    return etree.fromstring(data, parser=_PARSER)
 
 
 def _first(node: etree._Element, xpaths: Iterable[str]) -> object | None:
@@ -212,7 +292,7 @@ def _first(node: etree._Element, xpaths: Iterable[str]) -> object | None:
             if isinstance(hit, str):
                 if hit.strip():
                     return str(hit)
-            elif isinstance(hit, etree._Element) and hit.text_content().strip():
+            elif isinstance(hit, etree._Element) and _text_content(hit).strip():
                 return hit
     return None
 
@@ -251,7 +331,7 @@ def _enclosing_line(el: etree._Element, stop: etree._Element) -> etree._Element:
     """The short block (a byline such as <p><cite>Name</cite> — date</p>) that holds ``el``."""
     best = el
     for anc in el.iterancestors():
-        if anc is stop or len(anc.text_content()) > _MAX_AUTHOR:
+        if anc is stop or len(_text_content(anc)) > _MAX_AUTHOR:
             break
         best = anc
     return best
@@ -297,20 +377,24 @@ class _Extractor:
         self.base_time = fetched_at or datetime.now(UTC)
         self.root = root
         self.raw = raw
+        self._markers: dict[str, bool] = {}
         lang = (root.xpath(X.HTML_LANG) or [""])[0].split("-")[0].lower().strip()
         self.languages = [lang, "en"] if lang.isalpha() and lang != "en" else None
 
+    def _has(self, marker: str) -> bool:
+        if marker not in self._markers:
+            self._markers[marker] = marker in self.raw
+        return self._markers[marker]
+
     def run(self) -> list[Comment]:
         jsonld = [t for t in self.root.xpath(X.JSONLD) if '"comment"' in t]
-        for el in self.root.xpath(X.HIDDEN + " | " + X.NOT_COMMENTS):
-            if el.getparent() is not None:
-                el.drop_tree()
+        _drop_non_comments(self.root)
         for family in FAMILIES:
             if family.name == "generic":
                 found = self._dl_lists() or self._jsonld(jsonld)
                 if found:
                     return found
-            if not any(m in self.raw for m in family.markers):
+            if not any(self._has(m) for m in family.markers):
                 continue
             found = self._family(family)
             if found:

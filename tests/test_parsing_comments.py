@@ -1,0 +1,174 @@
+"""Comment threads from saved pages: tests/fixtures/pages/comments/<case>/.
+
+Each case has page.html, url.txt and expected.json.
+
+expected.json holds ``count``, one entry per expected comment (any of ``author``, ``author_url``,
+``published``, ``url``, ``text``, ``text_contains``, ``text_not_contains``, ``parent`` as the index
+of the parent comment or null, ``on_page_id`` for the id formula), ``text_never`` (strings no
+comment may contain), optionally ``page_urls`` (further comment pages) and ``fetched_at``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from newsarchive.items import Comment
+from newsarchive.parsing.comments import (
+    comment_container_xpath,
+    comment_page_urls,
+    extract_comments,
+)
+from newsarchive.urls import record_id
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pages" / "comments"
+CASES = sorted(p for p in FIXTURES.iterdir() if (p / "page.html").is_file())
+ARTICLE_ID = "0123456789abcdef"
+DEFAULT_FETCHED_AT = "2024-06-01T12:00:00+00:00"
+FIELDS = ("author", "author_url", "published", "url", "text")
+
+
+def load(case: Path) -> tuple[str, str, dict]:
+    url = (case / "url.txt").read_text(encoding="utf-8").strip()
+    html = (case / "page.html").read_text(encoding="utf-8")
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    return url, html, expected
+
+
+def run(case: Path) -> tuple[list[Comment], dict, str, str]:
+    url, html, expected = load(case)
+    fetched_at = datetime.fromisoformat(expected.get("fetched_at", DEFAULT_FETCHED_AT))
+    return extract_comments(url, html, ARTICLE_ID, fetched_at), expected, url, html
+
+
+def mismatches(comments: list[Comment], expected: dict) -> list[str]:
+    """Every difference between the extracted comments and the expectation, one line each."""
+    problems = []
+    if len(comments) != expected["count"]:
+        found = [(c.author, c.text[:40]) for c in comments]
+        problems.append(f"count: expected {expected['count']}, got {len(comments)}: {found}")
+    for i, (want, got) in enumerate(zip(expected["comments"], comments, strict=False)):
+        for name in FIELDS:
+            if name in want and getattr(got, name) != want[name]:
+                problems.append(f"#{i} {name}: expected {want[name]!r}, got {getattr(got, name)!r}")
+        if "parent" in want:
+            parent = want["parent"]
+            wanted_parent = comments[parent].id if parent is not None else None
+            if got.parent_id != wanted_parent:
+                problems.append(f"#{i} parent: expected comment #{parent}, got {got.parent_id!r}")
+        if "on_page_id" in want and got.id != record_id(ARTICLE_ID, want["on_page_id"]):
+            problems.append(f"#{i} id: not record_id(article_id, {want['on_page_id']!r})")
+        for snippet in want.get("text_contains", []):
+            if snippet not in got.text:
+                problems.append(f"#{i} text: {snippet!r} missing from {got.text!r}")
+        for snippet in want.get("text_not_contains", []):
+            if snippet in got.text:
+                problems.append(f"#{i} text: {snippet!r} must not be in {got.text!r}")
+    for comment in comments:
+        for snippet in expected.get("text_never", []):
+            if snippet in comment.text or snippet in (comment.author or ""):
+                problems.append(f"#{comment.position}: {snippet!r} leaked into {comment.text!r}")
+    return problems
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_fixture(case: Path) -> None:
+    comments, expected, url, html = run(case)
+    problems = mismatches(comments, expected)
+    if "page_urls" in expected:
+        pages = comment_page_urls(url, html)
+        if pages != expected["page_urls"]:
+            problems.append(f"page_urls: expected {expected['page_urls']}, got {pages}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_thread_invariants(case: Path) -> None:
+    comments, _, _, _ = run(case)
+    ids = [c.id for c in comments]
+    assert len(set(ids)) == len(ids)
+    assert [c.position for c in comments] == list(range(len(comments)))
+    seen: set[str] = set()
+    for comment in comments:
+        assert comment.article_id == ARTICLE_ID
+        assert comment.parent_id is None or comment.parent_id in seen  # depth-first order
+        assert comment.fetched_at is None and comment.run_id is None
+        assert comment.text and comment.text == comment.text.strip()
+        json.dumps(asdict(comment))
+        seen.add(comment.id)
+    again, _, _, _ = run(case)
+    assert [c.id for c in again] == ids  # deterministic
+
+
+def test_fixture_set_covers_the_brief() -> None:
+    names = {case.name for case in CASES}
+    assert sum(name.startswith("none_") for name in names) >= 4
+    assert sum(name.startswith("wordpress_") for name in names) >= 2
+    for kind in ("wpdiscuz", "blogger_threaded", "blogger_classic", "drupal", "microdata",
+                 "jsonld", "generic_dl"):
+        assert any(name.startswith(kind) for name in names), kind
+
+
+def test_id_without_on_page_id_hashes_author_date_text() -> None:
+    comments, _, _, _ = run(FIXTURES / "jsonld_forum_posting")
+    first = comments[0]
+    assert first.id == record_id(ARTICLE_ID, first.author, first.published, first.text)
+
+
+def test_relative_dates_follow_fetched_at() -> None:
+    case = FIXTURES / "wpdiscuz_de_relative_dates"
+    url, html, _ = load(case)
+    early = extract_comments(url, html, ARTICLE_ID, datetime.fromisoformat("2024-03-10T12:00:00"))
+    late = extract_comments(url, html, ARTICLE_ID, datetime.fromisoformat("2024-03-20T12:00:00"))
+    relative = [i for i, (a, b) in enumerate(zip(early, late, strict=True))
+                if a.published != b.published]
+    assert relative, "a relative date ('vor 2 Tagen') should move with fetched_at"
+    assert early[relative[0]].published.startswith("2024-03-08")
+
+
+def test_comment_pages_are_this_articles_only() -> None:
+    url = "https://blog.example.com/2020/05/post/"
+    html = """
+    <nav class="comment-navigation"><div class="nav-previous">
+      <a href="https://blog.example.com/2020/05/post/comment-page-1/#comments">Older Comments</a>
+      </div><div class="nav-next">
+      <a href="/2020/05/post/comment-page-3/#comments">Newer Comments</a></div></nav>
+    <a href="https://blog.example.com/2020/05/post/comment-page-3/#comment-77">latest</a>
+    <a href="https://blog.example.com/2020/05/post/">this page</a>
+    <a href="https://blog.example.com/2019/01/other/comment-page-2/#comment-5">Other post</a>
+    <a href="https://blog.example.com/2020/05/post/?cpage=4">4</a>
+    """
+    assert comment_page_urls(url, html) == [
+        "https://blog.example.com/2020/05/post/comment-page-1/",
+        "https://blog.example.com/2020/05/post/comment-page-3/",
+        "https://blog.example.com/2020/05/post/?cpage=4",
+    ]
+
+
+def test_container_xpath_removes_every_comment() -> None:
+    comments, _, _, html = run(FIXTURES / "wordpress_twentytwentyone_threaded")
+    assert comments
+    root = lxml_html.document_fromstring(html)
+    for el in root.xpath(comment_container_xpath()):
+        if el.getparent() is not None:
+            el.drop_tree()
+    body = root.text_content()
+    assert "Overwintering" in body or "tubers go" in body
+    for comment in comments:
+        assert comment.text[:30] not in body
+
+
+@pytest.mark.parametrize(
+    "html",
+    ["", "   ", "\x00\x01\x02comment", "<?xml version='1.0' encoding='utf-8'?><html>comment</html>",
+     "<html><body><ol class='commentlist'><li class='comment'>", "comment" * 3,
+     "\udcff<li class='comment' id='comment-1'>x</li>", "<<<>>>comment</p></div>"],
+)
+def test_bad_input_never_raises(html: str) -> None:
+    assert isinstance(extract_comments("https://example.com/", html, ARTICLE_ID), list)
+    assert isinstance(comment_page_urls("https://example.com/", html), list)
