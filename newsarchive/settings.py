@@ -40,6 +40,9 @@ SPIDER_MIDDLEWARES = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.safety.AddressSafetyMiddleware": 50,
+    # Scrapy's, fixed: see the module (same order, 100).
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newsarchive.middlewares.robotstxt.RobotsTxtMiddleware": 100,
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.normalize.NormalizePipeline": 100,

@@ -11,7 +11,6 @@ Settings: ``NEWSARCHIVE_STATE_ENABLED``, ``NEWSARCHIVE_DEDUPE_MAX_DISTANCE``.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -38,13 +37,11 @@ class CrawlStateExtension:
         self.path = path
         self.store = SQLiteState(path)
         try:
-            self.store.acquire(f"pid {os.getpid()}")
+            # the lock file names the holder (the acquire adds its pid) for the message below
+            self.store.acquire(f"run {getattr(crawler.spider, 'run_id', 'unknown')}")
         except StateLocked as error:
             self.store.close()
-            sys.stderr.write(
-                f"error: another crawl is running on {path.parent.parent} ({error}); "
-                "wait for it to finish or use another OUTPUT_DIR\n"
-            )
+            sys.stderr.write(f"error: another crawl is running on {path.parent.parent}: {error}\n")
             sys.stderr.flush()
             raise SystemExit(EXIT_LOCKED) from None
         self.run = RunState(self.store, max_distance=max_distance)

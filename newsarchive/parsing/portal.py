@@ -378,8 +378,10 @@ def _build_events(base: str, day: date, roots: list[_Root]) -> list[Event]:
                 url = "https:" + url
             if not url.lower().startswith(("http://", "https://")):
                 continue
+            kind = _source_kind(url)
+            # Media are recorded, never fetched: no article id (as on event sites).
             sources.append(Source(url=url, label=_source_label(src.label, url),
-                                  kind=_source_kind(url), article_id=url_id(url),  # type: ignore[arg-type]
+                                  kind=kind, article_id=url_id(url) if kind == "article" else None,  # type: ignore[arg-type]
                                   status="skipped"))
         if sources:
             articles = [s for s in sources if s.kind == "article"] or sources

@@ -84,6 +84,8 @@ class DedupePipeline:
         if fingerprint is not None:
             owner = self.state.claim_fingerprint(fingerprint, article.id, self.max_distance)
             if owner != article.id:
+                if article.content_hash:  # exact copies of a near duplicate: duplicates of owner
+                    self.state.give_content(article.content_hash, owner)
                 return "near", owner
         return None, None
 

@@ -76,6 +76,9 @@ def normalize(item: Event | Article | Comment) -> None:
         item.modified = iso_datetime(item.modified)
         item.authors = list(dict.fromkeys(a for a in (clean_inline(a) for a in item.authors) if a))
         item.tags = list(dict.fromkeys(t for t in (clean_inline(t) for t in item.tags) if t))
+        # Sorted: events are read concurrently, and a record that only differs in this order
+        # must hash the same (emit-when-changed).
+        item.event_ids = sorted(set(item.event_ids))
     else:
         item.author = clean_inline(item.author) or None
         item.text = clean_block(item.text)

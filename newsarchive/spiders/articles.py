@@ -2,12 +2,17 @@
 
 Shared by both spiders. The item carries the HTML of the page and its comment pages to the
 extraction middleware, which turns it into the article record and its comment records.
+
+Before that, the page says which URL it really is (``<link rel=canonical>``, else the URL after
+redirects); a spider may decide from it that the page is an article it already has
+(``article_alias``): such a page is settled without being emitted again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -21,6 +26,22 @@ from newsarchive.spiders.base import RequestType
 # Failures after which a source is "dead" rather than "skipped" (not fetched on purpose).
 SKIP_REASONS = {"robots_txt", "refused_address", "ignored", "not_html"}
 MAX_COMMENT_PAGES = 50
+CANONICAL_XPATH = "//head/link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
+
+
+def page_identity_url(response: Response) -> str:
+    """The URL a page says it is: its ``<link rel=canonical>``, else the URL after redirects.
+
+    A canonical link to a site's home page is a template bug common enough to ignore (it would
+    make every article of the site one story).
+    """
+    href = (response.xpath(CANONICAL_XPATH).get() or "").strip()
+    if href:
+        canonical = urljoin(response.url, href)
+        parts = urlsplit(canonical)
+        if parts.scheme in {"http", "https"} and parts.netloc and parts.path.strip("/"):
+            return canonical
+    return response.url
 
 
 class ArticleFetchMixin:
@@ -43,9 +64,16 @@ class ArticleFetchMixin:
                             response.headers.get(b"Content-Type", b"").decode("latin-1"))
             yield from self.article_settled(article, "skipped")
             return
-        article.html = response.text
         article.final_url = response.url
         article.http_status = response.status
+        original = self.article_alias(article, page_identity_url(response))
+        if original is not None:
+            self.crawler.stats.inc_value("newsarchive/duplicates/url")
+            self.logger.info("duplicate (url) of %s: %s", original, article.url)
+            article.duplicate_of = original
+            yield from self.article_settled(article, "alias")
+            return
+        article.html = response.text
         pending = [u for u in comment_page_urls(response.url, response.text) if u != response.url]
         yield from self._next_comment_page(article, pending, {response.url})
 
@@ -89,6 +117,14 @@ class ArticleFetchMixin:
         self.count_drop(reason, failure.request.url, str(failure.value))
         yield from self.article_settled(article, "skipped" if reason in SKIP_REASONS else "dead")
 
+    def article_alias(self, article: Article, identity_url: str) -> str | None:
+        """Hook: the id of the article this fetched page already is (not emitted again), or None.
+
+        May change ``article.id`` (the page is archived under its canonical URL's id).
+        """
+        return None
+
     def article_settled(self, article: Article, status: str) -> Iterator[Any]:
-        """Hook: what to emit once an article is fetched (``ok``) or given up (dead/skipped)."""
+        """Hook: what to emit once an article is fetched (``ok``), given up (dead/skipped), or
+        found to be another article (``alias``: ``article.duplicate_of`` is that article's id)."""
         return iter(())

@@ -33,6 +33,7 @@ from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
 from newsarchive.spiders.portal import PortalMixin
 from newsarchive.spiders.tracking import SourceTracker
+from newsarchive.urls import url_id, url_key
 
 
 class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
@@ -52,7 +53,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     def day_request(self, url: str, day: date, callback: Any) -> scrapy.Request | None:
         """A day page, unless an earlier run fetched it and it is past the refresh window."""
-        if self.is_settled_day(url, day):
+        # The state knows the day under the URL it was read from: maybe the HTML rendering.
+        html_url = url[: -len(".md")] + ".html" if url.endswith("/index.md") else url
+        if self.is_settled_day(url, day) or self.is_settled_day(html_url, day):
             self.crawler.stats.inc_value("newsarchive/skipped/settled_day")
             return None
         return scrapy.Request(url, callback=callback, errback=self.day_failed,
@@ -138,6 +141,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     def emit_event(self, event: Event) -> Iterator[Any]:
         """Hold the event until its articles are settled (or emit it now if none need fetching)."""
+        self.rekey_sources(event)
         ready = self.tracker.add_event(event, self.archived_sources(event))
         if ready is not None:
             yield ready
@@ -151,8 +155,34 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         for task in tasks:
             article = Article(id=task.article_id, url=task.url, kind="news",
                               event_ids=list(task.event_ids))
+            task.article = article
             self.crawler.engine.crawl(self.article_request(article))
         raise DontCloseSpider
 
+    def article_alias(self, article: Article, identity_url: str) -> str | None:
+        """A page whose canonical URL is another article's: that article, archived by an
+        earlier run or fetched in this one. A page that is the first of its story here is
+        archived under its canonical URL's id instead of the id of the URL it was linked by."""
+        extra = self.tracking_params
+        owner_id = url_id(identity_url, extra)
+        if owner_id == article.id:
+            return None
+        state = self.state
+        archived = state.archived_url(url_key(identity_url, extra)) if state is not None else None
+        if archived is None and owner_id not in self.tracker.tasks:
+            self.tracker.alias(article.id, owner_id)  # the owner is this page: emitted below
+            article.id = owner_id
+            return None
+        owner_id = archived.record_id if archived is not None else owner_id
+        if state is not None:  # the next run maps these URLs to the owner without fetching them
+            for url in {article.url, article.final_url or article.url}:
+                state.add_url(url_key(url, extra), owner_id)
+        return owner_id
+
     def article_settled(self, article: Article, status: str) -> Iterator[Any]:
+        if status == "alias" and article.duplicate_of:
+            archived = article.duplicate_of not in self.tracker.tasks
+            yield from self.tracker.alias(article.id, article.duplicate_of,
+                                          "ok" if archived else None)
+            return
         yield from self.tracker.settle(article.id, status)

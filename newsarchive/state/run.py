@@ -52,6 +52,12 @@ class RunState:
             self._contents[content_hash] = owner = record_id
         return owner
 
+    def give_content(self, content_hash: str, record_id: str) -> None:
+        """Make ``record_id`` the owner of a content hash this run claimed (the claimant turned
+        out to be a near duplicate of ``record_id``: its exact copies are that record's too)."""
+        if content_hash in self._contents:
+            self._contents[content_hash] = record_id
+
     def claim_fingerprint(self, fingerprint: int, record_id: str, max_distance: int) -> str:
         """The first record within ``max_distance`` bits (``record_id`` when none is)."""
         owner = self.index.find(fingerprint, max_distance)
