@@ -1,4 +1,4 @@
-"""Dedupe benchmark: near-duplicate quality per Hamming threshold, and index speed and memory.
+"""Dedupe benchmark: near-duplicate quality per threshold, and index speed and memory.
 
     python benchmarks/dedupe.py [--quick] [--corpus /work/shared/corpus] [--seed 7]
 
@@ -8,18 +8,21 @@ story (boilerplate lines added/removed, 1/5/10/20% of sentences edited, truncate
 75/50%) and texts that are NOT (another outlet's own report of the same event, which shares its
 entities, numbers and a quote; another story on the same topic; a live-story update with a new
 lead paragraph, reported apart; all cross pairs of bases). For each threshold the table gives
-the share of pairs of each kind that a ``hamming <= t`` rule merges, then precision and recall
-over all same-story vs. different-story pairs, for three fingerprints: ours (word 3-shingles),
-trafilatura's Simhash (bag of words), and exact 3-shingle Jaccard (what MinHash estimates, at
-its best).
+the share of pairs of each kind that a rule merges, then precision and recall over all
+same-story vs. different-story pairs, for: our MinHash sketch as the index uses it (found
+through an LSH band AND estimated Jaccard >= s), ours SimHash (``hamming <= t``, word
+3-shingles; the record's ``simhash`` field), trafilatura's Simhash (bag of words), and exact
+3-shingle Jaccard (what MinHash estimates, at its best).
 
-(b) Index. Insert and lookup µs/op and peak RSS for 100k and 1M fingerprints, each measured in a
-fresh subprocess, as ratios against a plain ``dict`` of ints measured in the same run.
+(b) Index. Insert and lookup µs/op and peak RSS for 100k and 1M sketches, each measured in a
+fresh subprocess, as ratios against a plain ``dict`` of the same sketches measured in the same
+run.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import resource
@@ -36,11 +39,15 @@ from newsarchive.dedupe.fingerprint import (
     SHINGLE_SIZE,
     hamming,
     simhash,
+    sketch,
     tokens,
 )
-from newsarchive.dedupe.index import NearDuplicateIndex
+from newsarchive.dedupe.index import BANDS, ROWS, NearDuplicateIndex
+from newsarchive.dedupe.minhash import SKETCH_SIZE, similarity
+from newsarchive.settings import NEWSARCHIVE_DEDUPE_MIN_SIMILARITY
 
 THRESHOLDS = list(range(0, 17))
+SIMILARITIES = [round(0.25 + 0.05 * n, 2) for n in range(14)]  # .25 .. .90
 SAME = ("boilerplate", "edit 1%", "edit 5%", "edit 10%", "edit 20%", "trunc 75%", "trunc 50%")
 DIFFERENT = ("same event", "same topic", "cross")
 REPORTED = ("update",)
@@ -367,6 +374,8 @@ def evaluate(bases: list[str], pairs: list[tuple[str, int, str]], cross_limit: i
     from trafilatura.deduplication import Simhash
 
     methods: dict[str, Callable[[str], object]] = {
+        f"ours (MinHash, {SKETCH_SIZE} x 8 bits, LSH {BANDS}x{ROWS})":
+            lambda t: sketch(t, min_words=1) or bytes(SKETCH_SIZE),
         "ours (3-shingle SimHash)": lambda t: simhash(t, min_words=1) or 0,
         "trafilatura Simhash": lambda t: Simhash(t).hash,
         "3-shingle Jaccard": lambda t: shingles(tokens(t)),
@@ -381,8 +390,11 @@ def evaluate(bases: list[str], pairs: list[tuple[str, int, str]], cross_limit: i
         per_doc = (time.perf_counter() - start) / len(texts) * 1e6
         base_v, var_v = values[: len(bases)], values[len(bases) :]
         is_jac = isinstance(values[0], set)
+        is_sketch = isinstance(values[0], bytes)
 
-        def dist(a: object, b: object, jac: bool = is_jac) -> float:
+        def dist(a: object, b: object, jac: bool = is_jac, sk: bool = is_sketch) -> float:
+            if sk:  # pairs no LSH band brings together are never compared: distance 1
+                return 1 - similarity(a, b) if lsh_candidate(a, b) else 1.0  # type: ignore
             if jac:
                 return 1 - len(a & b) / max(1, len(a | b))  # type: ignore[operator]
             return hamming(a, b)  # type: ignore[arg-type]
@@ -395,8 +407,12 @@ def evaluate(bases: list[str], pairs: list[tuple[str, int, str]], cross_limit: i
         if len(cross) > cross_limit:
             cross = rng.sample(cross, cross_limit)
         by_kind["cross"] = [dist(base_v[i], base_v[j]) for i, j in cross]
-        thresholds = [t / 20 for t in range(0, 17)] if is_jac else THRESHOLDS
-        label = "Jaccard distance <=" if is_jac else "Hamming <="
+        if is_sketch:  # listed by similarity s, merged when distance <= 1 - s
+            thresholds = [round(1 - x, 2) for x in reversed(SIMILARITIES)]
+            label = "LSH candidate and estimated similarity >= s = 1 -"
+        else:
+            thresholds = [t / 20 for t in range(0, 17)] if is_jac else THRESHOLDS
+            label = "Jaccard distance <=" if is_jac else "Hamming <="
         print(f"\n== {name}: {per_doc:.0f} µs per text (fingerprint only) ==")
         print(f"share of pairs merged at {label} t; same story: {', '.join(SAME)}; different: "
               f"{', '.join(DIFFERENT)}; 'update' = live story with a new lead (reported apart)")
@@ -405,20 +421,34 @@ def evaluate(bases: list[str], pairs: list[tuple[str, int, str]], cross_limit: i
         print(head)
         recommended = None
         for t in thresholds:
-            rates = {k: sum(d <= t for d in by_kind[k]) / max(1, len(by_kind[k])) for k in kinds}
-            tp = sum(sum(d <= t for d in by_kind[k]) for k in SAME)
+            eps = 1e-9  # similarities are multiples of 1/64: compare with float slack
+            rates = {k: sum(d <= t + eps for d in by_kind[k]) / max(1, len(by_kind[k]))
+                     for k in kinds}
+            tp = sum(sum(d <= t + eps for d in by_kind[k]) for k in SAME)
             pos = sum(len(by_kind[k]) for k in SAME)
-            fp = sum(sum(d <= t for d in by_kind[k]) for k in DIFFERENT)
+            fp = sum(sum(d <= t + eps for d in by_kind[k]) for k in DIFFERENT)
             precision = tp / (tp + fp) if tp + fp else 1.0
             if fp == 0:
                 recommended = t
             cells = " ".join(f"{rates[k]:>10.3f}" for k in kinds)
-            tval = f"{t:.2f}" if is_jac else f"{t}"
+            tval = f"s{1 - t:.2f}" if is_sketch else f"{t:.2f}" if is_jac else f"{t}"
             print(f"{tval:>5} {cells}  {precision:>9.4f}  {tp / pos:.3f}  (FP {fp})")
-        print(f"largest t with no different-story pair merged: {recommended}")
-        near = {k: sorted(by_kind[k])[: 3] for k in DIFFERENT}
+        if is_sketch:
+            print(f"smallest s with no different-story pair merged: "
+                  f"{None if recommended is None else round(1 - recommended, 2)}")
+        else:
+            print(f"largest t with no different-story pair merged: {recommended}")
+        near = {k: sorted(by_kind[k])[: 3] for k in (*DIFFERENT, *REPORTED)}
         print("closest different-story distances:", {k: [round(x, 2) for x in v]
                                                     for k, v in near.items()})
+        far = {k: sorted(by_kind[k])[-3:] for k in SAME}
+        print("farthest same-story distances:", {k: [round(x, 2) for x in v]
+                                                 for k, v in far.items()})
+
+
+def lsh_candidate(a: bytes, b: bytes) -> bool:
+    """Whether the index would meet ``b`` when looking up ``a``: some band of ROWS values equal."""
+    return any(a[i : i + ROWS] == b[i : i + ROWS] for i in range(0, BANDS * ROWS, ROWS))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -426,48 +456,72 @@ def evaluate(bases: list[str], pairs: list[tuple[str, int, str]], cross_limit: i
 
 
 def _rss_mb() -> float:
+    """Peak RSS of this process in MB. Linux keeps ``ru_maxrss`` across exec (a worker would
+    report its parent's peak), so VmHWM is read first."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def index_worker(kind: str, count: int, max_distance: int) -> dict[str, float]:
+def _sketch_of(n: int) -> bytes:
+    """A deterministic random sketch (unrelated documents have J ~ 0), made on the fly so the
+    worker holds no test data besides the index itself."""
+    return hashlib.blake2b(n.to_bytes(8, "little"), digest_size=SKETCH_SIZE).digest()
+
+
+def _near_query(rng: random.Random, n: int, similarity_: float) -> bytes:
+    """Sketch ``n`` with a share ``1 - similarity_`` of its values replaced at random."""
+    values = bytearray(_sketch_of(n))
+    for pos in rng.sample(range(SKETCH_SIZE), round(SKETCH_SIZE * (1 - similarity_))):
+        values[pos] = rng.randrange(256)
+    return bytes(values)
+
+
+def index_worker(kind: str, count: int, min_similarity: float) -> dict[str, float]:
     rng = random.Random(count)
-    fps = [rng.getrandbits(64) for _ in range(count)]
-    keys = [f"{rng.getrandbits(64):016x}" for _ in range(count)]
     queries = 20_000
-    near_q = []
-    for i in rng.sample(range(count), queries // 2):
-        q = fps[i]
-        for bit in rng.sample(range(64), max_distance):
-            q ^= 1 << bit
-        near_q.append(q)
-    miss_q = [rng.getrandbits(64) for _ in range(queries // 2)]
+    # near hits at J ~ .6 (what a 20% edit gives), half of the queries; random misses the rest
+    near_q = [_near_query(rng, n, 0.6) for n in rng.sample(range(count), queries // 2)]
+    miss_q = [_sketch_of(count + n) for n in range(queries // 2)]
     rss0 = _rss_mb()
     if kind == "dict":
-        table: dict[int, str] = {}
+        table: dict[bytes, str] = {}
         start = time.perf_counter()
-        for k, f in zip(keys, fps, strict=True):
-            table[f] = k
+        for n in range(count):
+            table[_sketch_of(n)] = f"{n:016x}"
         insert = time.perf_counter() - start
+        exact_q = [_sketch_of(n) for n in range(queries // 2)]
         start = time.perf_counter()
-        hits = sum(1 for q in fps[: queries // 2] + miss_q if table.get(q) is not None)
+        hits = sum(1 for q in exact_q + miss_q if table.get(q) is not None)
         lookup = time.perf_counter() - start
-    elif kind == "scan":  # linear scan, a few queries only
+    elif kind == "scan":  # compare with every entry, a few queries only
+        from newsarchive.dedupe.minhash import equal_values, values_needed
+
         start = time.perf_counter()
-        arr = list(fps)
+        stored = bytearray()
+        for n in range(count):
+            stored += _sketch_of(n)
         insert = time.perf_counter() - start
-        few = near_q[:20]
+        needed, few = values_needed(min_similarity), near_q[:20]
         start = time.perf_counter()
-        hits = sum(1 for q in few if any((q ^ f).bit_count() <= max_distance for f in arr))
+        hits = sum(1 for q in few if any(
+            equal_values(q, stored[i : i + SKETCH_SIZE]) >= needed
+            for i in range(0, len(stored), SKETCH_SIZE)))
         lookup = (time.perf_counter() - start) / len(few) * queries
     else:
-        index = NearDuplicateIndex(max_distance=max_distance, capacity=count)
+        index = NearDuplicateIndex(capacity=count)
         start = time.perf_counter()
-        for k, f in zip(keys, fps, strict=True):
-            index.add(k, f)
+        for n in range(count):
+            index.add(f"{n:016x}", _sketch_of(n))
         insert = time.perf_counter() - start
         start = time.perf_counter()
-        hits = sum(1 for q in near_q + miss_q if index.find(q) is not None)
+        hits = sum(1 for q in near_q + miss_q if index.find(q, min_similarity) is not None)
         lookup = time.perf_counter() - start
+    # insert time includes making the sketch (the same blake2b call in every row)
     return {
         "insert_us": insert / count * 1e6,
         "lookup_us": lookup / queries * 1e6,
@@ -477,60 +531,61 @@ def index_worker(kind: str, count: int, max_distance: int) -> dict[str, float]:
     }
 
 
-def run_worker(kind: str, count: int, max_distance: int) -> dict[str, float]:
+def run_worker(kind: str, count: int, min_similarity: float) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, __file__, "--_worker", kind, str(count), str(max_distance)],
+        [sys.executable, __file__, "--_worker", kind, str(count), str(min_similarity)],
         check=True, capture_output=True, text=True,
     )
     return json.loads(out.stdout)
 
 
-def bench_index(sizes: list[int], distances: list[int]) -> None:
-    print("\n== NearDuplicateIndex: insert/lookup µs per op, peak RSS (fresh process each) ==")
-    print("lookups: half near hits (k bits flipped), half random misses; dict baseline = exact "
-          "dict[int, str] lookups; RSS includes the 1M-key test data itself (same in every row)")
-    print(f"{'entries':>8} {'k':>2} {'kind':>6} {'tables':>6} {'insert µs':>10} {'lookup µs':>10} "
-          f"{'peak MB':>8} {'data MB':>8} {'x dict ins':>10} {'x dict look':>11} {'x dict MB':>9}")
+def bench_index(sizes: list[int], min_similarity: float) -> None:
+    print(f"\n== NearDuplicateIndex (MinHash LSH, {BANDS} bands x {ROWS} rows): insert/lookup "
+          "µs per op, peak RSS (fresh process each) ==")
+    print(f"lookups at s={min_similarity}: half near hits (J ~ .6), half random misses; dict "
+          "baseline = exact dict[bytes, str] lookups; insert includes making a test sketch")
+    print(f"{'entries':>8} {'kind':>6} {'insert µs':>10} {'lookup µs':>10} {'hits':>6} "
+          f"{'peak MB':>8} {'index MB':>8} {'x dict ins':>10} {'x dict look':>11} {'x dict MB':>9}")
     for count in sizes:
-        base = run_worker("dict", count, 0)
-        rows = [("dict", 0, base)]
-        for k in distances:
-            rows.append(("index", k, run_worker("index", count, k)))
+        base = run_worker("dict", count, min_similarity)
+        rows = [("dict", base), ("index", run_worker("index", count, min_similarity))]
         if count <= 100_000:
-            rows.append(("scan", distances[0], run_worker("scan", count, distances[0])))
-        for kind, k, r in rows:
-            tables = NearDuplicateIndex(k).table_count if kind == "index" else "-"
+            rows.append(("scan", run_worker("scan", count, min_similarity)))
+        for kind, r in rows:
             extra_b = base["peak_rss_mb"] - base["rss_before_mb"]
             extra = r["peak_rss_mb"] - r["rss_before_mb"]
-            print(f"{count:>8} {k:>2} {kind:>6} {tables!s:>6} {r['insert_us']:>10.2f} "
-                  f"{r['lookup_us']:>10.2f} {r['peak_rss_mb']:>8.0f} {extra:>8.0f} "
+            print(f"{count:>8} {kind:>6} {r['insert_us']:>10.2f} {r['lookup_us']:>10.2f} "
+                  f"{r['hits']:>6} {r['peak_rss_mb']:>8.0f} {extra:>8.0f} "
                   f"{r['insert_us'] / base['insert_us']:>10.1f} "
                   f"{r['lookup_us'] / base['lookup_us']:>11.1f} {extra / max(extra_b, 1):>9.1f}")
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--_worker":
-        print(json.dumps(index_worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))))
+        print(json.dumps(index_worker(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sets, 100k index only")
     parser.add_argument("--corpus", type=Path, help="also use this corpus folder's pages")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-index", action="store_true")
-    parser.add_argument("--distances", default="3,4,5,6", help="index max_distance values")
+    parser.add_argument("--skip-quality", action="store_true")
+    parser.add_argument("--min-similarity", type=float, default=NEWSARCHIVE_DEDUPE_MIN_SIMILARITY,
+                        help="verification threshold for the index benchmark")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     count = 150 if args.quick else 800
-    print(f"# generated stories (seed {args.seed})")
-    bases, pairs = generated_cases(rng, count)
-    evaluate(bases, pairs, cross_limit=20_000 if args.quick else 200_000)
-    if args.corpus:
+    if not args.skip_quality:
+        print(f"# generated stories (seed {args.seed})")
+        bases, pairs = generated_cases(rng, count)
+        evaluate(bases, pairs, cross_limit=20_000 if args.quick else 200_000)
+    if args.corpus and not args.skip_quality:
         print(f"\n# corpus stories ({args.corpus})")
         bases, pairs = corpus_cases(rng, args.corpus, 80 if args.quick else 400)
         evaluate(bases, pairs, cross_limit=200_000)
     if not args.skip_index:
         sizes = [100_000] if args.quick else [100_000, 1_000_000]
-        bench_index(sizes, [int(d) for d in args.distances.split(",")])
+        bench_index(sizes, args.min_similarity)
 
 
 if __name__ == "__main__":

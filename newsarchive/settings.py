@@ -76,9 +76,11 @@ NEWSARCHIVE_RELATED_DEPTH = 1
 # Dedupe / state (see their modules).
 NEWSARCHIVE_DEDUPE_ENABLED = True
 NEWSARCHIVE_DEDUPE_DROP = False
-# SimHash bits: benchmarks/dedupe.py merges no different-story pair up to 11 bits; 5 is what the
-# index affords at 1M fingerprints (< 50 µs per lookup, < 300 MB).
-NEWSARCHIVE_DEDUPE_MAX_DISTANCE = 5
+# Near duplicates: least Jaccard similarity of word 3-shingles, estimated from MinHash sketches.
+# benchmarks/dedupe.py (README): every copy with <= 20% of sentences edited or cut to 75% merges
+# at .5, no different-story pair estimates above .28 (generated) / .2 (corpus). Live stories
+# with a new lead (J ~ .7-.9) merge too; above ~.8 they stay apart, at a cost in recall.
+NEWSARCHIVE_DEDUPE_MIN_SIMILARITY = 0.5
 NEWSARCHIVE_STATE_ENABLED = True
 NEWSARCHIVE_REFRESH_DAYS = 7
 NEWSARCHIVE_COMMENTS_REFRESH_DAYS = 3

@@ -8,6 +8,7 @@ import pytest
 
 from newsarchive.dedupe import (
     MIN_WORDS,
+    SKETCH_SIZE,
     NearDuplicateIndex,
     content_hash,
     fingerprint,
@@ -16,8 +17,11 @@ from newsarchive.dedupe import (
     simhash,
     simhash_from_hex,
     simhash_to_hex,
+    similarity,
+    sketch,
 )
-from newsarchive.dedupe.index import plan_tables
+from newsarchive.dedupe.fingerprint import near_words, shingle_digests
+from newsarchive.dedupe.minhash import equal_values, minhash, values_needed
 
 WIRE_STORY = """\
 Rescue teams in the Elbe valley evacuated more than 2,300 residents on Tuesday after the river \
@@ -101,8 +105,10 @@ def test_fingerprint_matches_the_single_functions() -> None:
     fp = fingerprint(WIRE_STORY)
     assert fp.content_hash == content_hash(WIRE_STORY)
     assert fp.simhash == simhash(WIRE_STORY)
+    assert fp.sketch == sketch(WIRE_STORY)
     assert fp.word_count == len(normalize_text(WIRE_STORY).split())
     assert fingerprint("\x00\x01\ufffd").simhash is None
+    assert fingerprint("\x00\x01\ufffd").sketch is None
 
 
 def test_cjk_text_counts_characters_as_words() -> None:
@@ -125,82 +131,172 @@ def test_hamming() -> None:
     assert hamming(0, (1 << 64) - 1) == 64
 
 
-def _flip(value: int, bits: list[int]) -> int:
-    for bit in bits:
-        value ^= 1 << bit
-    return value
+def _shingles(text: str) -> set[bytes]:
+    packed = shingle_digests(near_words(text, 1) or [])
+    return {packed[i : i + 8] for i in range(0, len(packed), 8)}
 
 
-@pytest.mark.parametrize("max_distance", [0, 1, 3, 4, 6])
-def test_index_finds_within_distance_and_nothing_beyond(max_distance: int) -> None:
-    rng = random.Random(max_distance)
-    index = NearDuplicateIndex(max_distance=max_distance)
-    stored = [rng.getrandbits(64) for _ in range(2000)]
+def _jaccard(a: str, b: str) -> float:
+    x, y = _shingles(a), _shingles(b)
+    return len(x & y) / len(x | y)
+
+
+def test_sketch_estimates_jaccard_for_reprint_and_other_report() -> None:
+    base, reprint, other = sketch(WIRE_STORY), sketch(WIRE_REPRINT), sketch(OWN_REPORT)
+    assert base is not None and reprint is not None and other is not None
+    assert len(base) == SKETCH_SIZE
+    assert base == sketch(WIRE_STORY)  # deterministic (no per-process hash seed)
+    assert similarity(base, base) == 1.0
+    assert abs(similarity(base, reprint) - _jaccard(WIRE_STORY, WIRE_REPRINT)) < 0.15
+    assert similarity(base, reprint) >= 0.7
+    assert similarity(base, other) < 0.15  # same names, places and numbers, other sentences
+
+
+def test_sketch_off_for_short_or_empty_texts() -> None:
+    short = " ".join(f"w{n}" for n in range(MIN_WORDS - 1))
+    assert sketch(short) is None
+    assert sketch(short + " more") is not None
+    assert sketch("") is None
+    assert sketch(None) is None
+    assert sketch("\x00\x01\ufffd") is None
+    assert minhash(b"") is None
+
+
+def test_short_texts_fill_every_bin() -> None:
+    """30 words leave most of the 64 bins empty before densification."""
+    text = " ".join(f"word{n}" for n in range(MIN_WORDS))
+    value = sketch(text)
+    assert value is not None and len(value) == SKETCH_SIZE
+    one_edit = text.replace("word15", "changed")
+    # 28 shingles, 3 changed: J = 25/31; the estimate must be in the right range
+    assert 0.5 <= similarity(value, sketch(one_edit)) <= 1.0  # type: ignore[arg-type]
+
+
+def test_similarity_estimates_jaccard_of_random_sets() -> None:
+    """The estimate is unbiased within a few standard deviations (sd ~ sqrt(J(1-J)/64))."""
+    rng = random.Random(2)
+    errors = []
+    for _ in range(400):
+        size = rng.randint(40, 600)
+        common = rng.randint(0, size)
+        a = [rng.getrandbits(64) for _ in range(size)]
+        b = a[:common] + [rng.getrandbits(64) for _ in range(size - common)]
+        truth = common / (2 * size - common)
+        pack = lambda values: b"".join(v.to_bytes(8, "big") for v in values)  # noqa: E731
+        errors.append(similarity(minhash(pack(a)), minhash(pack(b))) - truth)  # type: ignore[arg-type]
+    mean = sum(errors) / len(errors)
+    spread = (sum(e * e for e in errors) / len(errors)) ** 0.5
+    assert abs(mean) < 0.015
+    assert spread < 0.07
+
+
+def test_values_needed_matches_similarity() -> None:
+    rng = random.Random(9)
+    a = rng.randbytes(SKETCH_SIZE)
+    for threshold in (0.3, 0.5, 0.6, 0.85, 1.0):
+        needed = values_needed(threshold)
+        b = bytearray(a)
+        for pos in range(SKETCH_SIZE - needed):
+            b[pos] ^= 0xFF
+        assert equal_values(a, bytes(b)) == needed
+        assert similarity(a, bytes(b)) >= threshold
+        b[SKETCH_SIZE - needed] ^= 0xFF  # one more difference: below the threshold
+        assert similarity(a, bytes(b)) < threshold
+    for bad in (0.0, -0.1, 1.5):
+        with pytest.raises(ValueError):
+            values_needed(bad)
+    with pytest.raises(ValueError):
+        similarity(a, a[:-1])
+
+
+def _vary(rng: random.Random, value: bytes, keep: float) -> bytes:
+    """``value`` with a share ``1 - keep`` of its positions set to other values."""
+    out = bytearray(value)
+    for pos in rng.sample(range(SKETCH_SIZE), round(SKETCH_SIZE * (1 - keep))):
+        out[pos] = (out[pos] + rng.randrange(1, 256)) % 256
+    return bytes(out)
+
+
+def test_index_finds_similar_sketches_and_nothing_else() -> None:
+    rng = random.Random(1)
+    index = NearDuplicateIndex()
+    stored = [rng.randbytes(SKETCH_SIZE) for _ in range(3000)]
     for n, value in enumerate(stored):
         index.add(f"r{n}", value)
-    assert len(index) == 2000
-    for n in rng.sample(range(2000), 200):
-        near = _flip(stored[n], rng.sample(range(64), max_distance))
-        assert index.find(near) == f"r{n}"
-        far = _flip(stored[n], rng.sample(range(64), max_distance + 1))
-        found = index.find(far)
-        # random 64-bit neighbours this close are vanishingly rare: any hit must be genuine
-        assert found is None or hamming(stored[int(found[1:])], far) <= max_distance
+    assert len(index) == 3000
+    found = 0
+    for n in rng.sample(range(3000), 300):
+        assert index.find(stored[n], 1.0) == f"r{n}"
+        near = _vary(rng, stored[n], 0.7)
+        found += index.find(near, 0.5) == f"r{n}"
+        far = _vary(rng, stored[n], 0.3)  # ~.3 similar: below the threshold
+        assert index.find(far, 0.5) is None
+        assert index.find(rng.randbytes(SKETCH_SIZE), 0.3) is None
+    # J = .7: one of 21 bands of 3 values agrees with probability .9998
+    assert found >= 298
 
 
 def test_index_returns_the_first_added_match() -> None:
-    index = NearDuplicateIndex(max_distance=3)
-    base = 0x0123456789ABCDEF
-    index.add("first", _flip(base, [1, 40]))  # distance 2 from base
-    index.add("second", base)  # distance 0, added later
-    index.add("third", _flip(base, [5]))
-    assert index.find(base) == "first"
-    assert index.find(base, max_distance=0) == "second"
-    assert index.find(_flip(base, [1, 40, 50, 60]), max_distance=2) == "first"
-    assert index.find(~base & ((1 << 64) - 1)) is None
+    rng = random.Random(4)
+    base = rng.randbytes(SKETCH_SIZE)
+    index = NearDuplicateIndex()
+    first = _vary(rng, base, 0.8)
+    index.add("first", first)
+    index.add("second", base)
+    index.add("third", base)
+    assert index.find(base, 0.7) == "first"
+    assert index.find(base, 0.9) == "second"  # "first" is only ~.8 similar
+    assert index.find(bytes(b ^ 0xFF for b in base), 0.3) is None
+    assert [key for key, _ in index] == ["first", "second", "third"]
+    assert list(index.items(1)) == [("second", base), ("third", base)]
 
 
-def test_index_limits_and_keys() -> None:
-    index = NearDuplicateIndex(max_distance=2)
+def test_index_rejects_sketches_of_another_size_and_keeps_unicode_keys() -> None:
+    index = NearDuplicateIndex()
     with pytest.raises(ValueError):
-        index.find(0, max_distance=3)
+        index.add("x", b"short")
     with pytest.raises(ValueError):
-        NearDuplicateIndex(max_distance=-1)
-    index.add("clé-ünïcode", 5)
-    index.add("", 1 << 63)
-    assert index.find(4) == "clé-ünïcode"
-    assert index.find(1 << 63) == ""
-    assert list(index) == [("clé-ünïcode", 5), ("", 1 << 63)]
+        index.find(b"short", 0.5)
+    value = bytes(range(SKETCH_SIZE))
+    index.add("clé-ünïcode", value)
+    index.add("", bytes(SKETCH_SIZE))
+    assert index.find(value, 0.9) == "clé-ünïcode"
+    assert index.find(bytes(SKETCH_SIZE), 0.9) == ""
 
 
 def test_index_grows_past_capacity_and_keeps_every_entry() -> None:
     rng = random.Random(5)
-    index = NearDuplicateIndex(max_distance=3, capacity=16)
-    stored = [rng.getrandbits(64) for _ in range(20_000)]
+    index = NearDuplicateIndex(capacity=16)
+    stored = [rng.randbytes(SKETCH_SIZE) for _ in range(20_000)]
     for n, value in enumerate(stored):
         index.add(str(n), value)
-    assert all(index.find(stored[n]) == str(n) for n in range(0, 20_000, 97))
-    assert all(index.find(_flip(stored[n], [0, 31, 63])) == str(n) for n in range(3, 20_000, 101))
+    assert all(index.find(stored[n], 1.0) == str(n) for n in range(0, 20_000, 97))
+    assert all(index.find(_vary(rng, stored[n], 0.75), 0.5) == str(n)
+               for n in range(3, 20_000, 101))
 
 
-def test_index_matches_a_linear_scan() -> None:
-    """The tables must never miss what comparing against every entry would find."""
+def test_index_matches_a_linear_scan_on_real_texts() -> None:
+    """On texts that share sentences, the bands must not miss what comparing the query with
+    every stored sketch finds (well above the threshold, where banding is near certain)."""
     rng = random.Random(11)
-    # clustered fingerprints: many entries share blocks, as texts of one site do
-    centres = [rng.getrandbits(64) for _ in range(20)]
-    stored = [_flip(rng.choice(centres), rng.sample(range(64), rng.randint(0, 8)))
-              for _ in range(1500)]
-    index = NearDuplicateIndex(max_distance=4)
-    for n, value in enumerate(stored):
-        index.add(str(n), value)
-    for _ in range(300):
-        query = _flip(rng.choice(centres), rng.sample(range(64), rng.randint(0, 8)))
-        expected = next((str(n) for n, v in enumerate(stored) if hamming(v, query) <= 4), None)
-        assert index.find(query) == expected
-
-
-def test_plan_tables_stays_small() -> None:
-    for k in range(0, 7):
-        blocks = plan_tables(k)
-        assert blocks >= k + 1
-    assert NearDuplicateIndex(3).table_count <= 20
+    words = [f"w{n}" for n in range(400)]
+    texts = []
+    for _ in range(40):
+        base = [rng.choice(words) for _ in range(120)]
+        texts.append(base)
+        for _ in range(3):  # copies with a few words changed
+            copy = list(base)
+            for pos in rng.sample(range(120), 4):
+                copy[pos] = rng.choice(words)
+            texts.append(copy)
+    sketches = [sketch(" ".join(t)) for t in texts]
+    index = NearDuplicateIndex()
+    originals: list[tuple[str, bytes]] = []  # only originals are added, as the pipeline does
+    for n, value in enumerate(sketches):
+        assert value is not None
+        expected = next((key for key, v in originals if similarity(v, value) >= 0.6), None)
+        assert index.find(value, 0.6) == expected
+        if expected is None:
+            index.add(str(n), value)
+            originals.append((str(n), value))
+    assert len(index) == 40  # one original per base text

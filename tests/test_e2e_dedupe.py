@@ -27,7 +27,6 @@ import pytest
 
 from newsarchive.dedupe.fingerprint import hamming, simhash_from_hex
 from newsarchive.demo.server import serving
-from newsarchive.settings import NEWSARCHIVE_DEDUPE_MAX_DISTANCE
 from newsarchive.urls import url_id
 from tests.conftest import FIXTURES
 from tests.crawling import CrawlRun, crawl
@@ -196,10 +195,6 @@ def test_syndicated_copies_are_duplicates_of_the_first_archived(
     assert "(Reporting by Lena Vik" not in courier["body"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "wire-c (two words changed) is 6 bits from the Gazette's copy as crawled (4 bits on the "
-    "paragraphs alone; the extracted body also starts with the page's headline), over the "
-    f"default NEWSARCHIVE_DEDUPE_MAX_DISTANCE={NEWSARCHIVE_DEDUPE_MAX_DISTANCE}"))
 def test_copy_with_two_words_changed_is_a_near_duplicate(
     archive: dict[str, Any], ids: dict[str, str]
 ) -> None:
@@ -211,17 +206,20 @@ def test_own_reports_and_live_updates_are_not_duplicates(
     archive: dict[str, Any], ids: dict[str, str]
 ) -> None:
     articles = archive["full"].by_id("article")
-    for role in ("own_post", "own_ledger", "live_1", "live_2", "announce"):
+    for role in ("own_post", "own_ledger", "announce", "live_1", "live_2"):
         assert articles[ids[role]]["duplicate_of"] is None, role
     # Same names and places, other sentences: far apart, not merged with the wire story.
     gazette = simhash_from_hex(archive["first"].records["article"][0]["simhash"])
     for role in ("own_post", "own_ledger"):
         assert hamming(gazette, simhash_from_hex(articles[ids[role]]["simhash"])) > 16, role
-    # The live story's second version (a new lead) stays its own record.
+    # The live story's second version replaces the lead and keeps the rest (3-shingle Jaccard
+    # .72, inside the range of lightly edited copies): it is kept apart because it is a new
+    # version on the story's own site, not a copy on another site. Both stay whole records.
     live_1, live_2 = articles[ids["live_1"]], articles[ids["live_2"]]
     assert "The port authority at Aldermouth offered" in live_2["body"]
     assert "The port authority at Aldermouth offered" not in live_1["body"]
     assert live_1["content_hash"] != live_2["content_hash"]
+    assert archive["full"].manifest["duplicates"].get("near", 0) >= 1
 
 
 def test_manifest_counts_duplicates_by_kind(archive: dict[str, Any], ids: dict[str, str]) -> None:
@@ -265,12 +263,13 @@ def test_within_one_run_copies_point_at_one_original(
     """Which copy is fetched first is up to the network; whichever it is, the others point at it."""
     articles = single_run.by_id("article")
     assert set(articles) == set(ids.values())
-    cluster = [articles[ids[role]] for role in ("wire_gazette", "wire_herald", "wire_courier")]
-    originals = [a for a in cluster if a["duplicate_of"] is None]
-    assert len(originals) == 1, [(a["url"], a["duplicate_of"]) for a in cluster]
-    for article in cluster:
-        assert article["duplicate_of"] in (None, originals[0]["id"])
-    for role in ("own_post", "own_ledger", "live_1", "live_2", "announce"):
+    for roles in (WIRE_COPIES,):
+        cluster = [articles[ids[role]] for role in roles]
+        originals = [a for a in cluster if a["duplicate_of"] is None]
+        assert len(originals) == 1, [(a["url"], a["duplicate_of"]) for a in cluster]
+        for article in cluster:
+            assert article["duplicate_of"] in (None, originals[0]["id"])
+    for role in ("own_post", "own_ledger", "announce", "live_1", "live_2"):
         assert articles[ids[role]]["duplicate_of"] is None, role
     duplicates = single_run.manifest["duplicates"]
     assert duplicates["url"] == 2
@@ -286,9 +285,10 @@ def test_dedupe_drop_drops_copies_instead(
                related_depth="0")
     run = events_run(wire, tmp_path, drop)
     got = {a["id"] for a in run.records["article"]}
-    assert ids["wire_herald"] not in got and ids["wire_courier"] not in got
-    assert got >= {ids[r] for r in ("own_post", "own_ledger", "live_1", "live_2", "announce")}
+    assert not got & {ids[r] for r in ("wire_herald", "wire_courier", "wire_post")}
+    assert got >= {ids[r] for r in ("own_post", "own_ledger", "announce")}
+    assert got >= {ids["live_1"], ids["live_2"]}  # a live story's versions are not copies
     assert all(a["duplicate_of"] is None for a in run.records["article"])
-    assert run.manifest["dropped"] == {"duplicate_exact": 1, "duplicate_near": 1}
-    assert run.manifest["duplicates"] == {"exact": 1, "near": 1, "url": 2}
+    assert run.manifest["dropped"] == {"duplicate_exact": 1, "duplicate_near": 2}
+    assert run.manifest["duplicates"] == {"exact": 1, "near": 2, "url": 2}
     assert run.manifest["counts"]["article"] == len(run.records["article"])

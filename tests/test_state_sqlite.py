@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import sqlite3
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.state import CrawlState, PageState, SQLiteState, StateLocked, UrlRecord
+from newsarchive.state.run import RunState
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,9 +54,9 @@ def test_everything_persists_across_reopen(tmp_path: Path) -> None:
         state.set_record_hash("r1", "h1")
         assert state.add_content("c1", "r1") == "r1"
         assert state.add_content("c1", "r9") == "r1"  # first claim wins
-        state.add_fingerprint("r1", (1 << 64) - 1)  # unsigned 64-bit survives signed storage
-        state.add_fingerprint("r2", 5)
-        state.add_fingerprint("r1", 7)  # ignored: r1 already has one
+        state.add_sketch("r1", bytes(range(64)))
+        state.add_sketch("r2", b"\x00" * 64)  # zero bytes survive the BLOB round trip
+        state.add_sketch("r1", b"\xff" * 64)  # ignored: r1 already has one
         state.set_page("https://site/news/2024/01/5/index.md", "p1", "2024-01-05T10:00:00Z")
 
     with SQLiteState(path) as state:
@@ -66,8 +68,8 @@ def test_everything_persists_across_reopen(tmp_path: Path) -> None:
         assert state.record_hash("r2") is None
         assert state.find_content("c1") == "r1"
         assert state.find_content("c2") is None
-        assert list(state.all_fingerprints()) == [("r1", (1 << 64) - 1), ("r2", 5)]
-        assert state.fingerprint_count() == 2
+        assert list(state.all_sketches()) == [("r1", bytes(range(64))), ("r2", b"\x00" * 64)]
+        assert state.sketch_count() == 2
         page = state.page("https://site/news/2024/01/5/index.md")
         assert page == PageState("p1", "2024-01-05T10:00:00Z")
         assert state.page_hash("https://site/news/2024/01/5/index.md") == "p1"
@@ -82,16 +84,16 @@ def test_record_changed_emits_only_on_change(tmp_path: Path) -> None:
         assert state.record_hash("r1") == "h2"
 
 
-def test_add_url_replaces_and_fingerprints_keep_insertion_order(tmp_path: Path) -> None:
+def test_add_url_replaces_and_sketches_keep_insertion_order(tmp_path: Path) -> None:
     with SQLiteState(tmp_path / "s.db", commit_every=7) as state:
         state.add_url("k", "r1", "old")
         state.add_url("k", "r1", "new")
         assert state.url_record("k") == UrlRecord("r1", "new")
         for n in range(25_000):  # spans several fetch pages and commits
-            state.add_fingerprint(f"r{n}", n * 0x9E3779B97F4A7C15 % (1 << 64))
-        got = list(state.all_fingerprints())
+            state.add_sketch(f"r{n}", n.to_bytes(64, "big"))
+        got = list(state.all_sketches())
     assert [r for r, _ in got[:3]] == ["r0", "r1", "r2"]
-    assert len(got) == 25_000 and got[-1][0] == "r24999"
+    assert len(got) == 25_000 and got[-1] == ("r24999", (24_999).to_bytes(64, "big"))
 
 
 def test_closed_state_refuses_use(tmp_path: Path) -> None:
@@ -141,7 +143,7 @@ def test_lock_refused_from_a_second_process_and_freed_on_release(tmp_path: Path)
 
 def test_sigkill_leaves_a_consistent_state(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    # Each step writes a URL, its content claim and its fingerprint; "flushed N" is printed
+    # Each step writes a URL, its content claim and its sketch; "flushed N" is printed
     # after an explicit flush, so everything up to N must survive a SIGKILL.
     writer = _child(f"""
         from newsarchive.state import SQLiteState
@@ -151,7 +153,7 @@ def test_sigkill_leaves_a_consistent_state(tmp_path: Path) -> None:
         while True:
             state.add_url(f"site/{{n}}", f"r{{n}}", f"c{{n}}")
             state.add_content(f"c{{n}}", f"r{{n}}")
-            state.add_fingerprint(f"r{{n}}", n)
+            state.add_sketch(f"r{{n}}", n.to_bytes(64, "big"))
             n += 1
             if n % 500 == 0:
                 state.flush()
@@ -175,11 +177,56 @@ def test_sigkill_leaves_a_consistent_state(tmp_path: Path) -> None:
         state.acquire("next-run")  # no stale lock after SIGKILL
         urls = {state.url_record(f"site/{n}") for n in range(2000)}
         assert None not in urls  # everything flushed survived
-        count = state.fingerprint_count()
+        count = state.sketch_count()
         assert count >= 2000
-        # batches are all-or-nothing: every fingerprint has its URL and content claim
-        for record_id, value in state.all_fingerprints():
+        # batches are all-or-nothing: every sketch has its URL and content claim
+        values = [int.from_bytes(v, "big") for _, v in state.all_sketches()]
+        for (record_id, _), value in zip(state.all_sketches(), values, strict=True):
             assert state.url_record(f"site/{value}") == UrlRecord(record_id, f"c{value}")
             assert state.find_content(f"c{value}") == record_id
-        # and the writes kept their order: the fingerprints are exactly 0..count-1
-        assert [v for _, v in state.all_fingerprints()] == list(range(count))
+        # and the writes kept their order: the sketches are exactly 0..count-1
+        assert values == list(range(count))
+
+
+def _sketch(n: int) -> bytes:
+    return hashlib.blake2b(n.to_bytes(8, "big"), digest_size=64).digest()
+
+
+def test_run_state_finds_earlier_runs_sketches_and_commits_only_at_the_end(
+    tmp_path: Path,
+) -> None:
+    """Near duplicates across runs: the first archived copy wins, and nothing a run claimed
+    reaches the store before ``commit``."""
+    path = tmp_path / "state.db"
+    near = bytearray(_sketch(1))
+    near[:10] = bytes(10)  # ~.84 similar to record r1's sketch
+    with SQLiteState(path) as store:
+        run = RunState(store)
+        assert run.claim_sketch(_sketch(1), "r1", 0.5) == "r1"
+        assert run.claim_sketch(bytes(near), "r2", 0.5) == "r1"  # within the run
+        assert run.claim_sketch(_sketch(3), "r3", 0.5) == "r3"
+        assert store.sketch_count() == 0  # not committed yet
+    with SQLiteState(path) as store:  # a run that never committed left nothing
+        assert store.sketch_count() == 0
+        run = RunState(store)
+        assert run.claim_sketch(_sketch(1), "r1", 0.5) == "r1"
+        assert run.claim_sketch(_sketch(3), "r3", 0.5) == "r3"
+        run.commit()
+        assert list(store.all_sketches()) == [("r1", _sketch(1)), ("r3", _sketch(3))]
+    with SQLiteState(path) as store:
+        run = RunState(store)
+        assert len(run.index) == 2
+        assert run.claim_sketch(bytes(near), "r9", 0.5) == "r1"  # across runs
+        assert run.claim_sketch(bytes(near), "r9", 0.9) == "r9"  # not that similar
+        assert run.claim_sketch(_sketch(1), "r1", 0.5) == "r1"  # a re-crawl is its own owner
+        run.commit()
+        assert [key for key, _ in store.all_sketches()] == ["r1", "r3", "r9"]
+
+
+def test_run_state_ignores_stored_sketches_of_another_size(tmp_path: Path) -> None:
+    with SQLiteState(tmp_path / "state.db") as store:
+        store.add_sketch("old", b"\x01" * 32)
+        store.add_sketch("r1", _sketch(1))
+        run = RunState(store)
+        assert len(run.index) == 1
+        assert run.claim_sketch(_sketch(1), "r2", 0.5) == "r1"

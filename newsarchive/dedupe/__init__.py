@@ -1,4 +1,4 @@
-"""Duplicate detection: text fingerprints and an in-memory near-duplicate index."""
+"""Duplicate detection: text fingerprints, MinHash sketches and an in-memory near-duplicate index."""
 
 from newsarchive.dedupe.fingerprint import (
     MIN_WORDS,
@@ -10,12 +10,14 @@ from newsarchive.dedupe.fingerprint import (
     simhash,
     simhash_from_hex,
     simhash_to_hex,
+    sketch,
 )
-from newsarchive.dedupe.index import DEFAULT_MAX_DISTANCE, NearDuplicateIndex
+from newsarchive.dedupe.index import NearDuplicateIndex
+from newsarchive.dedupe.minhash import SKETCH_SIZE, similarity
 
 __all__ = [
-    "DEFAULT_MAX_DISTANCE",
     "MIN_WORDS",
+    "SKETCH_SIZE",
     "Fingerprint",
     "NearDuplicateIndex",
     "content_hash",
@@ -25,4 +27,6 @@ __all__ = [
     "simhash",
     "simhash_from_hex",
     "simhash_to_hex",
+    "similarity",
+    "sketch",
 ]

@@ -1,7 +1,9 @@
-"""Text fingerprints for duplicate detection: exact (content hash) and near (64-bit SimHash).
+"""Text fingerprints for duplicate detection: exact (content hash), near (MinHash sketch of the
+word 3-shingles, see ``minhash``) and the 64-bit SimHash the article record carries.
 
 Pure functions, no global mutable state. ``normalize_text`` defines what "the same text" means:
-case, quote and dash styles, punctuation and whitespace do not count.
+case, quote and dash styles, punctuation and whitespace do not count. SimHash and the sketch
+hash the same shingles once (``shingle_digests``).
 
 SimHash is hand-written rather than ``trafilatura.deduplication.Simhash`` (measured with
 ``benchmarks/dedupe.py``; both cost about 0.5-1.5 ms per article): trafilatura hashes a bag of
@@ -19,18 +21,21 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from newsarchive.dedupe.minhash import minhash
+
 SHINGLE_SIZE = 3
 """Words per shingle. 3 keeps different reports of one event apart (they share words, not
 3-word runs) while a one-word edit changes only 3 shingles; see benchmarks/dedupe.py."""
 
 MIN_WORDS = 30
-"""Below this many words SimHash is too noisy to call two texts near-duplicates: ``simhash``
-returns None and only exact (content hash) matching applies."""
+"""Below this many words near-duplicate fingerprints are too noisy to call two texts
+near-duplicates: ``simhash`` and ``sketch`` return None and only exact (content hash) matching
+applies."""
 
 SHORT_LINE_WORDS = 8
-"""Lines of fewer words are left out of the SimHash (not of the content hash): the navigation,
-share, newsletter and copyright lines an extractor lets through are short, and they would
-otherwise move a short article's SimHash by many bits (see benchmarks/dedupe.py)."""
+"""Lines of fewer words are left out of the SimHash and the sketch (not of the content hash): the
+navigation, share, newsletter and copyright lines an extractor lets through are short, and they
+would otherwise move a short article's fingerprints a lot (see benchmarks/dedupe.py)."""
 
 HASH_BITS = 64
 
@@ -88,15 +93,21 @@ def content_hash(body: str | None) -> str | None:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def simhash_tokens(words: list[str], shingle_size: int = SHINGLE_SIZE) -> int:
-    """64-bit Charikar SimHash over the set of word shingles of ``words`` (no length check)."""
+def shingle_digests(words: list[str], shingle_size: int = SHINGLE_SIZE) -> bytes:
+    """8-byte BLAKE2b digests of the distinct word shingles of ``words``, concatenated."""
     if not words:
-        return 0
+        return b""
     n = max(1, len(words) - shingle_size + 1)
     shingles = {" ".join(words[i : i + shingle_size]) for i in range(n)}
     blake = hashlib.blake2b
-    packed = b"".join(blake(s.encode("utf-8"), digest_size=8).digest() for s in shingles)
-    count = len(shingles)
+    return b"".join(blake(s.encode("utf-8"), digest_size=8).digest() for s in shingles)
+
+
+def simhash_digests(packed: bytes) -> int:
+    """64-bit Charikar SimHash over ``shingle_digests`` output."""
+    count = len(packed) // 8
+    if not count:
+        return 0
     half = count / 2
     value = 0
     for byte in range(8):
@@ -109,9 +120,15 @@ def simhash_tokens(words: list[str], shingle_size: int = SHINGLE_SIZE) -> int:
     return value
 
 
-def _near_words(body: str, min_words: int) -> list[str] | None:
-    """The words SimHash sees: those of lines with at least ``SHORT_LINE_WORDS`` words (all
-    lines if that leaves too few); None when fewer than ``min_words`` words remain."""
+def simhash_tokens(words: list[str], shingle_size: int = SHINGLE_SIZE) -> int:
+    """64-bit Charikar SimHash over the set of word shingles of ``words`` (no length check)."""
+    return simhash_digests(shingle_digests(words, shingle_size))
+
+
+def near_words(body: str, min_words: int = MIN_WORDS) -> list[str] | None:
+    """The words near-duplicate fingerprints see: those of lines with at least
+    ``SHORT_LINE_WORDS`` words (all lines if that leaves too few); None when fewer than
+    ``min_words`` words remain."""
     lines = [tokens(line) for line in body.splitlines()]
     words = [w for line in lines if len(line) >= SHORT_LINE_WORDS for w in line]
     if len(words) < min_words:
@@ -120,12 +137,20 @@ def _near_words(body: str, min_words: int) -> list[str] | None:
 
 
 def simhash(body: str | None, min_words: int = MIN_WORDS) -> int | None:
-    """64-bit SimHash of the text's word 3-shingles; None below ``min_words`` words
-    (near-duplicate detection is off for short texts)."""
+    """64-bit SimHash of the text's word 3-shingles; None below ``min_words`` words."""
     if not body or not isinstance(body, str):
         return None
-    words = _near_words(body, min_words)
+    words = near_words(body, min_words)
     return None if words is None else simhash_tokens(words)
+
+
+def sketch(body: str | None, min_words: int = MIN_WORDS) -> bytes | None:
+    """MinHash sketch (``minhash.SKETCH_SIZE`` bytes) of the text's word 3-shingles; None below
+    ``min_words`` words (near-duplicate detection is off for short texts)."""
+    if not body or not isinstance(body, str):
+        return None
+    words = near_words(body, min_words)
+    return None if words is None else minhash(shingle_digests(words))
 
 
 def hamming(a: int, b: int) -> int:
@@ -154,13 +179,21 @@ class Fingerprint:
 
     content_hash: str | None
     simhash: int | None
+    sketch: bytes | None
     word_count: int
 
 
 def fingerprint(body: str | None, min_words: int = MIN_WORDS) -> Fingerprint:
-    """Content hash, SimHash (None if short) and word count of a body."""
+    """Content hash, SimHash and sketch (None if short) and word count of a body."""
     text = normalize_text(body)
     if not text:
-        return Fingerprint(None, None, 0)
+        return Fingerprint(None, None, None, 0)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    return Fingerprint(digest, simhash(body, min_words), len(_CJK.sub(r" \1 ", text).split()))
+    words = near_words(body, min_words)  # type: ignore[arg-type]  # text is not empty
+    packed = shingle_digests(words) if words is not None else b""
+    return Fingerprint(
+        digest,
+        simhash_digests(packed) if packed else None,
+        minhash(packed) if packed else None,
+        len(_CJK.sub(r" \1 ", text).split()),
+    )

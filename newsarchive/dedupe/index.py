@@ -1,127 +1,77 @@
-"""In-memory near-duplicate index over 64-bit SimHash fingerprints.
+"""In-memory near-duplicate index over MinHash sketches (LSH banding, then verification).
 
-Finds every stored fingerprint within ``max_distance`` bits of a query without scanning the
-whole index (Manku, Jain & Das Sarma, "Detecting near-duplicates for web crawling", WWW 2007):
-split the 64 bits into B blocks; two fingerprints at Hamming distance <= k differ in at most k
-blocks, so they agree exactly on the other B-k blocks. One table per choice of B-k blocks
-(C(B, k) tables) keyed on those bits gives every true match as a candidate in at least one
-table; candidates are then verified with a popcount.
+The ``SKETCH_SIZE`` values of a sketch are cut into ``BANDS`` bands of ``ROWS`` values; two texts
+of Jaccard similarity J share at least one band with probability about 1 - (1 - J^ROWS)^BANDS
+(.94 at J = .5, .994 at .6, .9998 at .7; .13 at .19, the closest different stories measured).
+Each band has a hash table; the entries found through any band are candidates, and a candidate
+counts only when its whole sketch estimates a similarity of at least ``min_similarity``.
 
-Memory is kept flat on purpose (1M fingerprints fit in well under 300 MB): fingerprints live in
-one ``array('Q')``, keys in one byte buffer plus offsets, and each table is a bucket-head array
-plus a "next" array chaining entries of the same bucket (no per-entry Python objects). Hand-written
-because no maintained pure-Python library offers a SimHash index with this footprint.
+Memory is kept flat on purpose (1M sketches fit in under 300 MB): sketches live in one
+``bytearray``, keys in one byte buffer plus offsets, and each band table is a bucket-head array
+plus a "next" array chaining entries of the same bucket (no per-entry Python objects).
+Hand-written because no maintained pure-Python LSH library has this footprint (``datasketch``
+keeps a dict of lists per band and numpy hash values per entry: kilobytes per document).
 """
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
-from itertools import combinations
-from math import comb
+
+from newsarchive.dedupe.minhash import SKETCH_SIZE, values_needed
+
+ROWS = 3
+"""Values per band. 3 with 21 bands finds J >= .6 with probability .994; 4 rows would need 32
+bands (256 MB of tables at 1M entries) for the same recall."""
+BANDS = SKETCH_SIZE // ROWS
+_BAND_MASK = (1 << (8 * ROWS)) - 1
+# Bit offset of each band in the sketch read as one big-endian integer.
+_SHIFTS = tuple((SKETCH_SIZE - ROWS * (band + 1)) * 8 for band in range(BANDS))
 
 _MASK64 = (1 << 64) - 1
-_FIB = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: Fibonacci hashing of the table key
-DEFAULT_MAX_DISTANCE = 5
-"""Default SimHash threshold (bits). Calibrated with benchmarks/dedupe.py: no different-story
-pair (same event, same topic, unrelated) merges below ~14 bits, but the tables for k >= 6 no
-longer meet the 1M-entries budget (< 50 µs per lookup, < 300 MB), and at 1M entries two random
-64-bit fingerprints within k bits become likely for k >= 9."""
-
+_FIB = 0x9E3779B97F4A7C15  # 2^64 / golden ratio: Fibonacci hashing of the band value
 _MIN_BUCKET_BITS = 10
-_LOAD = 1  # entries per bucket before the bucket array doubles (2 cost +40% lookup time at 1M)
-# Each table costs ~8 bytes per entry (4-byte "next" + 4-byte heads at load 1). Past 30 tables a
-# 1M index no longer fits the 300 MB budget, measured with benchmarks/dedupe.py.
-_MAX_TABLES = 30
-
-
-def _blocks(count: int) -> list[int]:
-    """Masks of ``count`` contiguous blocks covering the 64 bits, sizes differing by at most 1."""
-    masks, start = [], 0
-    for i in range(count):
-        size = 64 // count + (1 if i < 64 % count else 0)
-        masks.append(((1 << size) - 1) << start)
-        start += size
-    return masks
-
-
-def plan_tables(max_distance: int, capacity: int = 1_000_000) -> int:
-    """Number of blocks B for ``max_distance``: the cheapest lookup (tables walked plus expected
-    candidates verified at ``capacity`` entries) with at most ``_MAX_TABLES`` tables."""
-    if max_distance == 0:
-        return 1
-    best_blocks, best_cost = max_distance + 1, float("inf")
-    for blocks in range(max_distance + 1, 64):
-        tables = comb(blocks, max_distance)
-        if tables > _MAX_TABLES and best_cost < float("inf"):
-            break
-        key_bits = (blocks - max_distance) * (64 // blocks)
-        # measured: verifying a candidate costs about as much as probing a table
-        cost = tables * (1 + capacity / 2**key_bits)
-        if cost < best_cost:
-            best_blocks, best_cost = blocks, cost
-    return best_blocks
+_LOAD = 2
+"""Entries per bucket before the bucket arrays double. Load 2 halves the bucket heads (42 MB
+less at 1M entries than load 1); lookups stay at ~32 µs at 1M (benchmarks/dedupe.py)."""
 
 
 class NearDuplicateIndex:
-    """Maps fingerprints to keys; ``find`` returns the key added FIRST among those within
-    ``max_distance`` bits.
+    """Maps sketches to keys; ``find`` returns the key added FIRST among those whose sketch
+    estimates a Jaccard similarity of at least ``min_similarity`` with the query.
 
-    ``max_distance`` is fixed at construction (it decides the tables); ``find`` accepts any
-    distance up to it. ``capacity`` sizes the bucket arrays up front (they grow by doubling);
-    the table layout is planned for at least 1M entries so a growing index keeps fast lookups.
-    Add only records that are not themselves duplicates: a duplicate never wins ``find``.
+    ``capacity`` sizes the bucket arrays up front (they grow by doubling). Add only records that
+    are not themselves duplicates: a duplicate never wins ``find``.
     """
 
-    __slots__ = (
-        "_bits",
-        "_fps",
-        "_heads",
-        "_key_ends",
-        "_keys",
-        "_masks",
-        "_nexts",
-        "max_distance",
-    )
+    __slots__ = ("_bits", "_heads", "_key_ends", "_keys", "_nexts", "_sketches")
 
-    def __init__(self, max_distance: int = DEFAULT_MAX_DISTANCE, capacity: int = 1 << 16) -> None:
-        if not 0 <= max_distance < 32:
-            raise ValueError(f"max_distance must be in 0..31, got {max_distance}")
-        self.max_distance = max_distance
-        blocks = _blocks(plan_tables(max_distance, max(capacity, 1 << 20)))
-        self._masks: list[int] = [
-            sum(chosen) for chosen in combinations(blocks, len(blocks) - max_distance)
-        ]
-        self._fps = array("Q")
+    def __init__(self, capacity: int = 1 << 16) -> None:
+        self._sketches = bytearray()
         self._keys = bytearray()
         self._key_ends = array("Q")
         self._bits = max(_MIN_BUCKET_BITS, (max(capacity // _LOAD, 1) - 1).bit_length())
         # int32 positions: 2**31 entries is far beyond what fits in memory anyway
-        self._heads: list[array] = [array("i", [-1]) * (1 << self._bits) for _ in self._masks]
-        self._nexts: list[array] = [array("i") for _ in self._masks]
+        self._heads: list[array] = [array("i", [-1]) * (1 << self._bits) for _ in range(BANDS)]
+        self._nexts: list[array] = [array("i") for _ in range(BANDS)]
 
     def __len__(self) -> int:
-        return len(self._fps)
+        return len(self._key_ends)
 
-    @property
-    def table_count(self) -> int:
-        return len(self._masks)
-
-    def _bucket(self, keyed: int) -> int:
-        return ((keyed * _FIB) & _MASK64) >> (64 - self._bits)
-
-    def add(self, key: str, fingerprint: int) -> None:
-        """Store ``fingerprint`` under ``key`` (keys need not be unique; the first one wins)."""
-        fingerprint &= _MASK64
-        index = len(self._fps)
+    def add(self, key: str, sketch: bytes) -> None:
+        """Store ``sketch`` under ``key`` (keys need not be unique; the first one wins)."""
+        if len(sketch) != SKETCH_SIZE:
+            raise ValueError(f"a sketch has {SKETCH_SIZE} bytes, got {len(sketch)}")
+        index = len(self._key_ends)
         if index >= _LOAD << self._bits:
             self._grow()
-        self._fps.append(fingerprint)
+        self._sketches += sketch
         self._keys += key.encode("utf-8")
         self._key_ends.append(len(self._keys))
+        whole = int.from_bytes(sketch, "big")
         shift = 64 - self._bits
-        for mask, heads, nexts in zip(self._masks, self._heads, self._nexts, strict=True):
-            bucket = (((fingerprint & mask) * _FIB) & _MASK64) >> shift
+        for band_shift, heads, nexts in zip(_SHIFTS, self._heads, self._nexts, strict=True):
+            bucket = ((((whole >> band_shift) & _BAND_MASK) * _FIB) & _MASK64) >> shift
             nexts.append(heads[bucket])
             heads[bucket] = index
 
@@ -129,48 +79,66 @@ class NearDuplicateIndex:
         """Double the bucket arrays and rechain every entry (amortized O(1) per add)."""
         self._bits += 1
         shift = 64 - self._bits
-        fps = self._fps
-        for t, mask in enumerate(self._masks):
+        sketches, size = self._sketches, len(self._key_ends)
+        for band, band_shift in enumerate(_SHIFTS):
             heads = array("i", [-1]) * (1 << self._bits)
-            nexts = array("i", [-1]) * len(fps)
-            for index, fp in enumerate(fps):
-                bucket = (((fp & mask) * _FIB) & _MASK64) >> shift
+            nexts = array("i", [-1]) * size
+            start = SKETCH_SIZE - (band_shift // 8) - ROWS
+            for index in range(size):
+                offset = index * SKETCH_SIZE + start
+                value = int.from_bytes(sketches[offset : offset + ROWS], "big")
+                bucket = ((value * _FIB) & _MASK64) >> shift
                 nexts[index] = heads[bucket]
                 heads[bucket] = index
-            self._heads[t], self._nexts[t] = heads, nexts
+            self._heads[band], self._nexts[band] = heads, nexts
 
     def _key(self, index: int) -> str:
         start = self._key_ends[index - 1] if index else 0
         return self._keys[start : self._key_ends[index]].decode("utf-8")
 
-    def find_index(self, fingerprint: int, max_distance: int | None = None) -> int:
-        """Insertion position of the first stored fingerprint within ``max_distance``, or -1."""
-        limit = self.max_distance if max_distance is None else max_distance
-        if limit > self.max_distance:
-            raise ValueError(
-                f"index built for max_distance={self.max_distance}, asked for {limit}"
-            )
-        fingerprint &= _MASK64
-        fps = self._fps
-        shift = 64 - self._bits
-        best = -1
-        for mask, heads, nexts in zip(self._masks, self._heads, self._nexts, strict=True):
-            keyed = fingerprint & mask
-            index = heads[(((keyed * _FIB) & _MASK64) >> shift)]
-            # chains run newest first: the last match seen in a chain is its oldest
-            while index >= 0:
-                if (best < 0 or index < best) and ((fps[index] ^ fingerprint).bit_count() <= limit):
-                    best = index
-                index = nexts[index]
-        return best
+    def sketch(self, index: int) -> bytes:
+        """The sketch stored at insertion position ``index``."""
+        start = index * SKETCH_SIZE
+        return bytes(self._sketches[start : start + SKETCH_SIZE])
 
-    def find(self, fingerprint: int, max_distance: int | None = None) -> str | None:
-        """Key of the first-added fingerprint within ``max_distance`` bits (default: the
-        index's), or None."""
-        index = self.find_index(fingerprint, max_distance)
+    def find_index(self, sketch: bytes, min_similarity: float) -> int:
+        """Insertion position of the first stored sketch similar enough, or -1."""
+        if len(sketch) != SKETCH_SIZE:
+            raise ValueError(f"a sketch has {SKETCH_SIZE} bytes, got {len(sketch)}")
+        needed = values_needed(min_similarity)
+        whole = int.from_bytes(sketch, "big")
+        sketches = self._sketches
+        shift = 64 - self._bits
+        candidates: set[int] = set()
+        for band_shift, heads, nexts in zip(_SHIFTS, self._heads, self._nexts, strict=True):
+            value = (whole >> band_shift) & _BAND_MASK
+            index = heads[((value * _FIB) & _MASK64) >> shift]
+            if index < 0:
+                continue
+            start = SKETCH_SIZE - (band_shift // 8) - ROWS
+            band = value.to_bytes(ROWS, "big")
+            while index >= 0:
+                offset = index * SKETCH_SIZE + start
+                if sketches[offset : offset + ROWS] == band:
+                    candidates.add(index)
+                index = nexts[index]
+        for index in sorted(candidates):  # oldest first: the first archived copy wins
+            offset = index * SKETCH_SIZE
+            stored = int.from_bytes(sketches[offset : offset + SKETCH_SIZE], "big")
+            if (stored ^ whole).to_bytes(SKETCH_SIZE, "big").count(0) >= needed:
+                return index
+        return -1
+
+    def find(self, sketch: bytes, min_similarity: float) -> str | None:
+        """Key of the first-added sketch with an estimated Jaccard similarity of at least
+        ``min_similarity`` to ``sketch``, or None."""
+        index = self.find_index(sketch, min_similarity)
         return None if index < 0 else self._key(index)
 
-    def __iter__(self) -> Iterator[tuple[str, int]]:
-        """(key, fingerprint) pairs in insertion order."""
-        for index, fp in enumerate(self._fps):
-            yield self._key(index), fp
+    def items(self, start: int = 0) -> Iterator[tuple[str, bytes]]:
+        """(key, sketch) pairs in insertion order, from insertion position ``start``."""
+        for index in range(start, len(self._key_ends)):
+            yield self._key(index), self.sketch(index)
+
+    def __iter__(self) -> Iterator[tuple[str, bytes]]:
+        return self.items()

@@ -5,7 +5,7 @@ crawl at a time: a second ``scrapy crawl`` on the same folder exits at once (exi
 a message naming the lock. The run's writes are committed at ``engine_stopped``, after the feed
 files got their final names; a killed run commits nothing (see ``newsarchive.state.run``).
 
-Settings: ``NEWSARCHIVE_STATE_ENABLED``, ``NEWSARCHIVE_DEDUPE_MAX_DISTANCE``.
+Settings: ``NEWSARCHIVE_STATE_ENABLED``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def state_path(output_dir: str | Path) -> Path:
 
 
 class CrawlStateExtension:
-    def __init__(self, crawler: Crawler, path: Path, max_distance: int) -> None:
+    def __init__(self, crawler: Crawler, path: Path) -> None:
         self.crawler = crawler
         self.path = path
         self.store = SQLiteState(path)
@@ -44,7 +44,7 @@ class CrawlStateExtension:
             sys.stderr.write(f"error: another crawl is running on {path.parent.parent}: {error}\n")
             sys.stderr.flush()
             raise SystemExit(EXIT_LOCKED) from None
-        self.run = RunState(self.store, max_distance=max_distance)
+        self.run = RunState(self.store)
         self.finish_reason: str | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
@@ -53,11 +53,7 @@ class CrawlStateExtension:
     def from_crawler(cls, crawler: Crawler) -> CrawlStateExtension:
         if not crawler.settings.getbool("NEWSARCHIVE_STATE_ENABLED"):
             raise NotConfigured
-        return cls(
-            crawler,
-            state_path(crawler.settings.get("OUTPUT_DIR", "output")),
-            crawler.settings.getint("NEWSARCHIVE_DEDUPE_MAX_DISTANCE"),
-        )
+        return cls(crawler, state_path(crawler.settings.get("OUTPUT_DIR", "output")))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.finish_reason = reason

@@ -7,8 +7,8 @@ workers) are interchangeable. Keys are plain strings chosen by the caller:
   content hash of its body ("have we archived this URL, and what did it hash to?").
 - Record hashes: record id → hash of the record as last emitted ("emit only when changed").
 - Content hashes: normalized-text hash → the first record that had it (exact duplicates).
-- Fingerprints: record id → 64-bit SimHash, in insertion order, to warm the in-memory
-  ``NearDuplicateIndex`` at start (near duplicates).
+- Sketches: record id → MinHash sketch of its body (``newsarchive.dedupe.minhash``), in
+  insertion order, to warm the in-memory ``NearDuplicateIndex`` at start (near duplicates).
 - Pages: URL → hash and fetch time of a page that cron runs fetch again (event day pages,
   articles with young comments).
 
@@ -84,16 +84,16 @@ class CrawlState(ABC):
 
     # -- near duplicates ----------------------------------------------------------------------
     @abstractmethod
-    def add_fingerprint(self, record_id: str, simhash: int) -> None:
-        """Store a record's 64-bit SimHash (ignored if the record already has one)."""
+    def add_sketch(self, record_id: str, sketch: bytes) -> None:
+        """Store a record's MinHash sketch (ignored if the record already has one)."""
 
     @abstractmethod
-    def all_fingerprints(self) -> Iterator[tuple[str, int]]:
-        """(record_id, simhash) pairs in insertion order."""
+    def all_sketches(self) -> Iterator[tuple[str, bytes]]:
+        """(record_id, sketch) pairs in insertion order."""
 
     @abstractmethod
-    def fingerprint_count(self) -> int:
-        """How many fingerprints ``all_fingerprints`` yields (to size the index)."""
+    def sketch_count(self) -> int:
+        """How many sketches ``all_sketches`` yields (to size the index)."""
 
     # -- pages fetched again by cron runs ------------------------------------------------------
     @abstractmethod

@@ -8,23 +8,32 @@ store exactly as the last finished run left it, and the next run redoes what the
 
 from __future__ import annotations
 
+import logging
+
 from newsarchive.dedupe.index import NearDuplicateIndex
+from newsarchive.dedupe.minhash import SKETCH_SIZE
 from newsarchive.state.base import CrawlState, PageState, UrlRecord
+
+logger = logging.getLogger(__name__)
 
 
 class RunState:
-    def __init__(self, store: CrawlState, max_distance: int = 3) -> None:
+    def __init__(self, store: CrawlState) -> None:
         self.store = store
         self._urls: dict[str, UrlRecord] = {}
         self._record_hashes: dict[str, str] = {}
         self._contents: dict[str, str] = {}
         self._pages: dict[str, PageState] = {}
-        self._new_fingerprints: list[tuple[str, int]] = []
-        self.index = NearDuplicateIndex(
-            max_distance=max_distance, capacity=max(1 << 16, store.fingerprint_count() + 1024)
-        )
-        for record_id, fingerprint in store.all_fingerprints():
-            self.index.add(record_id, fingerprint)
+        self.index = NearDuplicateIndex(capacity=max(1 << 16, store.sketch_count() + 1024))
+        skipped = 0
+        for record_id, sketch in store.all_sketches():
+            if len(sketch) == SKETCH_SIZE:
+                self.index.add(record_id, sketch)
+            else:
+                skipped += 1
+        if skipped:
+            logger.warning("%d stored sketches of another format ignored", skipped)
+        self._stored_sketches = len(self.index)  # the index's later entries are this run's
 
     # -- URLs ----------------------------------------------------------------------------------
     def url_record(self, key: str) -> UrlRecord | None:
@@ -58,14 +67,18 @@ class RunState:
         if content_hash in self._contents:
             self._contents[content_hash] = record_id
 
-    def claim_fingerprint(self, fingerprint: int, record_id: str, max_distance: int) -> str:
-        """The first record within ``max_distance`` bits (``record_id`` when none is)."""
-        owner = self.index.find(fingerprint, max_distance)
+    def claim_sketch(self, sketch: bytes, record_id: str, min_similarity: float) -> str:
+        """The first record whose sketch estimates a Jaccard similarity of at least
+        ``min_similarity`` (``record_id`` itself, then remembered, when none does)."""
+        owner = self.index.find(sketch, min_similarity)
         if owner is None:
-            self.index.add(record_id, fingerprint)
-            self._new_fingerprints.append((record_id, fingerprint))
+            self.index.add(record_id, sketch)
             owner = record_id
         return owner
+
+    def add_sketch(self, key: str, sketch: bytes) -> None:
+        """Index a sketch although it matched another (a story's own update, say)."""
+        self.index.add(key, sketch)
 
     # -- pages ---------------------------------------------------------------------------------
     def page(self, url: str) -> PageState | None:
@@ -84,8 +97,8 @@ class RunState:
             store.set_record_hash(record_id, record_hash)
         for content_hash, record_id in self._contents.items():
             store.add_content(content_hash, record_id)
-        for record_id, fingerprint in self._new_fingerprints:
-            store.add_fingerprint(record_id, fingerprint)
+        for record_id, sketch in self.index.items(self._stored_sketches):
+            store.add_sketch(record_id, sketch)
         for url, page in self._pages.items():
             store.set_page(url, page.hash, page.fetched_at)
         store.flush()

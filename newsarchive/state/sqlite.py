@@ -22,7 +22,7 @@ from pathlib import Path
 
 from newsarchive.state.base import CrawlState, PageState, StateLocked, UrlRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: MinHash sketches replace SimHash fingerprints
 COMMIT_EVERY = 1000
 COMMIT_SECONDS = 2.0
 _FETCH_BATCH = 10_000
@@ -34,21 +34,11 @@ CREATE TABLE IF NOT EXISTS records (
     record_id TEXT PRIMARY KEY, hash TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS contents (
     content_hash TEXT PRIMARY KEY, record_id TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS fingerprints (
-    seq INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, simhash INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sketches (
+    seq INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, sketch BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, hash TEXT, fetched_at TEXT) WITHOUT ROWID;
 """
-
-
-def _to_signed(value: int) -> int:
-    """SQLite integers are signed 64-bit; store the unsigned SimHash in two's complement."""
-    value &= (1 << 64) - 1
-    return value - (1 << 64) if value >= 1 << 63 else value
-
-
-def _to_unsigned(value: int) -> int:
-    return value & ((1 << 64) - 1)
 
 
 class SQLiteState(CrawlState):
@@ -156,30 +146,30 @@ class SQLiteState(CrawlState):
             return owner if owner is not None else record_id
 
     # -- near duplicates -----------------------------------------------------------------------
-    def add_fingerprint(self, record_id: str, simhash: int) -> None:
+    def add_sketch(self, record_id: str, sketch: bytes) -> None:
         self._write(
-            "INSERT OR IGNORE INTO fingerprints (record_id, simhash) VALUES (?, ?)",
-            (record_id, _to_signed(simhash)),
+            "INSERT OR IGNORE INTO sketches (record_id, sketch) VALUES (?, ?)",
+            (record_id, bytes(sketch)),
         )
 
-    def all_fingerprints(self) -> Iterator[tuple[str, int]]:
+    def all_sketches(self) -> Iterator[tuple[str, bytes]]:
         # paged by seq so that writes between pages do not disturb an open cursor
         last = 0
         while True:
             with self._mutex:
                 rows = self._conn.execute(
-                    "SELECT seq, record_id, simhash FROM fingerprints WHERE seq > ? "
+                    "SELECT seq, record_id, sketch FROM sketches WHERE seq > ? "
                     "ORDER BY seq LIMIT ?",
                     (last, _FETCH_BATCH),
                 ).fetchall()
             if not rows:
                 return
-            for _seq, record_id, value in rows:
-                yield record_id, _to_unsigned(value)
+            for _seq, record_id, sketch in rows:
+                yield record_id, sketch
             last = rows[-1][0]
 
-    def fingerprint_count(self) -> int:
-        row = self._read("SELECT count(*) FROM fingerprints", ())
+    def sketch_count(self) -> int:
+        row = self._read("SELECT count(*) FROM sketches", ())
         return int(row[0]) if row else 0
 
     # -- pages ---------------------------------------------------------------------------------
