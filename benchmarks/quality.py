@@ -54,9 +54,8 @@ def decode_page(raw: bytes) -> str:
 def _ours(url: str, html: str, **kwargs) -> str:
     from newsarchive.parsing import article
 
-    options = article.build_options(
-        precision=kwargs.get("precision", False), recall=kwargs.get("recall", False)
-    ) if kwargs.get("precision") or kwargs.get("recall") else article.OPTIONS
+    tuned = {k: kwargs[k] for k in ("precision", "recall", "fast") if kwargs.get(k)}
+    options = article.build_options(**tuned) if tuned else article.OPTIONS
     try:
         return article._extract(url, html, options, kwargs.get("drop_link_only", True),
                                 kwargs.get("drop_labels", True)).body
@@ -76,6 +75,7 @@ VARIANTS: dict[str, Callable[[str, str], str]] = {
     "trafilatura": _trafilatura_defaults,
     "precision": lambda u, h: _ours(u, h, precision=True),
     "recall": lambda u, h: _ours(u, h, recall=True),
+    "fast": lambda u, h: _ours(u, h, fast=True),  # no readability/jusText fallback
     "keep-link-only": lambda u, h: _ours(u, h, drop_link_only=False),
     "keep-labels": lambda u, h: _ours(u, h, drop_labels=False),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from newsarchive.dedupe.fingerprint import content_hash, simhash, simhash_to_hex
+from newsarchive.dedupe.fingerprint import fingerprint, simhash_to_hex
 from newsarchive.items import Article, Comment
 from newsarchive.linking import link_thread
 from newsarchive.parsing.article import ArticleContent, NotAnArticle, extract_article
@@ -67,9 +67,11 @@ def apply_extract(article: Article, extract: PageExtract) -> Article:
             setattr(article, name, getattr(content, name))
     article.canonical_url = canonical_url(content.canonical_url or article.final_url or article.url)
     article.word_count = word_count(content.body)
-    article.content_hash = content_hash(content.body)
-    fingerprint = simhash(content.body)  # None for texts too short to compare
-    article.simhash = simhash_to_hex(fingerprint) if fingerprint is not None else None
+    # All fingerprints in one pass, here in the worker rather than on the reactor thread.
+    prints = fingerprint(content.body)
+    article.content_hash = prints.content_hash
+    article.simhash = simhash_to_hex(prints.simhash) if prints.simhash is not None else None
+    article.sketch = prints.sketch  # None for texts too short to compare
     article.comment_count = len(extract.comments)
     article.html = None
     article.comment_pages = []

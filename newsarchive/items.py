@@ -83,9 +83,11 @@ class Article:
     fetched_at: str | None = None
     run_id: str | None = None
     # Internal, never exported: the page HTML and the HTML of further comment pages
-    # ([(url, html), ...]), carried from the spider to the extraction stage, which clears them.
+    # ([(url, html), ...]), carried from the spider to the extraction stage, which clears them;
+    # and the body's MinHash sketch, computed by the extraction workers for the dedupe stage.
     html: str | None = None
     comment_pages: list[tuple[str, str]] = field(default_factory=list)
+    sketch: bytes | None = None
 
 
 @dataclass
@@ -107,7 +109,7 @@ class Comment:
 
 Record = Event | Article | Comment
 
-INTERNAL_FIELDS = frozenset({"html", "comment_pages"})
+INTERNAL_FIELDS = frozenset({"html", "comment_pages", "sketch"})
 
 
 def exported_fields(cls: type) -> list[str]:

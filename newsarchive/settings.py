@@ -63,6 +63,7 @@ FEED_STORE_EMPTY = True
 NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = os.cpu_count()
 NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds per page before the worker is killed
 NEWSARCHIVE_EXTRACT_FUNCTION = "newsarchive.extraction.extract_article_record"
+NEWSARCHIVE_EXTRACT_MAX_TASKS = 0  # pages per worker before it is replaced (0 = never)
 # Private/loopback/link-local hosts that links may point at (start URLs' hosts are always allowed).
 NEWSARCHIVE_ALLOWED_HOSTS: list[str] = []
 # More query parameters to strip as tracking parameters (utm_*, fbclid, gclid... are built in).

@@ -44,6 +44,7 @@ TEXT_TYPES = {".md": "text/markdown; charset=utf-8", ".html": "text/html", ".htm
 class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 1024  # a crawler opens dozens of connections at once; 5 drops some
 
     def __init__(self, address: tuple[str, int], folder: Path, hosts: dict[str, str]) -> None:
         super().__init__(address, SiteHandler)

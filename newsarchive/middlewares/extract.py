@@ -6,6 +6,7 @@ the spider, so every other middleware and all pipelines see finished records.
 
 Settings: ``NEWSARCHIVE_EXTRACT_POOL_SIZE`` (worker processes; None = CPU count, 0 = inline),
 ``NEWSARCHIVE_EXTRACT_TIMEOUT`` (seconds per page before its worker is killed),
+``NEWSARCHIVE_EXTRACT_MAX_TASKS`` (pages per worker before it is replaced; 0 = never),
 ``NEWSARCHIVE_EXTRACT_FUNCTION`` (dotted path of the function the workers run; it takes an
 ``Article`` carrying its HTML and the fetch time and returns an ``ArticleResult``).
 """
@@ -34,10 +35,11 @@ class ExtractionMiddleware:
         pool_size: int | None,
         timeout: float | None,
         function: Callable[[Article, str], ArticleResult] = extract_article_record,
+        max_tasks: int = 0,
     ) -> None:
         self.crawler = crawler
         self.function = function
-        self.runner = make_runner(pool_size, timeout)
+        self.runner = make_runner(pool_size, timeout, max_tasks)
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
 
     @classmethod
@@ -45,7 +47,8 @@ class ExtractionMiddleware:
         size = crawler.settings.get("NEWSARCHIVE_EXTRACT_POOL_SIZE")
         timeout = crawler.settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT") or None
         function = load_object(crawler.settings.get("NEWSARCHIVE_EXTRACT_FUNCTION"))
-        return cls(crawler, None if size in (None, "") else int(size), timeout, function)
+        max_tasks = crawler.settings.getint("NEWSARCHIVE_EXTRACT_MAX_TASKS")
+        return cls(crawler, None if size in (None, "") else int(size), timeout, function, max_tasks)
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]

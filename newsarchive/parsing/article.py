@@ -43,11 +43,12 @@ class ArticleContent:
 
 
 def build_options(*, precision: bool = False, recall: bool = False,
-                  with_metadata: bool = True) -> Extractor:
+                  with_metadata: bool = True, fast: bool = False) -> Extractor:
     """trafilatura's options for the body. Comments are never body text, and trafilatura's own
     dedup keeps process-global state (our dedupe stage does that job)."""
     return Extractor(
         output_format="python",
+        fast=fast,
         precision=precision,
         recall=recall,
         comments=False,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
@@ -20,28 +19,16 @@ from twisted.python.failure import Failure
 
 from newsarchive.drops import failure_reason
 from newsarchive.items import Article
+from newsarchive.parsing.canonical import canonical_link
 from newsarchive.parsing.comments import comment_page_urls
 from newsarchive.spiders.base import RequestType
 
 # Failures after which a source is "dead" rather than "skipped" (not fetched on purpose).
 SKIP_REASONS = {"robots_txt", "refused_address", "ignored", "not_html"}
 MAX_COMMENT_PAGES = 50
-CANONICAL_XPATH = "//head/link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"
-
-
 def page_identity_url(response: Response) -> str:
-    """The URL a page says it is: its ``<link rel=canonical>``, else the URL after redirects.
-
-    A canonical link to a site's home page is a template bug common enough to ignore (it would
-    make every article of the site one story).
-    """
-    href = (response.xpath(CANONICAL_XPATH).get() or "").strip()
-    if href:
-        canonical = urljoin(response.url, href)
-        parts = urlsplit(canonical)
-        if parts.scheme in {"http", "https"} and parts.netloc and parts.path.strip("/"):
-            return canonical
-    return response.url
+    """The URL a page says it is: its ``<link rel=canonical>``, else the URL after redirects."""
+    return canonical_link(response.url, response.text) or response.url
 
 
 class ArticleFetchMixin:

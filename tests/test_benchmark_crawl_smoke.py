@@ -1,0 +1,38 @@
+"""The crawl benchmark runs from a plain clone: the demo site's outlets, tiny sizes, one repeat."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.crawling import REPO
+
+RUN_ROW = re.compile(
+    r"^(?P<label>.+?)\s+(?P<pages>\d+)\s+(?P<rate>[\d.]+)\s+(?P<wall>[\d.]+)\s+(?P<cpu>[\d.]+)"
+    r"\s+(?P<rss>\d+)\s+(?P<articles>\d+)\s*$",
+    re.MULTILINE,
+)
+
+
+def test_crawl_benchmark_prints_its_table_on_the_demo_site() -> None:
+    done = subprocess.run(
+        [sys.executable, "benchmarks/crawl.py", "--corpus", "demo", "--pages", "small",
+         "--repeats", "1", "--pool", "2"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = {(m["label"].strip(), int(m["pages"])): m for m in RUN_ROW.finditer(done.stdout)}
+    expected = ["extract only, 1 process", "extract only, 2 processes",
+                "fetch only (crawl, no extraction)", "crawl, pool off", "crawl, pool 2"]
+    assert [label for label, pages in rows if pages == 30] == expected, done.stdout
+    assert ("crawl, pool 2", 7) in rows, done.stdout  # the N/4 memory run
+    for (label, pages), row in rows.items():
+        # Every run took every page through (the demo pages are all articles) and was measured.
+        assert int(row["articles"]) == pages, (label, done.stdout)
+        assert float(row["rate"]) > 0 and float(row["cpu"]) > 0 and int(row["rss"]) > 20, label
+    # Pool workers' CPU and memory fold into the crawl's figures (they are its descendants).
+    assert int(rows[("crawl, pool 2", 30)]["rss"]) > int(rows[("crawl, pool off", 30)]["rss"])
+    assert "crawl pool 2 / crawl pool off (pages/s)" in done.stdout
+    assert "crawl pool 2 / extract only 2 processes (pages/s)" in done.stdout
+    assert "< 400 MB at 5,000 pages" in done.stdout

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from newsarchive.parsing.canonical import canonical_link
+
+URL = "https://news.example.com/2024/05/14/story.amp.html?utm_source=x"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<link rel="canonical" href="https://news.example.com/2024/05/14/story.html">',
+         "https://news.example.com/2024/05/14/story.html"),
+        ("<LINK HREF='/2024/05/14/story.html' REL='Canonical'>",
+         "https://news.example.com/2024/05/14/story.html"),
+        ('<link href=/a/b?x=1&amp;y=2 rel=canonical />', "https://news.example.com/a/b?x=1&y=2"),
+        ('<link rel="alternate canonical" href="/story">', "https://news.example.com/story"),
+        ('<link rel="amphtml" href="/amp/story"><link rel="canonical" href="/story">',
+         "https://news.example.com/story"),
+        ('<link rel="canonical" href="https://news.example.com/">', None),  # home page: a bug
+        ('<link rel="canonical" href="">', None),
+        ('<link rel="canonical" href="javascript:void(0)">', None),
+        ('<!-- <link rel="canonical" href="/old"> -->', None),
+        ('<link rel="stylesheet" href="/site.css">', None),
+        ("", None),
+    ],
+)
+def test_canonical_link_in_head(head: str, expected: str | None) -> None:
+    page = f"<!DOCTYPE html><html><head><title>t</title>{head}</head><body><p>x</p></body></html>"
+    assert canonical_link(URL, page) == expected
+
+
+def test_links_in_the_body_are_not_the_pages_canonical() -> None:
+    page = '<html><head></head><body><link rel="canonical" href="/other"></body></html>'
+    assert canonical_link(URL, page) is None
+
+
+def test_page_without_head_element() -> None:
+    assert canonical_link(URL, '<link rel=canonical href="/story"><p>text') == \
+        "https://news.example.com/story"
