@@ -36,8 +36,6 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -47,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from newsarchive.demo.server import SiteHandler, start_servers  # noqa: E402
+from newsarchive.demo.server import SiteHandler, serving  # noqa: E402
 from newsarchive.extraction import ArticleResult  # noqa: E402
 from newsarchive.items import Article  # noqa: E402
 
@@ -65,7 +63,6 @@ CRAWL_SETTINGS = {
     "LOG_LEVEL": "WARNING",
 }
 TARGET_CRAWL_VS_EXTRACT = 0.85
-LISTEN_BACKLOG = 1024
 TARGET_POOL_SPEEDUP = 1.6
 TARGET_RSS_MB = 400
 
@@ -188,24 +185,6 @@ class SelfCanonicalHandler(SiteHandler):
             own = own.replace(b"&", b"&amp;").replace(b'"', b"&quot;")
             body = CANONICAL_LINK.sub(lambda m: HREF.sub(b'href="' + own + b'"', m.group(0)), body)
         super()._send(status, body, content_type, headers)
-
-
-@contextmanager
-def serving_self_canonical(root: Path) -> Iterator[dict[str, str]]:
-    """``newsarchive.demo.server.serving``, with ``SelfCanonicalHandler`` answering."""
-    hosts, servers = start_servers(root)
-    for server in servers:
-        server.RequestHandlerClass = SelfCanonicalHandler
-        # socketserver listens with a backlog of 5: 64 concurrent connections overflow it, and
-        # the dropped connections end in 30 s download timeouts that have nothing to do with
-        # the crawler. Calling listen() again raises the backlog of the listening socket.
-        server.socket.listen(LISTEN_BACKLOG)
-    try:
-        yield hosts
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
 
 
 # --- extraction-only baseline (a subprocess of this script) -------------------------------------
@@ -350,7 +329,7 @@ def benchmark(args: argparse.Namespace) -> int:
             pages = cite(files, size)
             root = work / f"site-{size}"
             start, end = build_root(root, folders, pages)
-            with serving_self_canonical(root) as hosts:
+            with serving(root, handler=SelfCanonicalHandler) as hosts:
                 variants += measure_size(args, hosts, pages, start, end, pool, work,
                                          quarter=size != pages_wanted)
         print()

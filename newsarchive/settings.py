@@ -46,6 +46,7 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.normalize.NormalizePipeline": 100,
+    "newsarchive.pipelines.window.DateWindowPipeline": 200,
     "newsarchive.pipelines.dedupe.DedupePipeline": 300,
     "newsarchive.pipelines.link.LinkPipeline": 400,
     "newsarchive.pipelines.state.StatePipeline": 500,

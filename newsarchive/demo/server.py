@@ -46,8 +46,14 @@ class SiteServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 1024  # a crawler opens dozens of connections at once; 5 drops some
 
-    def __init__(self, address: tuple[str, int], folder: Path, hosts: dict[str, str]) -> None:
-        super().__init__(address, SiteHandler)
+    def __init__(
+        self,
+        address: tuple[str, int],
+        folder: Path,
+        hosts: dict[str, str],
+        handler: type[BaseHTTPRequestHandler] | None = None,
+    ) -> None:
+        super().__init__(address, handler or SiteHandler)
         self.folder = folder
         self.hosts = hosts
         routes_file = folder / "_routes.json"
@@ -142,12 +148,12 @@ def host_folders(root: Path) -> list[Path]:
 
 
 def start_servers(
-    *roots: Path, address: str = "127.0.0.1"
+    *roots: Path, address: str = "127.0.0.1", handler: type[SiteHandler] | None = None
 ) -> tuple[dict[str, str], list[SiteServer]]:
     """Bind every host of every root on a free port (so all base URLs are known), then serve."""
     hosts: dict[str, str] = {}
     folders = [folder for root in roots for folder in host_folders(Path(root))]
-    servers = [SiteServer((address, 0), folder.resolve(), hosts) for folder in folders]
+    servers = [SiteServer((address, 0), folder.resolve(), hosts, handler) for folder in folders]
     for server in servers:
         hosts[server.folder.name] = f"http://{address}:{server.server_address[1]}"
     for server in servers:
@@ -156,9 +162,9 @@ def start_servers(
 
 
 @contextmanager
-def serving(*roots: Path) -> Iterator[dict[str, str]]:
+def serving(*roots: Path, handler: type[SiteHandler] | None = None) -> Iterator[dict[str, str]]:
     """Serve the hosts under ``roots`` in this process (threads) for the duration of the block."""
-    hosts, servers = start_servers(*roots)
+    hosts, servers = start_servers(*roots, handler=handler)
     try:
         yield hosts
     finally:

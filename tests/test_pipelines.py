@@ -1,0 +1,84 @@
+"""Pipelines one by one, without a crawl: each job, and each drop counted with its reason."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from newsarchive.items import Article, Comment, Event
+from newsarchive.pipelines.link import LinkPipeline
+from newsarchive.pipelines.normalize import NormalizePipeline
+from newsarchive.pipelines.state import StatePipeline, record_hash
+from newsarchive.pipelines.window import DateWindowPipeline
+from newsarchive.state.run import RunState
+from newsarchive.state.sqlite import SQLiteState
+
+
+def crawler_with(**spider_attributes: object):
+    crawler = get_crawler()
+    crawler.stats.open_spider()
+    crawler.spider = SimpleNamespace(run_id="20240101T000000Z-abcdef", **spider_attributes)
+    return crawler
+
+
+def test_normalize_stamps_run_fields_and_drops_invalid_records() -> None:
+    crawler = crawler_with()
+    pipeline = NormalizePipeline(crawler)
+    event = Event(id="0123456789abcdef", url="https://e.org/news/2024/03/5/x.md", date="2024-03-05",
+                  headline="  Dam\u00a0collapses  ", summary="A  dam.\n\n\nIt  broke.")
+    out = pipeline.process_item(event)
+    assert (out.headline, out.summary) == ("Dam collapses", "A dam.\n\nIt broke.")
+    assert out.run_id == "20240101T000000Z-abcdef" and out.fetched_at
+    with pytest.raises(DropItem):
+        pipeline.process_item(Event(id="0123456789abcdef", url="https://e.org/x", date=None,
+                                    headline=" ", summary=""))
+    assert crawler.stats.get_value("newsarchive/dropped/invalid_event") == 1
+
+
+def test_window_skips_posts_before_since_and_their_comments() -> None:
+    crawler = crawler_with(args=SimpleNamespace(since=date(2024, 1, 1)))
+    pipeline = DateWindowPipeline(crawler)
+    new = Article(id="a" * 16, url="https://b.org/new", kind="blog", published="2024-02-01")
+    old = Article(id="b" * 16, url="https://b.org/old", kind="blog", published="2023-12-31T10:00")
+    assert pipeline.process_item(new) is new
+    with pytest.raises(DropItem):
+        pipeline.process_item(old)
+    with pytest.raises(DropItem):
+        pipeline.process_item(Comment(id="c" * 16, article_id=old.id, text="Old news"))
+    kept = Comment(id="d" * 16, article_id=new.id, text="Fresh")
+    assert pipeline.process_item(kept) is kept
+    assert crawler.stats.get_value("newsarchive/skipped/before_since") == 2
+    assert crawler.stats.get_value("newsarchive/dropped/before_since") is None
+
+
+def test_link_drops_orphan_and_repeated_comments() -> None:
+    crawler = crawler_with()
+    pipeline = LinkPipeline(crawler)
+    article = Article(id="a" * 16, url="https://b.org/post")
+    comment = Comment(id="c" * 16, article_id=article.id, text="First!")
+    with pytest.raises(DropItem):
+        pipeline.process_item(comment)  # its article never reached the archive
+    pipeline.process_item(article)
+    assert pipeline.process_item(comment) is comment
+    with pytest.raises(DropItem):
+        pipeline.process_item(comment)
+    assert crawler.stats.get_value("newsarchive/dropped/orphan_comment") == 1
+    assert crawler.stats.get_value("newsarchive/dropped/duplicate_comment") == 1
+
+
+def test_state_skips_unchanged_records_and_passes_changed_ones() -> None:
+    crawler = crawler_with()
+    pipeline = StatePipeline(crawler, RunState(SQLiteState(":memory:")))
+    comment = Comment(id="c" * 16, article_id="a" * 16, text="Hello", fetched_at="t1", run_id="r1")
+    assert pipeline.process_item(comment) is comment
+    again = Comment(id="c" * 16, article_id="a" * 16, text="Hello", fetched_at="t2", run_id="r2")
+    assert record_hash(again) == record_hash(comment), "run fields do not make a change"
+    with pytest.raises(DropItem):
+        pipeline.process_item(again)
+    edited = Comment(id="c" * 16, article_id="a" * 16, text="Hello, edited", fetched_at="t3")
+    assert pipeline.process_item(edited) is edited
+    assert crawler.stats.get_value("newsarchive/skipped/unchanged") == 1
