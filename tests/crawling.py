@@ -44,6 +44,41 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
+def crawl_command(
+    spider: str, output_dir: Path, args: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
+) -> list[str]:
+    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    for key, value in (args or {}).items():
+        command += ["-a", f"{key}={value}"]
+    for key, value in {**TEST_SETTINGS, "OUTPUT_DIR": str(output_dir), **(settings or {})}.items():
+        command += ["-s", f"{key}={value}"]
+    return command
+
+
+def crawl_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsarchive.settings",
+            "PYTHONUNBUFFERED": "1", **(env or {})}
+
+
+def run_folders(output_dir: Path) -> set[Path]:
+    return set((output_dir / "runs").glob("*")) if (output_dir / "runs").exists() else set()
+
+
+def read_run(returncode: int, log: str, output_dir: Path, before: set[Path]) -> CrawlRun:
+    """What the crawl that started after ``before`` was listed wrote."""
+    new = sorted(run_folders(output_dir) - before)
+    run = CrawlRun(returncode, log, output_dir, new[-1] if new else None)
+    if run.run_dir is not None:
+        for kind, name in (("event", "events"), ("article", "articles"), ("comment", "comments")):
+            path = run.run_dir / f"{name}.jsonl"
+            run.records[kind] = read_jsonl(path) if path.exists() else []
+        manifest = run.run_dir / "manifest.json"
+        if manifest.exists():
+            run.manifest = json.loads(manifest.read_text("utf-8"))
+    return run
+
+
 def crawl(
     spider: str,
     output_dir: Path,
@@ -53,24 +88,8 @@ def crawl(
     env: dict[str, str] | None = None,
 ) -> CrawlRun:
     """``env`` adds environment variables (``NEWSARCHIVE_TODAY`` fixes the crawl's clock)."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
-    for key, value in (args or {}).items():
-        command += ["-a", f"{key}={value}"]
-    for key, value in {**TEST_SETTINGS, "OUTPUT_DIR": str(output_dir), **(settings or {})}.items():
-        command += ["-s", f"{key}={value}"]
-    before = set((output_dir / "runs").glob("*")) if (output_dir / "runs").exists() else set()
-    environment = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsarchive.settings",
-                   "PYTHONUNBUFFERED": "1", **(env or {})}
-    done = subprocess.run(command, cwd=REPO, env=environment, capture_output=True, text=True,
-                          timeout=timeout, check=False)
-    after = set((output_dir / "runs").glob("*")) if (output_dir / "runs").exists() else set()
-    new = sorted(after - before)
-    run = CrawlRun(done.returncode, done.stdout + done.stderr, output_dir, new[-1] if new else None)
-    if run.run_dir is not None:
-        for kind, name in (("event", "events"), ("article", "articles"), ("comment", "comments")):
-            path = run.run_dir / f"{name}.jsonl"
-            run.records[kind] = read_jsonl(path) if path.exists() else []
-        manifest = run.run_dir / "manifest.json"
-        if manifest.exists():
-            run.manifest = json.loads(manifest.read_text("utf-8"))
-    return run
+    before = run_folders(output_dir)
+    done = subprocess.run(crawl_command(spider, output_dir, args, settings), cwd=REPO,
+                          env=crawl_env(env), capture_output=True, text=True, timeout=timeout,
+                          check=False)
+    return read_run(done.returncode, done.stdout + done.stderr, output_dir, before)

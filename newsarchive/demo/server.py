@@ -64,6 +64,12 @@ class SiteServer(ThreadingHTTPServer):
         self.request_headers: dict[str, dict[str, str]] = {}  # path -> headers of its last request
         self.lock = threading.Lock()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a crawl stopped or timed out) is not a server error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
     def substitute(self, data: bytes) -> bytes:
         def base(match: re.Match[bytes]) -> bytes:
             return self.hosts.get(match.group(1).decode(), match.group(0).decode()).encode()

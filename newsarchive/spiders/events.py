@@ -49,7 +49,20 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EventsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         return spider  # type: ignore[return-value]
+
+    def on_closed(self, reason: str) -> None:
+        """A crawl stopped early (Ctrl-C, a close condition) may still hold events whose sources
+        were never fetched. Their day pages must not count as archived, or the next run, seeing
+        them past the refresh window, would never read those events again."""
+        held = self.tracker.waiting_events
+        if held and self.state is not None:
+            self.state.forget_pages()
+            note = (f"{held} events not emitted: the crawl stopped ({reason}) before their "
+                    "sources were fetched; their day pages will be read again next run")
+            self.logger.warning(note)
+            self.run_notes.append(note)
 
     def day_request(self, url: str, day: date, callback: Any) -> scrapy.Request | None:
         """A day page, unless an earlier run fetched it and it is past the refresh window."""

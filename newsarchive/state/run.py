@@ -87,6 +87,10 @@ class RunState:
     def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
         self._pages[url] = PageState(page_hash, fetched_at)
 
+    def forget_pages(self) -> None:
+        """Drop this run's page records: they are fetched again next run."""
+        self._pages.clear()
+
     # -- lifecycle -----------------------------------------------------------------------------
     def commit(self) -> None:
         """Write this run's state to the store and make it durable."""

@@ -1,0 +1,59 @@
+"""Ctrl-C: a crawl stopped while its articles download loses nothing it already read.
+
+Scrapy finishes the downloads under way and drops the queued ones. The events spider holds an
+event until its sources are fetched, so an event whose second source was still queued cannot be
+emitted: the run finishes cleanly (its feeds complete, the downloaded article archived), says
+how many events it could not emit, and does not count their day pages as archived. The next
+run, even with the day past the refresh window, reads them again and emits the event.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from newsarchive.demo.server import serving
+from tests.conftest import FIXTURES
+from tests.crawling import REPO, crawl, crawl_command, crawl_env, read_run, run_folders
+
+DAY = {"start": "2024-03-09", "end": "2024-03-09"}
+
+
+def test_interrupted_crawl_loses_no_event(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site_shutdown", root)
+    output = tmp_path / "out"
+    with serving(root) as hosts:
+        args = {"site": hosts["shutdown-events"], **DAY}
+        before = run_folders(output)
+        process = subprocess.Popen(
+            crawl_command("events", output, args, {"CONCURRENT_REQUESTS": "1"}), cwd=REPO,
+            env=crawl_env({"NEWSARCHIVE_TODAY": "2024-03-09"}), stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True)
+        log = []
+        assert process.stdout is not None
+        for line in process.stdout:  # wait until the article download is under way
+            log.append(line)
+            if "source articles" in line:
+                break
+        time.sleep(1)
+        process.send_signal(signal.SIGINT)
+        rest, _ = process.communicate(timeout=60)
+        stopped = read_run(process.returncode, "".join(log) + rest, output, before)
+        assert stopped.manifest["finish_reason"] == "shutdown", stopped.log[-2000:]
+        assert stopped.records["event"] == []
+        assert len(stopped.records["article"]) == 1, "the download under way was archived"
+        assert any("1 events not emitted" in note for note in stopped.manifest["notes"])
+        assert not list(stopped.run_dir.glob("*.part")), "a clean stop completes its feeds"
+
+        # A week later: the day is past the refresh window, yet it is read again.
+        later = crawl("events", output, args, env={"NEWSARCHIVE_TODAY": "2024-03-20"})
+    assert later.returncode == 0, later.log[-2000:]
+    assert [e["headline"] for e in later.records["event"]] == ["Harbour reopens after storm repairs"]
+    assert [s["status"] for s in later.records["event"][0]["sources"]] == ["ok", "ok"]
+    # the article archived by the stopped run is not fetched again; the other one is
+    assert len(later.records["article"]) == 1
+    assert later.records["article"][0]["id"] != stopped.records["article"][0]["id"]
