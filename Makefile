@@ -34,7 +34,7 @@ bench-dedupe: install
 	$(BIN)/python benchmarks/dedupe.py
 
 bench-crawl: install
-	$(BIN)/python benchmarks/crawl.py --corpus ../shared/corpus/pages --pages 2000
+	$(BIN)/python benchmarks/crawl.py --corpus ../shared/corpus/pages --pages 5000 --repeats 1
 
 clean:
 	rm -rf $(VENV) output/runs output/state *.egg-info
