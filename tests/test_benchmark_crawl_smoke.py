@@ -10,7 +10,7 @@ from tests.crawling import REPO
 
 RUN_ROW = re.compile(
     r"^(?P<label>.+?)\s+(?P<pages>\d+)\s+(?P<rate>[\d.]+)\s+(?P<wall>[\d.]+)\s+(?P<cpu>[\d.]+)"
-    r"\s+(?P<rss>\d+)\s+(?P<articles>\d+)\s*$",
+    r"\s+(?P<rss>\d+)\s+(?P<pss>\d+)\s+(?P<articles>\d+)\s*$",
     re.MULTILINE,
 )
 
@@ -31,6 +31,7 @@ def test_crawl_benchmark_prints_its_table_on_the_demo_site() -> None:
         # Every run took every page through (the demo pages are all articles) and was measured.
         assert int(row["articles"]) == pages, (label, done.stdout)
         assert float(row["rate"]) > 0 and float(row["cpu"]) > 0 and int(row["rss"]) > 20, label
+        assert 0 < int(row["pss"]) <= int(row["rss"]), label  # shared pages split, never more
     # Pool workers' CPU and memory fold into the crawl's figures (they are its descendants).
     assert int(rows[("crawl, pool 2", 30)]["rss"]) > int(rows[("crawl, pool off", 30)]["rss"])
     assert "crawl pool 2 / crawl pool off (pages/s)" in done.stdout
