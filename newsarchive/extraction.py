@@ -48,12 +48,11 @@ def extract_page(
 
 
 def merge_comments(comments: list[Comment]) -> list[Comment]:
-    """One record per comment id, in page order (later pages may repeat earlier comments)."""
+    """One record per comment id, in page order: a comment shown on two comment pages (the
+    page boundary moved between fetches) is one comment. Positions are set by ``link_thread``."""
     merged: dict[str, Comment] = {}
     for comment in comments:
         merged.setdefault(comment.id, comment)
-    for position, comment in enumerate(merged.values()):
-        comment.position = position
     return list(merged.values())
 
 
