@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from newsarchive.dedupe.fingerprint import fingerprint, simhash_to_hex
-from newsarchive.items import Article, Comment
+from newsarchive.items import Article, Comment, FetchedPage, page_text
 from newsarchive.linking import link_thread
 from newsarchive.parsing.article import ArticleContent, NotAnArticle, extract_article
 from newsarchive.parsing.comments import extract_comments
@@ -32,7 +32,7 @@ def extract_page(
     url: str,
     html: str,
     article_id: str,
-    comment_pages: list[tuple[str, str]] | None = None,
+    comment_pages: list[tuple[str, str | FetchedPage]] | None = None,
     fetched_at: str | None = None,
 ) -> PageExtract:
     """Body, metadata and the merged comment thread of one article page."""
@@ -42,8 +42,8 @@ def extract_page(
         return PageExtract(content=None, error=str(error) or "not an article")
     reference = _reference_time(fetched_at)
     comments = extract_comments(url, html, article_id, fetched_at=reference)
-    for page_url, page_html in comment_pages or ():
-        comments.extend(extract_comments(page_url, page_html, article_id, fetched_at=reference))
+    for page_url, page in comment_pages or ():
+        comments.extend(extract_comments(page_url, page_text(page), article_id, fetched_at=reference))
     return PageExtract(content=content, comments=merge_comments(comments))
 
 
@@ -89,7 +89,7 @@ def extract_article_record(article: Article, fetched_at: str | None = None) -> A
     """Everything the extraction stage does to one article item, in one picklable call."""
     extract = extract_page(
         article.final_url or article.url,
-        article.html or "",
+        page_text(article.html),
         article.id,
         article.comment_pages,
         fetched_at,

@@ -10,10 +10,35 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from w3lib.encoding import html_to_unicode
+
 SCHEMA_VERSION = 1
 
 SourceKind = Literal["article", "media"]
 SourceStatus = Literal["ok", "dead", "archived", "skipped"]
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A fetched page's bytes and the encoding Scrapy chose for it, decoded only where parsed.
+
+    The crawl process keeps pages waiting for an extraction worker in this form: decoded, the
+    text of a typical page is twice its bytes (one character outside Latin-1 makes every
+    character 2 bytes in a Python string, an emoji 4).
+    """
+
+    body: bytes
+    encoding: str
+
+    def text(self) -> str:
+        """What Scrapy's ``response.text`` gives for it."""
+        return html_to_unicode(f"charset={self.encoding}", self.body)[1]
+
+
+def page_text(page: str | FetchedPage | None) -> str:
+    if isinstance(page, FetchedPage):
+        return page.text()
+    return page or ""
 
 
 @dataclass
@@ -82,11 +107,11 @@ class Article:
     schema_version: int = SCHEMA_VERSION
     fetched_at: str | None = None
     run_id: str | None = None
-    # Internal, never exported: the page HTML and the HTML of further comment pages
-    # ([(url, html), ...]), carried from the spider to the extraction stage, which clears them;
-    # and the body's MinHash sketch, computed by the extraction workers for the dedupe stage.
-    html: str | None = None
-    comment_pages: list[tuple[str, str]] = field(default_factory=list)
+    # Internal, never exported: the page and its further comment pages ([(url, page), ...]),
+    # as text or as fetched bytes, carried from the spider to the extraction stage, which clears
+    # them; and the body's MinHash sketch, computed by the extraction workers for dedupe.
+    html: str | FetchedPage | None = None
+    comment_pages: list[tuple[str, str | FetchedPage]] = field(default_factory=list)
     sketch: bytes | None = None
 
 

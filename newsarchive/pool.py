@@ -13,13 +13,19 @@ responses (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) instead of piling pages up in memor
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
+
+from newsarchive.memory import call_and_release
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -36,15 +42,11 @@ def default_pool_size() -> int:
     return os.cpu_count() or 1
 
 
-def _warm_up() -> None:
-    """Import the extraction stack once per worker, not on its first page."""
-    import newsarchive.extraction  # noqa: F401
-
-
 class InlineRunner:
     """Runs the function in the calling thread: pool size 0, for debugging and profiling."""
 
     size = 0
+    restarts = 0
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         try:
@@ -60,32 +62,57 @@ class PoolRunner:
     def __init__(self, size: int, timeout: float | None, max_tasks: int = 0) -> None:
         self.size = size
         self.timeout = timeout
-        # forkserver: never fork the crawl process itself, which runs a reactor and threads.
-        # Workers fork from a server that already imported the extraction stack, so they start
-        # fast. (Warming it up there too, to share jusText's and dateparser's ~60 MB of data
-        # copy-on-write, measured worse: refcounting dirties the pages, and the server keeps its
-        # own copy. benchmarks/crawl.py)
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["newsarchive.extraction"])
-        # max_tasks: a worker is replaced after that many pages, which returns the memory that
-        # lxml/trafilatura/dateparser caches and heap fragmentation accumulate (0 = never).
-        self._pool = ProcessPool(max_workers=size, max_tasks=max_tasks, context=context,
-                                 initializer=_warm_up)
+        self.max_tasks = max_tasks
+        self.restarts = 0  # pools replaced after pebble declared them broken
+        self._pool = self._new_pool()
         self._slots = asyncio.Semaphore(2 * size)
+
+    def _new_pool(self) -> ProcessPool:
+        # forkserver: never fork the crawl process itself, which runs a reactor and threads.
+        # Workers fork from a server that has loaded and warmed up the extraction stack
+        # (``newsarchive.preload``), so they start at once and share its data copy-on-write.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["newsarchive.preload"])
+        # max_tasks: a worker is replaced after that many pages (0 = never).
+        return ProcessPool(max_workers=self.size, max_tasks=self.max_tasks, context=context)
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         async with self._slots:
-            future = self._pool.schedule(func, args=args, timeout=self.timeout)
             try:
-                return await asyncio.wrap_future(future)
-            except FutureTimeout:
-                raise ExtractionFailed("extraction_timeout", f"over {self.timeout}s") from None
-            except ProcessExpired as error:
-                raise ExtractionFailed("extraction_crash", f"worker died ({error})") from None
-            except Exception as error:
-                raise ExtractionFailed(
-                    "extraction_error", f"{type(error).__name__}: {error}"
-                ) from error
+                return await self._run_once(func, args)
+            except BrokenProcessPool:
+                pass
+            # A worker that died between pages (killed by the OOM killer, say) leaves pebble's
+            # pool broken for good: every later page would fail. Replace it; retry this page once.
+            try:
+                return await self._run_once(func, args)
+            except BrokenProcessPool as error:
+                raise ExtractionFailed("extraction_crash", f"pool broken twice ({error})") from None
+
+    async def _run_once(self, func: Callable[..., T], args: tuple[Any, ...]) -> T:
+        pool = self._pool
+        try:
+            future = pool.schedule(call_and_release, args=(func, *args), timeout=self.timeout)
+            return await asyncio.wrap_future(future)
+        except FutureTimeout:
+            raise ExtractionFailed("extraction_timeout", f"over {self.timeout}s") from None
+        except ProcessExpired as error:
+            raise ExtractionFailed("extraction_crash", f"worker died ({error})") from None
+        except Exception as error:
+            if not pool.active:  # pebble's state, not the page's fault
+                self._replace(pool, error)
+                raise BrokenProcessPool(str(error)) from error
+            raise ExtractionFailed(
+                "extraction_error", f"{type(error).__name__}: {error}"
+            ) from error
+
+    def _replace(self, broken: ProcessPool, error: Exception) -> None:
+        if self._pool is not broken:  # another page already replaced it
+            return
+        log.warning("extraction pool broken (%s: %s); starting a new one", type(error).__name__, error)
+        self.restarts += 1
+        broken.stop()
+        self._pool = self._new_pool()
 
     def close(self) -> None:
         self._pool.close()

@@ -43,6 +43,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, fixed: see the module (same order, 100).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsarchive.middlewares.robotstxt.RobotsTxtMiddleware": 100,
+    # Scrapy's, reading the page head only: it decoded every whole page (see the module).
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newsarchive.middlewares.metarefresh.HeadOnlyMetaRefreshMiddleware": 580,
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.normalize.NormalizePipeline": 100,
@@ -54,6 +57,7 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "newsarchive.extensions.state.CrawlStateExtension": 100,
     "newsarchive.extensions.manifest.RunManifest": 500,
+    "newsarchive.extensions.memory.ReleaseFreeMemory": 900,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
@@ -64,6 +68,8 @@ FEED_STORE_EMPTY = True
 NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = os.cpu_count()
 NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds per page before the worker is killed
 NEWSARCHIVE_EXTRACT_FUNCTION = "newsarchive.extraction.extract_article_record"
+# Seconds between handing the crawl process's freed heap pages back to the OS (0 = never).
+NEWSARCHIVE_RELEASE_MEMORY_INTERVAL = 5.0
 NEWSARCHIVE_EXTRACT_MAX_TASKS = 0  # pages per worker before it is replaced (0 = never)
 # Private/loopback/link-local hosts that links may point at (start URLs' hosts are always allowed).
 NEWSARCHIVE_ALLOWED_HOSTS: list[str] = []

@@ -10,16 +10,28 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 
 from newsarchive.extraction import ArticleResult, extract_article_record
-from newsarchive.items import Article
+from newsarchive.items import Article, page_text
 
 
 def extract(article: Article, fetched_at: str | None = None) -> ArticleResult:
-    html = article.html or ""
+    html = page_text(article.html)
     if "newsarchive-test:hang" in html:
         time.sleep(3600)
     if "newsarchive-test:crash" in html:
         os.kill(os.getpid(), signal.SIGKILL)
     return extract_article_record(article, fetched_at)
+
+
+def exit_soon(delay: float) -> int:
+    """Returns this worker's pid, and the worker exits with an error ``delay`` seconds later,
+    idle, as when the OOM killer picks it between two pages."""
+    threading.Timer(delay, os._exit, args=(1,)).start()
+    return os.getpid()
+
+
+def worker_pid() -> int:
+    return os.getpid()

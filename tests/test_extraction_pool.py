@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from newsarchive.demo.server import serving
+from newsarchive.pool import PoolRunner
+from tests import faulty_extraction
 from tests.conftest import FIXTURES
 from tests.crawling import crawl
 
@@ -51,3 +54,25 @@ def test_pool_gives_exactly_the_records_of_inline_extraction(
     for kind in ("event", "article", "comment"):
         assert inline.records[kind], kind
         assert comparable(pooled.records[kind]) == comparable(inline.records[kind]), kind
+
+
+def test_a_pool_broken_by_a_worker_dying_between_pages_is_replaced() -> None:
+    """pebble declares its pool broken for good when a worker dies with no page running; every
+    later page would fail. The runner starts a new pool and the next page is extracted."""
+
+    async def scenario() -> tuple[int, int, int]:
+        runner = PoolRunner(1, timeout=30)
+        try:
+            first = await runner.run(faulty_extraction.exit_soon, 0.2)
+            for _ in range(100):  # until pebble has seen the worker go
+                await asyncio.sleep(0.1)
+                if not runner._pool.active:
+                    break
+            second = await runner.run(faulty_extraction.worker_pid)
+            return first, second, runner.restarts
+        finally:
+            runner.close()
+
+    first, second, restarts = asyncio.run(scenario())
+    assert second != first
+    assert restarts == 1

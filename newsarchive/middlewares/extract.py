@@ -67,6 +67,9 @@ class ExtractionMiddleware:
         except ExtractionFailed as failure:
             count_drop(self.crawler.stats, failure.reason, article.url, str(failure))
             return
+        finally:
+            if self.runner.restarts:
+                self.crawler.stats.set_value("newsarchive/extraction/pool_restarts", self.runner.restarts)
         if result.error is not None:
             count_drop(self.crawler.stats, "not_an_article", article.url, result.error)
             return

@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import scrapy
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsarchive.drops import failure_reason
-from newsarchive.items import Article
+from newsarchive.items import Article, FetchedPage
 from newsarchive.parsing.canonical import canonical_link
 from newsarchive.parsing.comments import comment_page_urls
 from newsarchive.spiders.base import RequestType
@@ -26,9 +26,13 @@ from newsarchive.spiders.base import RequestType
 # Failures after which a source is "dead" rather than "skipped" (not fetched on purpose).
 SKIP_REASONS = {"robots_txt", "refused_address", "ignored", "not_html"}
 MAX_COMMENT_PAGES = 50
-def page_identity_url(response: Response) -> str:
-    """The URL a page says it is: its ``<link rel=canonical>``, else the URL after redirects."""
-    return canonical_link(response.url, response.text) or response.url
+def transient_text(response: TextResponse) -> str:
+    """``response.text``, without caching it on the response.
+
+    An article page waits in the crawl process until an extraction worker is free; it waits as
+    bytes (``FetchedPage``), and the text decoded here to scan it is freed at once.
+    """
+    return FetchedPage(response.body, response.encoding).text()
 
 
 class ArticleFetchMixin:
@@ -53,23 +57,26 @@ class ArticleFetchMixin:
             return
         article.final_url = response.url
         article.http_status = response.status
-        original = self.article_alias(article, page_identity_url(response))
+        text = transient_text(response)
+        identity_url = canonical_link(response.url, text) or response.url
+        original = self.article_alias(article, identity_url)
         if original is not None:
             self.crawler.stats.inc_value("newsarchive/duplicates/url")
             self.logger.info("duplicate (url) of %s: %s", original, article.url)
             article.duplicate_of = original
             yield from self.article_settled(article, "alias")
             return
-        article.html = response.text
-        pending = [u for u in comment_page_urls(response.url, response.text) if u != response.url]
+        article.html = FetchedPage(response.body, response.encoding)
+        pending = [u for u in comment_page_urls(response.url, text) if u != response.url]
+        del text  # this generator stays suspended while the page waits for extraction
         yield from self._next_comment_page(article, pending, {response.url})
 
     def parse_comment_page(
         self, response: Response, article: Article, pending: list[str], seen: set[str]
     ) -> Iterator[Any]:
         if self.is_text_page(response):
-            article.comment_pages.append((response.url, response.text))
-            for url in comment_page_urls(response.url, response.text):
+            article.comment_pages.append((response.url, FetchedPage(response.body, response.encoding)))
+            for url in comment_page_urls(response.url, transient_text(response)):
                 if url not in seen and url not in pending:
                     pending.append(url)
         yield from self._next_comment_page(article, pending, seen)
