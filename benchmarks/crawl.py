@@ -11,7 +11,10 @@ site's outlets) is served on 127.0.0.1 next to a generated event site: day index
 
 Each measured run is a subprocess, and gets the same treatment: pages/s (article pages over the
 subprocess's wall time, start-up included), CPU seconds (``getrusage`` of the finished tree: the
-crawl's pool workers fold in) and peak RSS of the whole process tree; see ``_procstats``.
+crawl's pool workers fold in) and the peak memory of the whole process tree, as PSS (each
+shared page split between the processes sharing it: the pool workers share the extraction
+stack their fork server loaded) and as summed RSS (shared pages counted once per process);
+see ``_procstats``.
 
 - extract only, 1 process / P processes: read each file, decode it as Scrapy would (w3lib
   ``html_to_unicode``), ``extract_article_record`` — the ceiling the crawl is measured against;
@@ -19,7 +22,7 @@ crawl's pool workers fold in) and peak RSS of the whole process tree; see ``_pro
 - crawl, pool off: the full crawl, extraction inline (``NEWSARCHIVE_EXTRACT_POOL_SIZE=0``);
 - crawl, pool P: the full crawl as users run it.
 
-Medians over ``--repeats``; then the ratios with their targets, and the crawl's peak RSS at
+Medians over ``--repeats``; then the ratios with their targets, and the crawl's peak memory at
 N/4 pages as well, to see whether memory grows with the number of pages.
 """
 
@@ -58,8 +61,9 @@ FIRST_DAY = date(2024, 1, 1)
 CRAWL_SETTINGS = {
     "ROBOTSTXT_OBEY": "False",
     "AUTOTHROTTLE_ENABLED": "False",
-    "CONCURRENT_REQUESTS": "64",
-    "CONCURRENT_REQUESTS_PER_DOMAIN": "64",
+    # The corpus is one host standing for many outlets: lift the per-domain limit to the
+    # project's overall one (CONCURRENT_REQUESTS, 32), as a crawl of many outlets would run.
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
     "LOG_LEVEL": "WARNING",
 }
 TARGET_CRAWL_VS_EXTRACT = 0.85
@@ -398,10 +402,10 @@ def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
          f"{rate / inline.median('pages_per_s'):.2f}x", f">= {TARGET_POOL_SPEEDUP}x"),
         (f"crawl pool {pool} / extract only {pool} processes (CPU s)",
          f"{crawl.median('cpu') / extract.median('cpu'):.2f}", ""),
-        (f"peak RSS (summed), crawl pool {pool}, {pages} pages",
-         f"{crawl.median('peak_rss_mb'):.0f} MB", f"< {TARGET_RSS_MB} MB at 5,000 pages"),
-        (f"peak PSS (shared pages split), crawl pool {pool}, {pages} pages",
+        (f"peak memory (PSS), crawl pool {pool}, {pages} pages",
          f"{crawl.median('peak_pss_mb'):.0f} MB", f"< {TARGET_RSS_MB} MB at 5,000 pages"),
+        (f"peak RSS summed over processes, crawl pool {pool}, {pages} pages",
+         f"{crawl.median('peak_rss_mb'):.0f} MB", "(counts shared pages in each process)"),
     ]
     rows += [(f"peak RSS / PSS, crawl pool {pool}, {v.pages} pages",
               f"{v.median('peak_rss_mb'):.0f}/{v.median('peak_pss_mb'):.0f} MB",

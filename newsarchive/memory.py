@@ -18,26 +18,45 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+WORKER_TRIM_MIN_FREE = 8 * 1024 * 1024  # a worker trims once a page has left this much free
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
 
 @cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _libc() -> tuple[Callable[[int], int], Callable[[], _MallInfo2] | None] | None:
+    """glibc's ``malloc_trim`` and ``mallinfo2`` (2.33+), or None (not Linux, musl...)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim  # glibc only (not musl)
+        trim = libc.malloc_trim
     except (OSError, AttributeError):
         return None
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
-    return trim
+    info = getattr(libc, "mallinfo2", None)
+    if info is not None:
+        info.restype = _MallInfo2
+    return trim, info
 
 
-def release_free_memory() -> bool:
-    """Return the heap's free pages to the OS; False where the C library cannot."""
-    trim = _malloc_trim()
-    if trim is None:
+def release_free_memory(min_free: int = 0) -> bool:
+    """Return the heap's free pages to the OS, if it holds more than ``min_free`` free bytes.
+
+    Trimming costs system time (and the pages fault in again when reused), so callers that run
+    often pass a threshold: reading the heap's free total is cheap. False where libc cannot trim.
+    """
+    functions = _libc()
+    if functions is None:
         return False
+    trim, info = functions
+    if min_free and info is not None and info().fordblks < min_free:
+        return True
     trim(0)
     return True
 
@@ -47,4 +66,4 @@ def call_and_release(func: Callable[..., T], *args: Any) -> T:
     try:
         return func(*args)
     finally:
-        release_free_memory()
+        release_free_memory(min_free=WORKER_TRIM_MIN_FREE)
