@@ -26,6 +26,8 @@ from newsarchive.spiders.base import RequestType
 # Failures after which a source is "dead" rather than "skipped" (not fetched on purpose).
 SKIP_REASONS = {"robots_txt", "refused_address", "ignored", "not_html"}
 MAX_COMMENT_PAGES = 50
+
+
 def transient_text(response: TextResponse) -> str:
     """``response.text``, without caching it on the response.
 
