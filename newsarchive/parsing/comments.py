@@ -181,8 +181,12 @@ def comment_page_urls(url: str, html: str) -> list[str]:
         this_page = urldefrag(url)[0]
         found: dict[str, None] = {}
         for match in _ANCHOR.finditer(html):
-            href = html_lib.unescape(match.group("href")).strip()
-            label = clean_inline(_TAG.sub(" ", match.group("label") or ""))
+            raw_href, raw_label = match.group("href", "label")
+            # Cheap tests on the raw markup first: few of a page's hundreds of links qualify.
+            if not (_PAGING_HREF_HINT.search(raw_href) or _PAGING_LABEL_HINT.search(raw_label)):
+                continue
+            href = html_lib.unescape(raw_href).strip()
+            label = clean_inline(_TAG.sub(" ", raw_label))
             is_paging = _PAGING_HREF.search(href) or _PAGING_LABEL.search(label)
             if not is_paging or href.startswith(("javascript:", "mailto:")):
                 continue
@@ -757,6 +761,9 @@ _PAGING_LABEL = re.compile(
     r"(comentarios\s+(anteriores|más\s+recientes))",
     re.I,
 )
+# Supersets of the two above, tested on raw (unescaped, tagged) markup.
+_PAGING_HREF_HINT = re.compile(r"comment-page-|cpage=|commentpage=|comments_page=", re.I)
+_PAGING_LABEL_HINT = re.compile(r"ment", re.I)  # comments, kommentare, commentaires, comentarios
 _PAGE_PARAMS = frozenset({"cpage", "commentpage", "comments_page", "page", "showcomment"})
 
 

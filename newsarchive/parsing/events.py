@@ -8,6 +8,7 @@ after it the summary, and the lists under the "Source" and "Related" headings th
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from urllib.parse import urljoin, urlsplit
 
@@ -34,6 +35,9 @@ NESTED_BLOCKS_XPATH = ".//h1 | .//h2 | .//h3 | .//h4 | .//ol | .//ul"
 CONTENT_XPATH = "//main | //article | //*[@role='main'] | //*[@id='content']"
 
 _markdown = MarkdownIt("commonmark")
+# markdown-it logs each block rule it tries at DEBUG; under Scrapy (root logger at DEBUG, level
+# filtered by the handler) that builds a log record per rule per block of every event page.
+logging.getLogger("markdown_it").setLevel(logging.INFO)
 
 
 class NotAnEventPage(ValueError):
