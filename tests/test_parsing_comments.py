@@ -150,6 +150,23 @@ def test_comment_pages_are_this_articles_only() -> None:
     ]
 
 
+def test_comment_pages_found_through_entities_and_tags() -> None:
+    """WordPress without pretty permalinks (``?p=7&amp;cpage=2``), and a German theme's label
+    split by a tag and a no-break space; other links with "comment" in them are not pages."""
+    url = "https://blog.example.com/?p=7"
+    html = """
+    <a href="/?p=7&amp;cpage=2#comments">2</a>
+    <a href="https://blog.example.com/?p=7&amp;page=3">&Auml;ltere&nbsp;<span>Kommentare</span></a>
+    <a href="/?p=7#respond">Leave a comment</a>
+    <a href="/?p=8&amp;cpage=2">Other post's comments</a>
+    <a href="/comments/feed/">Comments RSS</a>
+    """
+    assert comment_page_urls(url, html) == [
+        "https://blog.example.com/?p=7&cpage=2",
+        "https://blog.example.com/?p=7&page=3",
+    ]
+
+
 def test_container_xpath_removes_every_comment() -> None:
     comments, _, _, html = run(FIXTURES / "wordpress_twentytwentyone_threaded")
     assert comments

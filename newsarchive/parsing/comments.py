@@ -186,7 +186,7 @@ def comment_page_urls(url: str, html: str) -> list[str]:
             if not (_PAGING_HREF_HINT.search(raw_href) or _PAGING_LABEL_HINT.search(raw_label)):
                 continue
             href = html_lib.unescape(raw_href).strip()
-            label = clean_inline(_TAG.sub(" ", raw_label))
+            label = clean_inline(html_lib.unescape(_TAG.sub(" ", raw_label)))
             is_paging = _PAGING_HREF.search(href) or _PAGING_LABEL.search(label)
             if not is_paging or href.startswith(("javascript:", "mailto:")):
                 continue
