@@ -69,3 +69,17 @@ def test_the_refresh_is_read_from_the_head_without_decoding_the_page() -> None:
     assert head_meta_refresh(response, ["script", "noscript"]) == (
         0.0, "https://gazette.example/2024/03/harbour-wall-repairs.html")
     assert response._cached_ubody is None  # the page's text was not decoded and kept
+
+
+def test_the_refresh_is_found_in_any_case_and_in_utf16_heads() -> None:
+    """The page is scanned for "refresh" as bytes first: an upper-case attribute (old CMS
+    templates) and a UTF-16 page (no ASCII "refresh" in its bytes) must still be followed."""
+    target = "https://gazette.example/2024/03/harbour-wall-repairs.html"
+    upper = STUB.replace('http-equiv="refresh"', 'HTTP-EQUIV="REFRESH"').encode("utf-8")
+    utf16 = STUB.replace('charset="utf-8"', 'charset="utf-16"').encode("utf-16")
+    plain = STORY.encode("utf-8")
+    for body, charset, expected in ((upper, "utf-8", (0.0, target)), (utf16, "utf-16", (0.0, target)),
+                                    (plain, "utf-8", (None, None))):
+        response = HtmlResponse("https://gazette.example/story.php?id=4471", body=body,
+                                headers={"Content-Type": f"text/html; charset={charset}"})
+        assert head_meta_refresh(response, ["script", "noscript"]) == expected, charset

@@ -24,7 +24,11 @@ HEAD_BYTES = 4096  # what Scrapy reads (in characters, it is at least as much in
 
 
 def head_meta_refresh(response: HtmlResponse, ignore_tags: list[str]) -> tuple[float | None, str | None]:
-    head = FetchedPage(response.body[:HEAD_BYTES], response.encoding).text()
+    head_bytes = response.body[:HEAD_BYTES]
+    # Nearly every page: no "refresh" at all in an ASCII-compatible head (UTF-16/32 have NULs).
+    if b"refresh" not in head_bytes.lower() and b"\x00" not in head_bytes:
+        return None, None
+    head = FetchedPage(head_bytes, response.encoding).text()
     base_url = html.get_base_url(head, response.url, response.encoding)
     return html.get_meta_refresh(head, base_url, response.encoding, ignore_tags=ignore_tags)
 
