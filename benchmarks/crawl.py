@@ -49,8 +49,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from newsarchive.demo.server import SiteHandler, serving  # noqa: E402
-from newsarchive.extraction import ArticleResult  # noqa: E402
-from newsarchive.items import Article  # noqa: E402
+from newsarchive.items import Article, ArticleResult  # noqa: E402
 
 DEMO_SITE = REPO / "newsarchive" / "demo" / "site"
 EVENT_HOST = "bench-events"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from newsarchive.dedupe.fingerprint import fingerprint, simhash_to_hex
-from newsarchive.items import Article, Comment, FetchedPage, page_text
+from newsarchive.items import Article, ArticleResult, Comment, FetchedPage, page_text
 from newsarchive.linking import link_thread
 from newsarchive.parsing.article import ArticleContent, NotAnArticle, extract_article
 from newsarchive.parsing.comments import extract_comments
@@ -75,14 +75,6 @@ def apply_extract(article: Article, extract: PageExtract) -> Article:
     article.html = None
     article.comment_pages = []
     return article
-
-
-@dataclass
-class ArticleResult:
-    article: Article
-    comments: list[Comment]
-    problems: dict[str, int]  # comment problems fixed or dropped (see ``linking``)
-    error: str | None  # the page is not an article: drop it
 
 
 def extract_article_record(article: Article, fetched_at: str | None = None) -> ArticleResult:

@@ -143,3 +143,17 @@ def exported_fields(cls: type) -> list[str]:
 
 
 RECORD_TYPES: dict[str, type] = {"event": Event, "article": Article, "comment": Comment}
+
+
+@dataclass
+class ArticleResult:
+    """What extracting one article page gives (``extraction.extract_article_record``).
+
+    Defined here, not beside the extraction code: the crawl process unpickles these from the
+    pool's workers, and must not have to import the extraction stack to do so.
+    """
+
+    article: Article
+    comments: list[Comment]
+    problems: dict[str, int]  # comment problems fixed or dropped (see ``linking``)
+    error: str | None  # the page is not an article: drop it

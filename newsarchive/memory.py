@@ -15,7 +15,7 @@ import ctypes.util
 import sys
 from collections.abc import Callable
 from functools import cache
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -60,11 +60,3 @@ def release_free_memory(min_free: int = 0) -> bool:
         return True
     trim(0)
     return True
-
-
-def call_and_release(func: Callable[..., T], *args: Any) -> T:
-    """``func(*args)``, then give back what it freed: what the extraction workers run per page."""
-    try:
-        return func(*args)
-    finally:
-        release_free_memory(min_free=WORKER_TRIM_MIN_FREE)

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
-from newsarchive.memory import call_and_release
+from newsarchive.worker import run_task
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class InlineRunner:
 
     size = 0
     restarts = 0
+    retried_crashes = 0
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         try:
@@ -65,6 +66,7 @@ class PoolRunner:
         self.timeout = timeout
         self.max_tasks = max_tasks
         self.restarts = 0  # pools replaced after pebble declared them broken
+        self.retried_crashes = 0  # pages given a second worker after their first one died
         self._pool = self._new_pool()
         self._slots = asyncio.Semaphore(2 * size)
 
@@ -81,23 +83,30 @@ class PoolRunner:
         # max_tasks: a worker is replaced after that many pages (0 = never).
         return ProcessPool(max_workers=self.size, max_tasks=self.max_tasks, context=context)
 
-    async def run(self, func: Callable[..., T], *args: Any) -> T:
+    async def run(self, func: str | Callable[..., T], *args: Any) -> T:
+        """``func(*args)`` in a worker; ``func`` may be a dotted path, imported by the worker only."""
         async with self._slots:
-            try:
-                return await self._run_once(func, args)
-            except BrokenProcessPool:
-                pass
-            # A worker that died between pages (killed by the OOM killer, say) leaves pebble's
-            # pool broken for good: every later page would fail. Replace it; retry this page once.
-            try:
-                return await self._run_once(func, args)
-            except BrokenProcessPool as error:
-                raise ExtractionFailed("extraction_crash", f"pool broken twice ({error})") from None
+            for attempt in (1, 2):
+                try:
+                    return await self._run_once(func, args)
+                except BrokenProcessPool as error:
+                    # A worker that died between pages (the OOM killer, say) leaves pebble's
+                    # pool broken for good, and _run_once replaced it: retry this page once.
+                    if attempt == 2:
+                        raise ExtractionFailed("extraction_crash", f"pool broken twice ({error})") from None
+                except ExtractionFailed as failure:
+                    # pebble blames a worker's death on the page it has marked as running there,
+                    # which can be the page the worker had just finished, its result not yet
+                    # read: a page gets a second worker before it counts as a crash.
+                    if failure.reason != "extraction_crash" or attempt == 2:
+                        raise
+                    self.retried_crashes += 1
+        raise AssertionError("unreachable")
 
-    async def _run_once(self, func: Callable[..., T], args: tuple[Any, ...]) -> T:
+    async def _run_once(self, func: str | Callable[..., T], args: tuple[Any, ...]) -> T:
         pool = self._pool
         try:
-            future = pool.schedule(call_and_release, args=(func, *args), timeout=self.timeout)
+            future = pool.schedule(run_task, args=(func, *args), timeout=self.timeout)
             return await asyncio.wrap_future(future)
         except FutureTimeout:
             raise ExtractionFailed("extraction_timeout", f"over {self.timeout}s") from None

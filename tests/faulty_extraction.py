@@ -13,8 +13,8 @@ import signal
 import threading
 import time
 
-from newsarchive.extraction import ArticleResult, extract_article_record
-from newsarchive.items import Article, page_text
+from newsarchive.extraction import extract_article_record
+from newsarchive.items import Article, ArticleResult, page_text
 
 
 def extract(article: Article, fetched_at: str | None = None) -> ArticleResult:
@@ -35,3 +35,27 @@ def exit_soon(delay: float) -> int:
 
 def worker_pid() -> int:
     return os.getpid()
+
+
+def _slowly_unpickled(value: str) -> SlowResult:
+    time.sleep(0.6)  # runs in the crawl process, in pebble's result thread
+    return SlowResult(value)
+
+
+class SlowResult:
+    """A result that takes the crawl process 0.6 s to unpickle: pebble's result thread is busy
+    with it while its pool manager notices the worker's death."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return _slowly_unpickled, (self.value,)
+
+
+def slow_result(value: str) -> SlowResult:
+    return SlowResult(value)
+
+
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)

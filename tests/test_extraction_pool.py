@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from newsarchive.demo.server import serving
-from newsarchive.pool import PoolRunner
+from newsarchive.pool import ExtractionFailed, PoolRunner
 from tests import faulty_extraction
 from tests.conftest import FIXTURES
 from tests.crawling import crawl
@@ -76,3 +76,27 @@ def test_a_pool_broken_by_a_worker_dying_between_pages_is_replaced() -> None:
     first, second, restarts = asyncio.run(scenario())
     assert second != first
     assert restarts == 1
+
+
+def test_a_page_blamed_for_the_next_pages_crash_gets_a_second_worker() -> None:
+    """pebble marks a page done only once its result is read in the crawl process; a worker
+    that dies on the next page before that gets the death blamed on the finished page (and the
+    page that killed it waits for its timeout). The blamed page is retried, not lost."""
+
+    async def scenario() -> tuple[str, ExtractionFailed, int]:
+        runner = PoolRunner(1, timeout=3)
+        try:
+            finished = asyncio.ensure_future(runner.run(faulty_extraction.slow_result, "story"))
+            await asyncio.sleep(0.05)
+            killer = asyncio.ensure_future(runner.run(faulty_extraction.die))
+            result = await finished
+            with pytest.raises(ExtractionFailed) as failure:
+                await killer
+            return result.value, failure.value, runner.retried_crashes
+        finally:
+            runner.close()
+
+    value, failure, retried = asyncio.run(scenario())
+    assert value == "story"
+    assert failure.reason in {"extraction_crash", "extraction_timeout"}
+    assert retried >= 1

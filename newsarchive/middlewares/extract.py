@@ -20,12 +20,11 @@ from typing import Any
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
-from scrapy.utils.misc import load_object
 
 from newsarchive.drops import DROP_PREFIX, count_drop
-from newsarchive.extraction import ArticleResult, extract_article_record
-from newsarchive.items import Article
+from newsarchive.items import Article, ArticleResult
 from newsarchive.pool import ExtractionFailed, make_runner
+from newsarchive.worker import check_function_path, named_function
 
 
 class ExtractionMiddleware:
@@ -34,19 +33,24 @@ class ExtractionMiddleware:
         crawler: Crawler,
         pool_size: int | None,
         timeout: float | None,
-        function: Callable[[Article, str], ArticleResult] = extract_article_record,
+        function: str = "newsarchive.extraction.extract_article_record",
         max_tasks: int = 0,
     ) -> None:
         self.crawler = crawler
-        self.function = function
         self.runner = make_runner(pool_size, timeout, max_tasks)
+        check_function_path(function)
+        # With a pool, the crawl process sends the function's name and never imports it: the
+        # extraction stack (trafilatura, jusText, dateparser...) lives in the workers only.
+        self.function: str | Callable[[Article, str], ArticleResult] = (
+            function if self.runner.size else named_function(function)
+        )
         crawler.signals.connect(self.close, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionMiddleware:
         size = crawler.settings.get("NEWSARCHIVE_EXTRACT_POOL_SIZE")
         timeout = crawler.settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT") or None
-        function = load_object(crawler.settings.get("NEWSARCHIVE_EXTRACT_FUNCTION"))
+        function = crawler.settings.get("NEWSARCHIVE_EXTRACT_FUNCTION")
         max_tasks = crawler.settings.getint("NEWSARCHIVE_EXTRACT_MAX_TASKS")
         return cls(crawler, None if size in (None, "") else int(size), timeout, function, max_tasks)
 
@@ -70,6 +74,9 @@ class ExtractionMiddleware:
         finally:
             if self.runner.restarts:
                 self.crawler.stats.set_value("newsarchive/extraction/pool_restarts", self.runner.restarts)
+            if self.runner.retried_crashes:
+                self.crawler.stats.set_value("newsarchive/extraction/crash_retries",
+                                             self.runner.retried_crashes)
         if result.error is not None:
             count_drop(self.crawler.stats, "not_an_article", article.url, result.error)
             return
