@@ -8,6 +8,9 @@ that crashed, where ``ProcessPoolExecutor`` would hang or break the whole pool.
 The pool is bounded: at most ``2 × size`` pages are in flight. A caller awaiting ``run`` while the
 pool is full keeps its response in Scrapy's scraper slot, so the engine stops taking in new
 responses (``SCRAPER_SLOT_MAX_ACTIVE_SIZE``) instead of piling pages up in memory.
+
+A page whose worker died is tried once more on a new worker before it counts as a crash:
+pebble can blame a death on the page the worker had just finished (see ``run``).
 """
 
 from __future__ import annotations
