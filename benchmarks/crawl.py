@@ -22,8 +22,9 @@ see ``_procstats``.
 - crawl, pool off: the full crawl, extraction inline (``NEWSARCHIVE_EXTRACT_POOL_SIZE=0``);
 - crawl, pool P: the full crawl as users run it.
 
-Medians over ``--repeats``; then the ratios with their targets, and the crawl's peak memory at
-N/4 pages as well, to see whether memory grows with the number of pages.
+Medians over ``--repeats`` (each round runs every variant once); then the ratios with their
+targets (speed ratios: the median of each round's paired ratio, listed), and the crawl's peak
+memory at N/4 pages as well, to see whether memory grows with the number of pages.
 """
 
 from __future__ import annotations
@@ -248,6 +249,18 @@ class Variant:
         return statistics.median(getattr(run, name) for run in self.runs)
 
 
+def paired_ratio(top: Variant, bottom: Variant) -> tuple[float, list[float]]:
+    """Median over rounds of top/bottom pages/s, each round's runs paired, and the rounds' ratios.
+
+    The variants run one after another in each round, so a round's two runs saw the same
+    machine; the machine drifts between rounds (seen: the crawl's CPU for the same work rising
+    10% from the first round to the third). A ratio of the two medians can pair runs of
+    different rounds; the median of the paired ratios cannot.
+    """
+    ratios = [a.pages_per_s / b.pages_per_s for a, b in zip(top.runs, bottom.runs, strict=False)]
+    return statistics.median(ratios), ratios
+
+
 @dataclass
 class Run:
     pages_per_s: float
@@ -387,18 +400,23 @@ def measure_size(args: argparse.Namespace, hosts: dict[str, str], pages: list[Pa
     return list(variants.values())
 
 
+def _listed(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values)
+
+
 def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
     by_label = {(v.label, v.pages): v for v in variants}
     crawl = by_label[(f"crawl, pool {pool}", pages)]
     inline = by_label[("crawl, pool off", pages)]
     extract = by_label[(f"extract only, {pool} processes", pages)]
     quarter = [v for v in variants if v.label == crawl.label and v.pages != pages]
-    rate = crawl.median("pages_per_s")
+    vs_extract, vs_extract_rounds = paired_ratio(crawl, extract)
+    speedup, speedup_rounds = paired_ratio(crawl, inline)
     rows = [
         (f"crawl pool {pool} / extract only {pool} processes (pages/s)",
-         f"{rate / extract.median('pages_per_s'):.2f}", f">= {TARGET_CRAWL_VS_EXTRACT}"),
+         f"{vs_extract:.2f}", f">= {TARGET_CRAWL_VS_EXTRACT}   rounds: {_listed(vs_extract_rounds)}"),
         (f"crawl pool {pool} / crawl pool off (pages/s)",
-         f"{rate / inline.median('pages_per_s'):.2f}x", f">= {TARGET_POOL_SPEEDUP}x"),
+         f"{speedup:.2f}x", f">= {TARGET_POOL_SPEEDUP}x   rounds: {_listed(speedup_rounds)}"),
         (f"crawl pool {pool} / extract only {pool} processes (CPU s)",
          f"{crawl.median('cpu') / extract.median('cpu'):.2f}", ""),
         (f"peak memory (PSS), crawl pool {pool}, {pages} pages",

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 
+from benchmarks.crawl import Run, Variant, paired_ratio
 from tests.crawling import REPO
 
 RUN_ROW = re.compile(
@@ -36,4 +37,17 @@ def test_crawl_benchmark_prints_its_table_on_the_demo_site() -> None:
     assert int(rows[("crawl, pool 2", 30)]["rss"]) > int(rows[("crawl, pool off", 30)]["rss"])
     assert "crawl pool 2 / crawl pool off (pages/s)" in done.stdout
     assert "crawl pool 2 / extract only 2 processes (pages/s)" in done.stdout
+    assert "rounds: " in done.stdout  # the per-round ratios behind each speed ratio
     assert "< 400 MB at 5,000 pages" in done.stdout
+
+
+def test_speed_ratios_pair_the_runs_of_each_round() -> None:
+    """The machine drifts between rounds; each round's crawl is compared with that round's
+    baseline, not the median crawl with a median baseline from another round."""
+    def variant(rates: list[float]) -> Variant:
+        return Variant("v", 100, [Run(rate, 1.0, 1.0, 1.0, 1.0, 100, {}) for rate in rates])
+
+    crawl, baseline = variant([40.4, 37.4, 36.5]), variant([47.0, 44.3, 48.3])
+    ratio, rounds = paired_ratio(crawl, baseline)
+    assert [round(r, 2) for r in rounds] == [0.86, 0.84, 0.76]
+    assert round(ratio, 2) == 0.84  # the median of medians would say 37.4 / 47.0 = 0.80
