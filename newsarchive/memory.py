@@ -15,9 +15,6 @@ import ctypes.util
 import sys
 from collections.abc import Callable
 from functools import cache
-from typing import TypeVar
-
-T = TypeVar("T")
 
 WORKER_TRIM_MIN_FREE = 8 * 1024 * 1024  # a worker trims once a page has left this much free
 

@@ -4,8 +4,8 @@ heap trim. Kept light: a worker imports this module with its first page."""
 from __future__ import annotations
 
 import functools
-import importlib
 import importlib.util
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -26,8 +26,7 @@ def check_function_path(path: str) -> None:
 @functools.cache
 def named_function(path: str) -> Callable[..., Any]:
     """The function at dotted ``path``, imported on first use (in a worker: once per worker)."""
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
+    return pkgutil.resolve_name(path)
 
 
 def run_task(function: str | Callable[..., Any], *args: Any) -> Any:
