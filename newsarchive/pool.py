@@ -65,6 +65,13 @@ class InlineRunner:
 
 class PoolRunner:
     def __init__(self, size: int, timeout: float | None, max_tasks: int = 0) -> None:
+        if not timeout or timeout <= 0:
+            # pebble can leave a page acknowledged on a worker that died (see ``run``); only
+            # the page's timeout frees it, so without one such a crawl would never end.
+            raise ValueError(
+                "NEWSARCHIVE_EXTRACT_TIMEOUT must be > 0 with an extraction pool (no time limit "
+                "is allowed inline only, NEWSARCHIVE_EXTRACT_POOL_SIZE=0)"
+            )
         self.size = size
         self.timeout = timeout
         self.max_tasks = max_tasks

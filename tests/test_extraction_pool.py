@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from newsarchive.demo.server import serving
-from newsarchive.pool import ExtractionFailed, PoolRunner
+from newsarchive.pool import ExtractionFailed, InlineRunner, PoolRunner, make_runner
 from tests import faulty_extraction
 from tests.conftest import FIXTURES
 from tests.crawling import crawl
@@ -100,3 +100,12 @@ def test_a_page_blamed_for_the_next_pages_crash_gets_a_second_worker() -> None:
     assert value == "story"
     assert failure.reason in {"extraction_crash", "extraction_timeout"}
     assert retried >= 1
+
+
+@pytest.mark.parametrize("timeout", [None, 0, -1])
+def test_a_pool_without_a_page_timeout_is_refused_at_start(timeout: float | None) -> None:
+    """Only a page's timeout frees a page pebble left on a dead worker: a pool without one
+    could wait forever, so it is a configuration error, said before the crawl starts."""
+    with pytest.raises(ValueError, match="NEWSARCHIVE_EXTRACT_TIMEOUT must be > 0"):
+        make_runner(2, timeout)
+    assert isinstance(make_runner(0, timeout), InlineRunner)
