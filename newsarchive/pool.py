@@ -16,10 +16,13 @@ pebble can blame a death on the page the worker had just finished (see ``run``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
@@ -77,6 +80,7 @@ class PoolRunner:
         self.max_tasks = max_tasks
         self.restarts = 0  # pools replaced after pebble declared them broken
         self.retried_crashes = 0  # pages given a second worker after their first one died
+        self._started: Future[None] = Future()
         self._pool = self._new_pool()
         self._slots = asyncio.Semaphore(2 * size)
 
@@ -91,7 +95,9 @@ class PoolRunner:
         # waits in pebble's first ``schedule`` until a worker has forked.
         forkserver.ensure_running()
         # max_tasks: a worker is replaced after that many pages (0 = never).
-        return ProcessPool(max_workers=self.size, max_tasks=self.max_tasks, context=context)
+        pool = ProcessPool(max_workers=self.size, max_tasks=self.max_tasks, context=context)
+        self._started = _start_in_thread(pool)
+        return pool
 
     async def run(self, func: str | Callable[..., T], *args: Any) -> T:
         """``func(*args)`` in a worker; ``func`` may be a dotted path, imported by the worker only."""
@@ -115,6 +121,8 @@ class PoolRunner:
 
     async def _run_once(self, func: str | Callable[..., T], args: tuple[Any, ...]) -> T:
         pool = self._pool
+        if not self._started.done():  # the first pages: wait off the reactor thread
+            await asyncio.wrap_future(self._started)
         try:
             future = pool.schedule(run_task, args=(func, *args), timeout=self.timeout)
             return await asyncio.wrap_future(future)
@@ -139,8 +147,33 @@ class PoolRunner:
         self._pool = self._new_pool()
 
     def close(self) -> None:
+        # A pool that never started has nothing to close; one still starting is waited for.
+        with contextlib.suppress(Exception):
+            self._started.result(timeout=30)
         self._pool.close()
         self._pool.join(timeout=30)
+
+
+def _start_in_thread(pool: ProcessPool) -> Future[None]:
+    """Start ``pool``'s workers in a thread; the future is done once they are forked.
+
+    pebble forks its workers in the thread that schedules the first task, and with forkserver
+    a fork waits until the server has warmed up (~2 s). On the reactor thread that stalled every
+    download and event page of the crawl's first seconds (seen on a per-process CPU timeline:
+    the crawl process at 0 CPU for a second while one core sat idle).
+    """
+    started: Future[None] = Future()
+
+    def start() -> None:
+        try:
+            pool.active  # noqa: B018 - pebble's public property starts a pool not yet running
+        except BaseException as error:  # handed to whoever waits
+            started.set_exception(error)
+        else:
+            started.set_result(None)
+
+    threading.Thread(target=start, name="extraction-pool-start", daemon=True).start()
+    return started
 
 
 def make_runner(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +110,29 @@ def test_a_pool_without_a_page_timeout_is_refused_at_start(timeout: float | None
     with pytest.raises(ValueError, match="NEWSARCHIVE_EXTRACT_TIMEOUT must be > 0"):
         make_runner(2, timeout)
     assert isinstance(make_runner(0, timeout), InlineRunner)
+
+
+def test_the_workers_are_forked_off_the_event_loop_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pebble forks its workers in the thread that schedules the first page, and a fork waits
+    for the fork server's warm-up (~2 s): the runner starts them in a thread of its own, so the
+    reactor keeps downloading while the first page waits for a worker."""
+    from pebble import ProcessPool
+
+    started_in: list[threading.Thread] = []
+    start_pool = ProcessPool._start_pool
+
+    def recording_start(pool: ProcessPool) -> None:
+        started_in.append(threading.current_thread())
+        start_pool(pool)
+
+    monkeypatch.setattr(ProcessPool, "_start_pool", recording_start)
+
+    async def scenario() -> int:
+        runner = PoolRunner(1, timeout=30)
+        try:
+            return await runner.run(faulty_extraction.worker_pid)
+        finally:
+            runner.close()
+
+    assert asyncio.run(scenario()) > 0
+    assert started_in and threading.main_thread() not in started_in
