@@ -80,7 +80,7 @@ class PoolRunner:
         self.max_tasks = max_tasks
         self.restarts = 0  # pools replaced after pebble declared them broken
         self.retried_crashes = 0  # pages given a second worker after their first one died
-        self._started: Future[None] = Future()
+        self._started: Future[None]  # set by _new_pool: done once its workers are forked
         self._pool = self._new_pool()
         self._slots = asyncio.Semaphore(2 * size)
 
@@ -121,9 +121,9 @@ class PoolRunner:
 
     async def _run_once(self, func: str | Callable[..., T], args: tuple[Any, ...]) -> T:
         pool = self._pool
-        if not self._started.done():  # the first pages: wait off the reactor thread
-            await asyncio.wrap_future(self._started)
         try:
+            if not self._started.done():  # the first pages: wait off the reactor thread
+                await asyncio.wrap_future(self._started)
             future = pool.schedule(run_task, args=(func, *args), timeout=self.timeout)
             return await asyncio.wrap_future(future)
         except FutureTimeout:
