@@ -9,7 +9,9 @@ orphaned and its CPU would never reach us. So this process makes itself a child 
 Memory is the sum of ``Rss`` over every descendant of this process, sampled every 0.25 s
 (this process runs only the measured command, so its descendants are exactly that tree; each
 sample reads ``/proc/<pid>/smaps_rollup``, which walks the page tables: sampling every 0.1 s
-cost the measured crawl ~4% of its speed). Pages
+cost the measured crawl ~4% of its speed). Each sample also reads every process's CPU time
+(``/proc/<pid>/stat``), for the CPU by process: a process's last sample, so up to one interval
+short, and a process that lived less than one interval may be missing (the total CPU is exact). Pages
 shared between processes (forkserver children) count once per process, so this errs high; the
 sum of ``Pss`` (proportional set size: each shared page split between its sharers, from
 ``/proc/<pid>/smaps_rollup``) is the tree's real footprint and is sampled alongside.
@@ -30,6 +32,7 @@ from pathlib import Path
 PR_SET_CHILD_SUBREAPER = 36
 PROC = Path("/proc")
 ORPHAN_GRACE_SECONDS = 20.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -40,6 +43,7 @@ class Measurement:
     peak_rss_mb: float  # max over samples of the summed VmRSS of the tree
     peak_pss_mb: float  # max over samples of the summed Pss of the tree
     peak_by_role: dict[str, list[float]]  # MB of each process at that peak, by role
+    cpu_by_role: dict[str, list[float]]  # CPU seconds of each process, by role (last sample)
     stdout: str
     stderr: str
 
@@ -79,6 +83,16 @@ def descendants(root: int) -> list[int]:
         found.append(pid)
         stack.extend(children.get(pid, []))
     return found
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of one process so far, from ``/proc/<pid>/stat``; None once it exited."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()  # fields[0] is the state (field 3 of proc(5))
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
 def memory_kib(pid: int) -> tuple[int, int]:
@@ -157,6 +171,7 @@ def measure(
     peak_pss = 0
     breakdown: dict[int, int] = {}
     pid_roles: dict[int, str] = {}
+    cpu_by_pid: dict[int, float] = {}  # a process's CPU at its last sample: up to one interval short
     done = threading.Event()
 
     def sample() -> None:
@@ -167,6 +182,10 @@ def measure(
             peak_pss = max(peak_pss, sum(pss for _rss, pss in memory.values()))
             for pid in sizes.keys() - pid_roles.keys():
                 pid_roles[pid] = role(pid)
+            for pid in sizes:
+                seconds = cpu_seconds(pid)
+                if seconds is not None:
+                    cpu_by_pid[pid] = seconds
             if sum(sizes.values()) > peak:
                 peak = sum(sizes.values())
                 breakdown = sizes
@@ -189,6 +208,9 @@ def measure(
     roles: dict[str, list[float]] = {}
     for pid, kib in breakdown.items():
         roles.setdefault(pid_roles.get(pid, "exited"), []).append(kib / 1024)
+    cpu_roles: dict[str, list[float]] = {}
+    for pid, seconds in cpu_by_pid.items():
+        cpu_roles.setdefault(pid_roles.get(pid, "exited"), []).append(seconds)
     _reap_orphans(ORPHAN_GRACE_SECONDS)
     cpu = _children_cpu() - cpu_before
     return Measurement(
@@ -198,6 +220,7 @@ def measure(
         peak_rss_mb=peak / 1024,
         peak_pss_mb=peak_pss / 1024,
         peak_by_role=roles,
+        cpu_by_role=cpu_roles,
         stdout=out_path.read_text("utf-8", "replace"),
         stderr=err_path.read_text("utf-8", "replace"),
     )

@@ -270,6 +270,7 @@ class Run:
     peak_pss_mb: float
     articles: int
     peak_by_role: dict[str, list[float]]  # MB per process at the peak, by role (main, pool worker...)
+    cpu_by_role: dict[str, list[float]]  # CPU seconds per process, by role
 
 
 def crawl_command(site: str, start: date, end: date, output: Path, settings: dict[str, str]) -> list[str]:
@@ -313,7 +314,7 @@ def run_measured(command: list[str], work: Path, name: str, pages: int, output: 
     else:
         articles = json.loads(result.stdout.strip().splitlines()[-1])["articles"]
     return Run(pages / result.wall, result.wall, result.cpu, result.peak_rss_mb,
-               result.peak_pss_mb, articles, result.peak_by_role)
+               result.peak_pss_mb, articles, result.peak_by_role, result.cpu_by_role)
 
 
 def print_table(variants: list[Variant], repeats: int) -> None:
@@ -432,10 +433,23 @@ def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
     for name, value, target in rows:
         print(f"{name:<62}{value:>10}   {target}")
     median_run = sorted(crawl.runs, key=lambda run: run.peak_rss_mb)[len(crawl.runs) // 2]
-    parts = [f"{role} {' + '.join(f'{mb:.0f}' for mb in sorted(sizes, reverse=True))} MB"
-             for role, sizes in sorted(median_run.peak_by_role.items(), key=lambda kv: -sum(kv[1]))]
     print()
-    print(f"peak RSS by process, crawl pool {pool}, {pages} pages: {', '.join(parts)}")
+    print(f"peak RSS by process, crawl pool {pool}, {pages} pages: "
+          f"{by_role(median_run.peak_by_role, 'MB')}")
+    # Where the crawl's CPU goes beyond extraction: the crawl process's own share, and the
+    # workers' against the baseline's.
+    for variant in (crawl, extract):
+        median_run = sorted(variant.runs, key=lambda run: run.cpu)[len(variant.runs) // 2]
+        print(f"CPU s by process, {variant.label}, {pages} pages: {by_role(median_run.cpu_by_role, 's')}")
+
+
+def by_role(values: dict[str, list[float]], unit: str) -> str:
+    """``main 133 MB, pool worker 141 + 135 MB, ...``: largest roles first."""
+    digits = 0 if unit == "MB" else 1
+    return ", ".join(
+        f"{role} {' + '.join(f'{value:.{digits}f}' for value in sorted(sizes, reverse=True))} {unit}"
+        for role, sizes in sorted(values.items(), key=lambda kv: -sum(kv[1]))
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

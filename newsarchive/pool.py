@@ -26,11 +26,14 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import forkserver
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
 from newsarchive.worker import run_task
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,12 @@ class ExtractionFailed(Exception):
 
 def default_pool_size() -> int:
     return os.cpu_count() or 1
+
+
+def configured_pool_size(settings: BaseSettings) -> int:
+    """``NEWSARCHIVE_EXTRACT_POOL_SIZE``: unset or empty = the CPU count, 0 = inline."""
+    size = settings.get("NEWSARCHIVE_EXTRACT_POOL_SIZE")
+    return default_pool_size() if size in (None, "") else int(size)
 
 
 class InlineRunner:
@@ -85,15 +94,7 @@ class PoolRunner:
         self._slots = asyncio.Semaphore(2 * size)
 
     def _new_pool(self) -> ProcessPool:
-        # forkserver: never fork the crawl process itself, which runs a reactor and threads.
-        # Workers fork from a server that has loaded and warmed up the extraction stack
-        # (``newsarchive.preload``), so they start at once and share its data copy-on-write.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["newsarchive.preload"])
-        # Start the server now, not when the first page is scheduled: its warm-up (~2 s of CPU)
-        # then overlaps the crawl's start and event pages instead of blocking the reactor, which
-        # waits in pebble's first ``schedule`` until a worker has forked.
-        forkserver.ensure_running()
+        context = start_fork_server()
         # max_tasks: a worker is replaced after that many pages (0 = never).
         pool = ProcessPool(max_workers=self.size, max_tasks=self.max_tasks, context=context)
         self._started = _start_in_thread(pool)
@@ -152,6 +153,21 @@ class PoolRunner:
             self._started.result(timeout=30)
         self._pool.close()
         self._pool.join(timeout=30)
+
+
+def start_fork_server() -> multiprocessing.context.ForkServerContext:
+    """The context pools fork their workers from, its server started (once per process).
+
+    forkserver: never fork the crawl process itself, which runs a reactor and threads. Workers
+    fork from a server that has loaded and warmed up the extraction stack
+    (``newsarchive.preload``), so they start at once and share its data copy-on-write. Started
+    as early as possible (``newsarchive.extensions.workers``): the warm-up (~2 s of CPU) then
+    overlaps the crawl's own start and its event pages.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["newsarchive.preload"])
+    forkserver.ensure_running()
+    return context
 
 
 def _start_in_thread(pool: ProcessPool) -> Future[None]:

@@ -60,6 +60,7 @@ ITEM_PIPELINES = {
     "newsarchive.pipelines.state.StatePipeline": 500,
 }
 EXTENSIONS = {
+    "newsarchive.extensions.workers.StartExtractionWorkers": 0,
     "newsarchive.extensions.state.CrawlStateExtension": 100,
     "newsarchive.extensions.manifest.RunManifest": 500,
     "newsarchive.extensions.memory.ReleaseFreeMemory": 900,

@@ -39,13 +39,18 @@ def test_crawl_benchmark_prints_its_table_on_the_demo_site() -> None:
     assert "crawl pool 2 / extract only 2 processes (pages/s)" in done.stdout
     assert "rounds: " in done.stdout  # the per-round ratios behind each speed ratio
     assert "< 400 MB at 5,000 pages" in done.stdout
+    # Where the crawl's CPU goes: its own process and the fork server (at 30 pages the workers
+    # can live less than the 0.25 s between two samples, so they are not asserted).
+    by_process = re.search(r"^CPU s by process, crawl, pool 2, 30 pages: (.*)$", done.stdout, re.M)
+    assert by_process, done.stdout
+    assert re.search(r"main \d+\.\d s", by_process[1]) and "forkserver" in by_process[1], by_process[1]
 
 
 def test_speed_ratios_pair_the_runs_of_each_round() -> None:
     """The machine drifts between rounds; each round's crawl is compared with that round's
     baseline, not the median crawl with a median baseline from another round."""
     def variant(rates: list[float]) -> Variant:
-        return Variant("v", 100, [Run(rate, 1.0, 1.0, 1.0, 1.0, 100, {}) for rate in rates])
+        return Variant("v", 100, [Run(rate, 1.0, 1.0, 1.0, 1.0, 100, {}, {}) for rate in rates])
 
     crawl, baseline = variant([40.4, 37.4, 36.5]), variant([47.0, 44.3, 48.3])
     ratio, rounds = paired_ratio(crawl, baseline)

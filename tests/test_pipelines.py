@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import asdict
 from datetime import date
 from types import SimpleNamespace
 
@@ -9,10 +12,10 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from newsarchive.items import Article, Comment, Event
+from newsarchive.items import Article, Comment, Event, Related, Source
 from newsarchive.pipelines.link import LinkPipeline
 from newsarchive.pipelines.normalize import NormalizePipeline
-from newsarchive.pipelines.state import StatePipeline, record_hash
+from newsarchive.pipelines.state import VOLATILE_FIELDS, StatePipeline, record_hash
 from newsarchive.pipelines.window import DateWindowPipeline
 from newsarchive.state.run import RunState
 from newsarchive.state.sqlite import SQLiteState
@@ -68,6 +71,22 @@ def test_link_drops_orphan_and_repeated_comments() -> None:
         pipeline.process_item(comment)
     assert crawler.stats.get_value("newsarchive/dropped/orphan_comment") == 1
     assert crawler.stats.get_value("newsarchive/dropped/duplicate_comment") == 1
+
+
+def test_record_hashes_are_those_earlier_runs_stored() -> None:
+    """Hashes live in the crawl state across runs: a new way of computing one must give the same
+    value, or every record of the archive would be emitted again as changed."""
+    event = Event(id="e" * 16, url="https://e.org/news/2024/03/5/x.md", date="2024-03-05",
+                  headline="Dam collapses", summary="A dam.", context=["Disasters"],
+                  sources=[Source(url="https://n.org/a", label="N", article_id="a" * 16, status="ok")],
+                  related=[Related(id="r" * 16, url="https://e.org/r.md", headline="Rain",
+                                   context=["Weather"])])
+    article = Article(id="a" * 16, url="https://n.org/a", body="Text.\n\nMore.", tags=["x"],
+                      html="<html></html>", sketch=b"\x00\x01", fetched_at="t", run_id="r")
+    for record in (event, article, Comment(id="c" * 16, article_id="a" * 16, text="Hi")):
+        data = {k: v for k, v in asdict(record).items() if k not in VOLATILE_FIELDS}
+        stored = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        assert record_hash(record) == stored[:16]
 
 
 def test_state_skips_unchanged_records_and_passes_changed_ones() -> None:

@@ -23,7 +23,7 @@ from scrapy.http import Response
 
 from newsarchive.drops import DROP_PREFIX, count_drop
 from newsarchive.items import Article, ArticleResult
-from newsarchive.pool import ExtractionFailed, make_runner
+from newsarchive.pool import ExtractionFailed, configured_pool_size, make_runner
 from newsarchive.worker import check_function_path, named_function
 
 
@@ -48,11 +48,11 @@ class ExtractionMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionMiddleware:
-        size = crawler.settings.get("NEWSARCHIVE_EXTRACT_POOL_SIZE")
+        size = configured_pool_size(crawler.settings)
         timeout = crawler.settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT") or None
         function = crawler.settings.get("NEWSARCHIVE_EXTRACT_FUNCTION")
         max_tasks = crawler.settings.getint("NEWSARCHIVE_EXTRACT_MAX_TASKS")
-        return cls(crawler, None if size in (None, "") else int(size), timeout, function, max_tasks)
+        return cls(crawler, size, timeout, function, max_tasks)
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]

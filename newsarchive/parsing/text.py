@@ -7,6 +7,9 @@ import unicodedata
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+# What ``clean_block`` would change: whitespace other than single spaces inside lines and single
+# blank lines between paragraphs (``[^\S \n]`` is every whitespace character but those two).
+_NOT_CLEAN_BLOCK = re.compile(r"[^\S \n]|\u200b|  | \n|\n |\n\n\n|^[ \n]|[ \n]\Z")
 
 
 def clean_inline(text: str | None) -> str:
@@ -21,6 +24,10 @@ def clean_block(text: str | None) -> str:
     """Paragraphed text: each paragraph cleaned, paragraphs separated by one blank line."""
     if not text:
         return ""
+    # Most texts are clean already (extraction cleans bodies; the pipeline cleans them again):
+    # one regex pass instead of splitting every line.
+    if not _NOT_CLEAN_BLOCK.search(text) and unicodedata.is_normalized("NFC", text):
+        return text
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs = []
     for chunk in _BLANK_LINES.split(text):

@@ -77,8 +77,8 @@ class DedupePipeline:
 
     def find_original(self, article: Article) -> tuple[str | None, str | None]:
         """(kind, id of the first copy), or (None, None) for an original. Registers originals."""
-        keys = {url_key(u, self.extra_tracking)
-                for u in (article.canonical_url, article.final_url, article.url) if u}
+        urls = {u for u in (article.canonical_url, article.final_url, article.url) if u}
+        keys = {url_key(u, self.extra_tracking) for u in urls}  # mostly one URL three times
         for key in sorted(keys):
             known = self.state.url_record(key)
             if known is not None and known.record_id != article.id:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -25,8 +25,11 @@ VOLATILE_FIELDS = frozenset({"fetched_at", "run_id"}) | INTERNAL_FIELDS
 
 
 def record_hash(record: Event | Article | Comment) -> str:
-    data = {k: v for k, v in asdict(record).items() if k not in VOLATILE_FIELDS}
-    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    # The top level read field by field rather than by ``asdict``, which deep-copies the whole
+    # record (bodies, comment texts) first; nested records (an event's sources) go through
+    # ``asdict`` as ``default``, so the JSON, and the hash kept in the state, are the same.
+    data = {f.name: getattr(record, f.name) for f in fields(record) if f.name not in VOLATILE_FIELDS}
+    encoded = json.dumps(data, sort_keys=True, ensure_ascii=False, default=asdict).encode("utf-8")
     return hashlib.sha256(encoded).hexdigest()[:16]
 
 
