@@ -136,3 +136,24 @@ def test_the_workers_are_forked_off_the_event_loop_thread(monkeypatch: pytest.Mo
 
     assert asyncio.run(scenario()) > 0
     assert started_in and threading.main_thread() not in started_in
+
+
+def test_the_fork_server_starts_with_the_crawler_unless_extraction_is_inline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from scrapy.exceptions import NotConfigured
+    from scrapy.utils.test import get_crawler
+
+    from newsarchive.extensions import workers
+
+    started: list[bool] = []
+    monkeypatch.setattr(workers, "start_fork_server", lambda: started.append(True))
+    def start(size: object) -> None:
+        crawler = get_crawler(settings_dict={"NEWSARCHIVE_EXTRACT_POOL_SIZE": size})
+        workers.StartExtractionWorkers.from_crawler(crawler)
+
+    with pytest.raises(NotConfigured):
+        start(0)
+    assert not started
+    start("")
+    assert started == [True]  # unset or empty: the CPU count, a pool

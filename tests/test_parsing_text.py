@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsarchive.parsing.text import clean_block, clean_inline
-
-_BLANK_LINES = re.compile(r"\n\s*\n+")
-
-
-def full_cleaning(text: str) -> str:
-    """``clean_block`` as it was before the shortcut: every line cleaned, always."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    paragraphs = []
-    for chunk in _BLANK_LINES.split(text):
-        lines = [clean_inline(line) for line in chunk.split("\n")]
-        para = "\n".join(line for line in lines if line)
-        if para:
-            paragraphs.append(para)
-    return "\n\n".join(paragraphs)
-
+from newsarchive.parsing.text import clean_block, clean_lines
 
 # Letters, a combining accent (NFC), and every kind of whitespace the cleaning treats apart.
 TEXT_PARTS = st.sampled_from(
@@ -40,8 +20,8 @@ TEXT_PARTS = st.sampled_from(
 @example("Trailing space \nx")
 @example("e\u0301t\u00e9")
 @example("a\n \nb")
-def test_clean_block_equals_full_cleaning(text: str) -> None:
-    assert clean_block(text) == full_cleaning(text)
+def test_clean_block_equals_cleaning_every_line(text: str) -> None:
+    assert clean_block(text) == clean_lines(text)
 
 
 @given(st.lists(TEXT_PARTS, max_size=40).map("".join))

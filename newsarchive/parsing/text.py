@@ -28,6 +28,11 @@ def clean_block(text: str | None) -> str:
     # one regex pass instead of splitting every line.
     if not _NOT_CLEAN_BLOCK.search(text) and unicodedata.is_normalized("NFC", text):
         return text
+    return clean_lines(text)
+
+
+def clean_lines(text: str) -> str:
+    """``clean_block`` the long way: every line rebuilt (what the shortcut must agree with)."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     paragraphs = []
     for chunk in _BLANK_LINES.split(text):
