@@ -3,12 +3,17 @@
 An HTML page is parsed into many small C allocations (lxml/libxml2) and large strings; once they
 are freed, glibc keeps the pages in its heap, and with pages of every size the heap fragments
 and keeps growing. ``malloc_trim(0)`` hands every free page of the heap back (``MADV_DONTNEED``).
-Each trim costs system CPU, mostly in faulting the returned pages back in on the next page, so
-workers trim only once 16 MB lie free. Measured on a worker forked from the warmed-up fork server,
-400 corpus pages (private memory growth; system CPU per page): never trimming 20 MB, 0.09 ms;
-16 MB threshold 15 MB, 0.2 ms; 8 MB threshold 5 MB, 1.3–1.8 ms, about 3% of a page's
-extraction. In the crawl's peak memory (PSS, 1,500 pages) 8 and 16 MB do not differ; never
-trimming adds ~15 MB. No library offers this; it is one libc call.
+Each trim costs CPU, mostly in faulting the returned pages back in (and zeroing them) on the
+next page, so a worker trims only when a page has left more free than one page's working set:
+extracting a corpus page frees 25–37 MB (the lxml trees and strings of trafilatura's, jusText's
+and the comment parser's passes). With a 16 MB threshold the workers trimmed after 40–90% of
+their pages and gave that memory back only to fault it in again on the next page: 1,500 corpus
+pages through a pool of 2 (``/proc`` probe of each worker): 0.4–1.6 s of system CPU a worker
+against 0.2 s at 48 MB, and the whole crawl's CPU 73.1–79.6 s against 69.6–73.1 s, for 10 MB more
+peak PSS (345–355 → 356–364 MB). Above the working set, a trim only returns what fragmentation
+and rare large pages leave behind. (Earlier, 400 pages on one worker: never trimming grew its
+private memory by 20 MB, a 16 MB threshold by 15 MB, an 8 MB one by 5 MB for 1.3–1.8 ms of system
+CPU a page.) No library offers this; it is one libc call.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import sys
 from collections.abc import Callable
 from functools import cache
 
-WORKER_TRIM_MIN_FREE = 16 * 1024 * 1024  # a worker trims once a page has left this much free
+WORKER_TRIM_MIN_FREE = 48 * 1024 * 1024  # a worker trims once a page has left this much free
 
 
 class _MallInfo2(ctypes.Structure):
