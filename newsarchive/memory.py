@@ -9,9 +9,10 @@ extracting a corpus page frees 25–37 MB (the lxml trees and strings of trafila
 and the comment parser's passes). With a 16 MB threshold the workers trimmed after 40–90% of
 their pages and gave that memory back only to fault it in again on the next page: 1,500 corpus
 pages through a pool of 2 (``/proc`` probe of each worker): 0.4–1.6 s of system CPU a worker
-against 0.2 s at 48 MB, and the whole crawl's CPU 73.1–79.6 s against 69.6–73.1 s, for 10 MB more
-peak PSS (345–355 → 356–364 MB). Above the working set, a trim only returns what fragmentation
-and rare large pages leave behind. (Earlier, 400 pages on one worker: never trimming grew its
+against 0.2 s at 48 MB, and the whole crawl's CPU 73.1–79.6 s against 69.6–73.1 s. The price is
+memory: ``benchmarks/crawl.py`` at 5,000 pages measured a peak PSS of 393 MB against 355 MB (at
+1,250 pages 358 against 321). Above the working set, a trim only returns what fragmentation and
+rare large pages leave behind. (Earlier, 400 pages on one worker: never trimming grew its
 private memory by 20 MB, a 16 MB threshold by 15 MB, an 8 MB one by 5 MB for 1.3–1.8 ms of system
 CPU a page.) No library offers this; it is one libc call.
 """

@@ -1,0 +1,69 @@
+"""Heap trimming (``newsarchive.memory``), measured on a real process's resident memory.
+
+Each case runs in a fresh interpreter: the test's own process has a heap shaped by everything
+pytest loaded before it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsarchive.memory import WORKER_TRIM_MIN_FREE, _libc
+
+REPO = Path(__file__).resolve().parents[1]
+MB = 1024 * 1024
+
+# Leaves ``free_mb`` of heap free in holes between live blocks (freed blocks at the top of the
+# heap would be returned by glibc on its own), then calls release_free_memory(min_free).
+SCRIPT = """
+import json, os, sys
+from newsarchive.memory import release_free_memory
+
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+free_mb, min_free = int(sys.argv[1]), int(sys.argv[2])
+blocks = [bytes(4000) for _ in range(free_mb * 1024 * 1024 // 4000 * 8 // 7)]
+kept = blocks[::8]  # one live block in eight: the heap cannot shrink from the top
+del blocks
+before = rss()
+release_free_memory(min_free=min_free)
+print(json.dumps({"before": before, "after": rss(), "kept": len(kept)}))
+"""
+
+
+def rss_drop_mb(free_mb: int, min_free: int) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(free_mb), str(min_free)],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    )
+    result = json.loads(done.stdout)
+    return (result["before"] - result["after"]) / MB
+
+
+@pytest.fixture(autouse=True)
+def glibc_with_mallinfo2() -> None:
+    functions = _libc()
+    if functions is None:
+        pytest.skip("no glibc malloc_trim on this platform: workers do not trim")
+    if functions[1] is None:
+        pytest.skip("glibc older than 2.33 (no mallinfo2): every call trims, no threshold")
+
+
+def test_free_heap_above_the_threshold_goes_back_to_the_os() -> None:
+    assert rss_drop_mb(free_mb=120, min_free=WORKER_TRIM_MIN_FREE) > 60
+
+
+def test_one_pages_working_set_is_kept_for_the_next_page() -> None:
+    # A corpus page leaves 25-37 MB free; trimming it would only fault it back in.
+    assert WORKER_TRIM_MIN_FREE > 37 * MB
+    assert rss_drop_mb(free_mb=30, min_free=WORKER_TRIM_MIN_FREE) < 5
+
+
+def test_no_threshold_trims_whatever_is_free() -> None:
+    assert rss_drop_mb(free_mb=30, min_free=0) > 15
