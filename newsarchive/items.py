@@ -15,7 +15,7 @@ from w3lib.encoding import html_to_unicode
 SCHEMA_VERSION = 1
 
 SourceKind = Literal["article", "media"]
-SourceStatus = Literal["ok", "dead", "archived", "skipped"]
+SourceStatus = Literal["ok", "dead", "archived", "skipped", "invalid"]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from newsarchive.parsing.events import (
     NotAnEventPage,
     date_from_path,
     is_media_link,
+    page_kind,
     parse_day_index,
     parse_event_page,
 )
@@ -124,3 +125,75 @@ def test_date_from_path(url: str, expected: str | None) -> None:
 )
 def test_media_links(url: str, label: str, media: bool) -> None:
     assert is_media_link(url, label) is media
+
+
+# -- what a page is: its content decides, the URL only when the content does not say ----------
+
+@pytest.mark.parametrize("case, kind", [
+    ("flood-md", "event"), ("flood-html", "event"), ("day-md", "day"), ("day-html", "day"),
+])
+def test_page_kind_from_content(case: str, kind: str) -> None:
+    _url, body = load(case)
+    # Served under the other kind's URL, the page is still what its content says.
+    for url in (f"{BASE}/news/2017/09/5/index.md", f"{BASE}/news/2017/09/5/some-event.md",
+                f"{BASE}/saved/page"):
+        assert page_kind(url, body) == kind, url
+
+
+def test_page_kind_unknown_when_the_content_does_not_say() -> None:
+    assert page_kind(f"{BASE}/news/2017/09/5/index.md", "") is None
+    assert page_kind(f"{BASE}/x.md", "# A headline\n\nJust a paragraph, no sources.\n") is None
+    assert page_kind(f"{BASE}/x.html", "<html><body><p>Nothing here</p></body></html>") is None
+
+
+def test_event_page_at_a_day_index_url_parses_as_event() -> None:
+    _url, body = load("flood-md")
+    url = f"{BASE}/news/2017/09/5/index.md"
+    event = parse_event_page(url, body)
+    assert event.headline == "Floods displace 40,000 in the Juba river basin"
+    assert event.id == url_id(url) and len(event.sources) == 4
+
+
+# -- a malformed source URL is kept as an invalid source; the event and its other sources stay --
+
+MALFORMED_SOURCES = """# Ferry service resumes
+
+The ferry runs again.
+
+### Source:
+
+1. [Harbour Gazette](https://gazette.example.com/ferry)
+1. [Broken Port](http://example.com:abc/x)
+1. [Broken IPv6](http://[::1/story)
+1. [The Tribune](https://tribune.example.com/ferry-resumes)
+
+### Related:
+
+1. [Ferry halted](http://example.com:abc/news/2024/03/5/ferry.md) _Context: Transport_
+1. [Ferry checks](/news/2024/03/4/ferry-checks.md) _Context: Transport_
+"""
+
+
+def test_malformed_source_url_is_kept_as_invalid() -> None:
+    event = parse_event_page(f"{BASE}/news/2024/03/6/ferry.md", MALFORMED_SOURCES)
+    assert [(s.label, s.status, s.article_id) for s in event.sources] == [
+        ("Harbour Gazette", "skipped", url_id("https://gazette.example.com/ferry")),
+        ("Broken Port", "invalid", None),
+        ("Broken IPv6", "invalid", None),
+        ("The Tribune", "skipped", url_id("https://tribune.example.com/ferry-resumes")),
+    ]
+    assert event.sources[1].url == "http://example.com:abc/x"
+    # The related link that cannot be identified is left out; the other stays.
+    assert [r.headline for r in event.related] == ["Ferry checks"]
+
+
+def test_malformed_source_url_matches_the_schema() -> None:
+    import json
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parent.parent / "schemas" / "event.schema.json").read_text())
+    event = parse_event_page(f"{BASE}/news/2024/03/6/ferry.md", MALFORMED_SOURCES)
+    record = {**asdict(event), "fetched_at": "2024-03-06T10:00:00+00:00",
+              "run_id": "20240306T100000Z-abcdef"}
+    jsonschema.validate(record, schema)

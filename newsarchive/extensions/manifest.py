@@ -56,7 +56,9 @@ class RunManifest:
             return
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         notes = list(getattr(spider, "run_notes", []))
-        if not sum(self.counts.values()):
+        runs = run_dir(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id).parent
+        if not sum(self.counts.values()) and any(  # "since the last run": only if there was one
+                path.parent.name != run_id for path in runs.glob("*/" + MANIFEST_NAME)):
             notes.append("nothing new: no record was new or changed since the last run")
         for note in notes:
             logger.info("run %s: %s", run_id, note)

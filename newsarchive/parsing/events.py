@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
@@ -17,8 +18,9 @@ from lxml import etree
 from markdown_it import MarkdownIt
 
 from newsarchive.items import Event, Related, Source
+from newsarchive.parsing.sources import checked_url_key, is_valid_link, make_source
 from newsarchive.parsing.text import clean_inline
-from newsarchive.urls import canonical_url, url_id
+from newsarchive.urls import url_id
 
 DAY_INDEX_PATH = re.compile(r"/news/(\d{4})/(\d{1,2})/(\d{1,2})/index\.(?:md|html?)$")
 EVENT_PATH = re.compile(r"/news/(\d{4})/(\d{1,2})/(\d{1,2})/(?!index\.)[^/]+\.(?:md|html?)$")
@@ -38,6 +40,9 @@ _markdown = MarkdownIt("commonmark")
 # markdown-it logs each block rule it tries at DEBUG; under Scrapy (root logger at DEBUG, level
 # filtered by the handler) that builds a log record per rule per block of every event page.
 logging.getLogger("markdown_it").setLevel(logging.INFO)
+
+
+PageKind = Literal["event", "day"]
 
 
 class NotAnEventPage(ValueError):
@@ -93,6 +98,28 @@ def is_media_link(url: str, label: str = "") -> bool:
     return bool(MEDIA_EXTENSIONS.search(path)) or bool(MEDIA_LABELS.search(label or ""))
 
 
+def page_kind(url: str, body: str) -> PageKind | None:
+    """What an event-site page is by its content, whatever its URL says (None: it does not say).
+
+    A headline (``# ...``) with a "Source" section is an event page; a page linking to event
+    pages with neither a "Source" nor a "Related" section is a day index. The spiders and
+    ``newsarchive extract`` ask this first and fall back on the URL only when it is None: an
+    event page served at ``.../index.md`` is still an event.
+    """
+    tree = to_html_tree(url, body)
+    if tree is None:
+        return None
+    root = _content_root(tree)
+    headings = [clean_inline(node.text_content()) for node in root.iter("h1", "h2", "h3", "h4")]
+    has_source = any(SOURCE_HEADING.match(text) for text in headings)
+    has_related = any(RELATED_HEADING.match(text) for text in headings)
+    if has_source and any(clean_inline(h.text_content()) for h in root.iter("h1")):
+        return "event"
+    if not has_source and not has_related and parse_day_index(url, body):
+        return "day"
+    return None
+
+
 def parse_day_index(url: str, body: str) -> list[str]:
     """Absolute URLs of the event pages a day index links to, in page order, without repeats."""
     tree = to_html_tree(url, body)
@@ -100,8 +127,8 @@ def parse_day_index(url: str, body: str) -> list[str]:
         return []
     seen: dict[str, None] = {}
     for href in tree.xpath("//a/@href"):
-        absolute = urljoin(url, href.strip())
-        if is_event_url(absolute):
+        absolute = _absolute(url, href.strip())
+        if is_event_url(absolute) and is_valid_link(absolute):
             seen.setdefault(absolute.split("#", 1)[0], None)
     return list(seen)
 
@@ -157,6 +184,14 @@ def _list_items(nodes: list) -> list[etree._Element]:
     return [li for node in nodes if node.tag in {"ol", "ul"} for li in node.iterchildren("li")]
 
 
+def _absolute(url: str, href: str) -> str:
+    """``href`` resolved against the page; a malformed one (bad port...) is kept as written."""
+    try:
+        return urljoin(url, href)
+    except ValueError:
+        return href
+
+
 def _parse_sources(url: str, nodes: list) -> list[Source]:
     sources: list[Source] = []
     seen: set[str] = set()
@@ -165,24 +200,16 @@ def _parse_sources(url: str, nodes: list) -> list[Source]:
             href = (link.get("href") or "").strip()
             if not href or href.startswith(("#", "mailto:", "javascript:")):
                 continue
-            absolute = urljoin(url, href)
-            if urlsplit(absolute).scheme not in {"http", "https"}:
+            absolute = _absolute(url, href)
+            if not absolute.lower().startswith(("http://", "https://")):
                 continue
-            key = canonical_url(absolute)
+            key = checked_url_key(absolute) or absolute
             if key in seen:
                 continue
             seen.add(key)
             label = clean_inline(link.text_content())
-            media = is_media_link(absolute, label)
-            sources.append(
-                Source(
-                    url=absolute,
-                    label=label,
-                    kind="media" if media else "article",
-                    article_id=None if media else url_id(absolute),
-                    status="skipped",
-                )
-            )
+            kind = "media" if is_media_link(absolute, label) else "article"
+            sources.append(make_source(absolute, label, kind))
     return sources
 
 
@@ -192,7 +219,9 @@ def _parse_related(url: str, nodes: list) -> list[Related]:
         link = next(iter(li.iter("a")), None)
         if link is None or not link.get("href"):
             continue
-        absolute = urljoin(url, link.get("href").strip())
+        absolute = _absolute(url, link.get("href").strip())
+        if not is_valid_link(absolute):
+            continue  # no id, cannot be followed: the event keeps its valid related links
         context: list[str] = []
         for emphasis in li.xpath(".//em | .//i"):
             text = clean_inline(emphasis.text_content())
@@ -213,7 +242,7 @@ def _parse_related(url: str, nodes: list) -> list[Related]:
 def _event_date(url: str, root: etree._Element) -> str | None:
     """The date line's day-index link inside the content (not a "Latest" link in a header)."""
     for href in root.xpath(".//a/@href"):
-        absolute = urljoin(url, href)
+        absolute = _absolute(url, href)
         if is_day_index_url(absolute):
             return date_from_path(absolute)
     return date_from_path(url)

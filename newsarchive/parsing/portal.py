@@ -65,9 +65,10 @@ from mwparserfromhell.nodes import (
 )
 from mwparserfromhell.wikicode import Wikicode
 
-from newsarchive.items import Event, Source
+from newsarchive.items import Event
+from newsarchive.parsing.sources import make_source
 from newsarchive.parsing.text import clean_inline
-from newsarchive.urls import record_id, url_id, url_key
+from newsarchive.urls import record_id, url_key
 
 __all__ = [
     "PORTAL_DEFAULT_BASE",
@@ -378,13 +379,12 @@ def _build_events(base: str, day: date, roots: list[_Root]) -> list[Event]:
                 url = "https:" + url
             if not url.lower().startswith(("http://", "https://")):
                 continue
-            kind = _source_kind(url)
-            # Media are recorded, never fetched: no article id (as on event sites).
-            sources.append(Source(url=url, label=_source_label(src.label, url),
-                                  kind=kind, article_id=url_id(url) if kind == "article" else None,  # type: ignore[arg-type]
-                                  status="skipped"))
-        if sources:
-            articles = [s for s in sources if s.kind == "article"] or sources
+            # Media are recorded, never fetched: no article id (as on event sites); a malformed
+            # URL is kept as an invalid source.
+            sources.append(make_source(url, _source_label(src.label, url), _source_kind(url)))
+        valid = [s for s in sources if s.status != "invalid"]
+        if valid:
+            articles = [s for s in valid if s.kind == "article"] or valid
             key = "src:" + url_key(articles[0].url)
         else:
             slot = (category or "", tuple(context))

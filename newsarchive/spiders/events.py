@@ -26,6 +26,7 @@ from newsarchive.parsing.events import (
     day_index_path,
     is_day_index_url,
     is_event_url,
+    page_kind,
     parse_day_index,
     parse_event_page,
 )
@@ -109,13 +110,10 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     # -- event site --------------------------------------------------------------------------------
 
     def parse_start(self, response: Response) -> Iterator[Any]:
-        """A start URL is a day index or an event page; the URL says which, else the content."""
-        if is_day_index_url(response.url):
-            yield from self.parse_day(response)
-        elif is_event_url(response.url):
-            yield from self.parse_event(response, depth=0)
-        elif self.is_text_page(response) and parse_day_index(response.url, response.text):
-            yield from self.parse_day(response)
+        """A start URL is a day index or an event page: the content says which (an event page
+        may be served at ``.../index.md``); the URL only when the content does not say."""
+        if is_day_index_url(response.url) or not is_event_url(response.url):
+            yield from self.parse_day(response)  # it reads the page as an event if it is one
         else:
             yield from self.parse_event(response, depth=0)
 
@@ -124,6 +122,11 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             self.count_drop("not_html", response.url)
             return
         self.remember_page(response)
+        kind = page_kind(response.url, response.text)
+        if kind == "event" or (kind is None and not is_day_index_url(response.url)):
+            yield from self.parse_event(response, depth=0)
+            return
+        self.crawler.stats.inc_value("newsarchive/pages/day_index")
         urls = parse_day_index(response.url, response.text)
         if not urls:
             self.count_drop("empty_day_index", response.url)
@@ -141,8 +144,17 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         try:
             event = parse_event_page(response.url, response.text)
         except NotAnEventPage as error:
-            self.count_drop("no_headline", response.url, str(error))
+            event = None
+            problem = str(error)
+        if (depth == 0 and (event is None or not (event.sources or event.related))
+                and page_kind(response.url, response.text) == "day"):
+            # The URL looked like an event page, the content is a day's list of events.
+            yield from self.parse_day(response)
             return
+        if event is None:
+            self.count_drop("no_headline", response.url, problem)
+            return
+        self.crawler.stats.inc_value("newsarchive/pages/event")
         yield from self.emit_event(event)
         if depth < self.args.related_depth:
             for related in event.related:
@@ -154,6 +166,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     def emit_event(self, event: Event) -> Iterator[Any]:
         """Hold the event until its articles are settled (or emit it now if none need fetching)."""
+        for source in event.sources:
+            if source.status == "invalid":  # kept on the event, never fetched
+                self.count_drop("invalid_url", source.url, f"a source of {event.url}")
         self.rekey_sources(event)
         ready = self.tracker.add_event(event, self.archived_sources(event))
         if ready is not None:
@@ -165,6 +180,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         if not tasks:
             return
         self.logger.info("events read; fetching %d source articles", len(tasks))
+        self.crawler.stats.inc_value("newsarchive/sources/queued", len(tasks))
         for task in tasks:
             article = Article(id=task.article_id, url=task.url, kind="news",
                               event_ids=list(task.event_ids))
@@ -193,6 +209,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         return owner_id
 
     def article_settled(self, article: Article, status: str) -> Iterator[Any]:
+        self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
         if status == "alias" and article.duplicate_of:
             archived = article.duplicate_of not in self.tracker.tasks
             yield from self.tracker.alias(article.id, article.duplicate_of,
