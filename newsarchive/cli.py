@@ -32,62 +32,109 @@ def decode_page(data: bytes, content_type: str | None = None) -> str:
     return text
 
 
-def detect_kind(url: str) -> str:
-    from newsarchive.parsing.events import is_day_index_url, is_event_url
+def page_url(args: argparse.Namespace, text: str) -> str:
+    """``--url``, else the page's own canonical link, else the file's ``file:`` URL."""
+    if args.url:
+        return str(args.url)
+    from newsarchive.parsing.canonical import canonical_link
 
-    if "Portal:Current_events" in url or "Portal%3ACurrent_events" in url:
-        return "portal"
-    if is_day_index_url(url):
-        return "day"
-    if is_event_url(url) or url.endswith(".md"):
-        return "event"
-    return "article"
+    canonical = canonical_link("http://localhost/", text)
+    if canonical and canonical.startswith(("http://", "https://")):
+        return canonical
+    return Path(args.file).resolve().as_uri() if args.file != "-" else "http://localhost/"
 
 
 def records_for(kind: str, url: str, text: str) -> list[Any]:
-    """The records (or, for a day index, the event URLs) a saved page yields."""
+    """The records (or, for a day index, the event URLs) a saved page yields.
+
+    Raises ``ValueError`` when the page is not of that kind.
+    """
     if kind == "day":
         from newsarchive.parsing.events import parse_day_index
 
-        return [{"event_url": u} for u in parse_day_index(url, text)]
+        urls = parse_day_index(url, text)
+        if not urls:
+            raise ValueError("no links to event pages: this page is not a day index")
+        return [{"event_url": u} for u in urls]
     if kind == "event":
         from newsarchive.parsing.events import parse_event_page
 
         return [parse_event_page(url, text)]
     if kind == "portal":
-        from newsarchive.parsing.portal import parse_portal_html, parse_portal_wikitext
+        from newsarchive.parsing.portal import (
+            PORTAL_DEFAULT_BASE,
+            parse_portal_html,
+            parse_portal_wikitext,
+            portal_html_url,
+        )
 
+        web = url.startswith(("http://", "https://"))
         if text.lstrip().startswith("<"):
+            if not web:  # ids and URLs are the wiki's own: use the portal's URL
+                url = portal_html_url(PORTAL_DEFAULT_BASE, "Portal:Current_events")
             return list(parse_portal_html(url, text))
-        title = url.split("title=", 1)[-1].split("&", 1)[0] if "title=" in url else url
-        return list(parse_portal_wikitext(url.split("/w/")[0], title, text))
+        title = url.split("title=", 1)[-1].split("&", 1)[0] if "title=" in url else ""
+        base = url.split("/w/")[0] if web else PORTAL_DEFAULT_BASE
+        return list(parse_portal_wikitext(base, title, text))
     from newsarchive.extraction import extract_article_record
 
     article = Article(id=url_id(url), url=url, final_url=url, html=text)
-    result = extract_article_record(article, datetime.now(UTC).isoformat(timespec="seconds"))
+    result = extract_article_record(article, _now())
     if result.error:
         raise ValueError(result.error)
     return [result.article, *result.comments]
 
 
-def _as_json(record: Any) -> str:
-    data = record if isinstance(record, dict) else asdict(record)
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def as_record(record: Any, run_id: str, fetched_at: str) -> dict[str, Any]:
+    """A record as a crawl writes it: trimmed and dated the same way (the normalize stage), run
+    fields filled in, internal fields left out."""
+    if isinstance(record, dict):
+        return record
+    from newsarchive.pipelines.normalize import normalize
+
+    normalize(record)
+    record.run_id = run_id
+    record.fetched_at = record.fetched_at or fetched_at
+    data = asdict(record)
     for name in INTERNAL_FIELDS:
         data.pop(name, None)
-    return json.dumps(data, ensure_ascii=False)
+    return data
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
-    url = args.url or (Path(args.file).resolve().as_uri() if args.file != "-" else "http://localhost/")
-    kind = detect_kind(url) if args.kind == "auto" else args.kind
+    from newsarchive.parsing.kind import guess_kind, kind_mismatch
+    from newsarchive.spiders.base import new_run_id
+
     try:
-        records = records_for(kind, url, decode_page(data))
+        data = sys.stdin.buffer.read() if args.file == "-" else Path(args.file).read_bytes()
+    except OSError as error:
+        sys.stderr.write(f"error: {args.file}: {error.strerror or error}\n")
+        return 2
+    text = decode_page(data)
+    url = page_url(args, text)
+    try:
+        if args.kind == "auto":
+            kind = guess_kind(url, text)
+        else:
+            kind = args.kind
+            problem = kind_mismatch(kind, url, text)
+            if problem:
+                raise ValueError(problem)
+        records = records_for(kind, url, text)
     except ValueError as error:
         sys.stderr.write(f"error: {args.file}: {error}\n")
         return 1
+    if not url.startswith(("http://", "https://")) and kind != "portal":
+        sys.stderr.write(f"warning: {args.file}: no --url and no canonical link: ids and URLs "
+                         "are the file's, not the page's\n")
+    run_id, fetched_at = new_run_id(), _now()
     for record in records:
-        sys.stdout.write(_as_json(record) + "\n")
+        data_ = as_record(record, run_id, fetched_at)
+        sys.stdout.write(json.dumps(data_, ensure_ascii=False) + "\n")
     return 0
 
 
@@ -120,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("file", help="saved page (HTML or Markdown), or - for standard input")
     extract.add_argument("--url", help="the page's URL (decides relative links and ids)")
     extract.add_argument("--kind", choices=KINDS, default="auto",
-                         help="what the page is (default: guessed from the URL)")
+                         help="what the page is (default: guessed from its content, then its URL);"
+                         " a page of another kind is an error")
     extract.set_defaults(func=cmd_extract)
     demo = sub.add_parser("demo", help="crawl the bundled offline demo site")
     demo.add_argument("--output", default="output", help="output folder (default: output)")

@@ -7,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
+import pytest
+
 from newsarchive.urls import url_id
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -72,3 +75,75 @@ def test_not_a_page_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.decode().startswith("error:")
     assert b"Traceback" not in done.stderr
+
+
+# -- the kind: guessed from the content, checked when asked; records valid; clear errors -------
+
+SCHEMAS = REPO / "schemas"
+
+
+def one_line_error(done: subprocess.CompletedProcess[bytes], code: int = 1) -> str:
+    stderr = done.stderr.decode()
+    assert done.returncode == code, stderr
+    assert done.stdout == b"", "nothing printed on stdout"
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Traceback" not in stderr, stderr
+    return errors[0]
+
+
+@pytest.mark.parametrize("page, kind, shown", [
+    ("portal/main_portal/page.html", "day", "portal page"),
+    ("article/wordpress_comments/page.html", "day", "not a day index"),
+    ("events/day-html/page.html", "portal", "day index"),
+    ("events/day-md/page.md", "event", "day index"),
+    ("events/flood-md/page.md", "day", "event page"),
+])
+def test_a_page_of_another_kind_is_an_error(page: str, kind: str, shown: str) -> None:
+    error = one_line_error(run_cli("extract", str(PAGES / page), "--kind", kind))
+    assert shown in error
+
+
+def test_day_index_saved_without_url_is_a_day(tmp_path: Path) -> None:
+    saved = tmp_path / "day.md"
+    saved.write_bytes((PAGES / "events" / "day-md" / "page.md").read_bytes())
+    records = lines(run_cli("extract", str(saved)))
+    assert all(set(r) == {"event_url"} for r in records), "the event links, not an event"
+    # Without --url, only the root-relative links are the site's event pages.
+    assert [r["event_url"].rsplit("/", 1)[-1] for r in records] == [
+        "juba-floods.md", "rate-decision.md"]
+
+
+def test_portal_page_without_url_is_the_portal() -> None:
+    events = lines(run_cli("extract", str(PAGES / "portal" / "day_2025_html" / "page.html")))
+    assert events and all(e["type"] == "event" and e["event_source"] == "portal" for e in events)
+    expected = json.loads((PAGES / "portal" / "day_2025_html" / "expected.json").read_text())
+    assert len(events) == len(expected["events"] if isinstance(expected, dict) else expected)
+
+
+def test_event_page_at_an_index_url_is_an_event() -> None:
+    url = "https://events.example.org/news/2017/09/5/index.md"
+    (event,) = lines(run_cli("extract", str(PAGES / "events" / "flood-md" / "page.md"), "--url", url))
+    assert event["type"] == "event" and event["id"] == url_id(url)
+
+
+def test_missing_file_is_one_line_exit_2(tmp_path: Path) -> None:
+    error = one_line_error(run_cli("extract", str(tmp_path / "nowhere.html")), code=2)
+    assert "nowhere.html" in error
+
+
+@pytest.mark.parametrize("page, args", [
+    ("article/wordpress_comments/page.html", ()),
+    ("events/flood-md/page.md", ()),
+    ("portal/day_2025_html/page.html", ()),
+    ("portal/day_2025_wikitext/page.wiki", ("--kind", "portal")),
+])
+def test_records_match_their_schemas(page: str, args: tuple[str, ...]) -> None:
+    case = (PAGES / page).parent
+    url = (case / "url.txt").read_text().strip()
+    records = lines(run_cli("extract", str(PAGES / page), "--url", url, *args))
+    assert records
+    run_ids = {r["run_id"] for r in records}
+    assert len(run_ids) == 1 and None not in run_ids
+    for record in records:
+        schema = json.loads((SCHEMAS / f"{record['type']}.schema.json").read_text())
+        jsonschema.validate(record, schema)

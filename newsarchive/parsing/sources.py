@@ -17,9 +17,10 @@ INVALID = "invalid"
 
 
 def checked_url_key(url: str) -> str | None:
-    """The URL's identity key, or None when the URL cannot be parsed or names no host."""
+    """The URL's identity key, or None when the URL cannot be parsed or (http) names no host."""
     try:
-        if not urlsplit(url.strip()).hostname:
+        parts = urlsplit(url.strip())
+        if parts.scheme in {"http", "https"} and not parts.hostname:
             return None
         return url_key(url)
     except ValueError:  # a bad port, an unclosed IPv6 bracket...
