@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import ExitStack
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,10 @@ from newsarchive.urls import url_id
 KINDS = ("auto", "article", "event", "day", "portal")
 DEMO_SITE = Path(__file__).parent / "demo" / "site"
 DEMO_DAYS = ("2024-03-02", "2024-03-05")
+# The demo's hosts are served on DEMO_PORT, DEMO_PORT + 1... in name order: stable URLs, so a
+# second demo run finds every record archived. Below Linux's ephemeral range (32768-60999),
+# where the crawl's own connections take their local ports.
+DEMO_PORT = 18470
 
 
 def decode_page(data: bytes, content_type: str | None = None) -> str:
@@ -142,7 +147,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Serve the bundled demo site on loopback and crawl it with ``scrapy crawl events``."""
     from newsarchive.demo.server import serving
 
-    with serving(DEMO_SITE) as hosts:
+    with ExitStack() as stack:
+        try:
+            hosts = stack.enter_context(serving(DEMO_SITE, base_port=args.port))
+        except OSError as error:
+            print(f"demo: port {args.port} or one after it is taken ({error.strerror}); serving "
+                  "on free ports instead: the URLs, hence the record ids, differ from earlier "
+                  "demo runs, so this run archives everything again (or pass --port)", flush=True)
+            hosts = stack.enter_context(serving(DEMO_SITE))
         command = [
             sys.executable, "-m", "scrapy", "crawl", "events",
             "-a", f"site={hosts['events']}", "-a", f"start={DEMO_DAYS[0]}",
@@ -172,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     extract.set_defaults(func=cmd_extract)
     demo = sub.add_parser("demo", help="crawl the bundled offline demo site")
     demo.add_argument("--output", default="output", help="output folder (default: output)")
+    demo.add_argument("--port", type=int, default=DEMO_PORT,
+                      help=f"first of the demo site's ports, one per host (default: {DEMO_PORT});"
+                      " the same ports keep the URLs and ids of earlier runs")
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -154,12 +154,26 @@ def host_folders(root: Path) -> list[Path]:
 
 
 def start_servers(
-    *roots: Path, address: str = "127.0.0.1", handler: type[SiteHandler] | None = None
+    *roots: Path, address: str = "127.0.0.1", handler: type[SiteHandler] | None = None,
+    base_port: int = 0,
 ) -> tuple[dict[str, str], list[SiteServer]]:
-    """Bind every host of every root on a free port (so all base URLs are known), then serve."""
+    """Bind every host of every root (so all base URLs are known), then serve.
+
+    Each host gets a free port, or with ``base_port`` the port ``base_port + i`` for the i-th
+    host in name order: the same URLs on every start, which the demo needs (a record's id is
+    its URL's). ``OSError`` when one of those ports is taken.
+    """
     hosts: dict[str, str] = {}
     folders = [folder for root in roots for folder in host_folders(Path(root))]
-    servers = [SiteServer((address, 0), folder.resolve(), hosts, handler) for folder in folders]
+    servers: list[SiteServer] = []
+    try:
+        for i, folder in enumerate(folders):
+            port = base_port + i if base_port else 0
+            servers.append(SiteServer((address, port), folder.resolve(), hosts, handler))
+    except OSError:
+        for server in servers:
+            server.server_close()
+        raise
     for server in servers:
         hosts[server.folder.name] = f"http://{address}:{server.server_address[1]}"
     for server in servers:
@@ -168,9 +182,11 @@ def start_servers(
 
 
 @contextmanager
-def serving(*roots: Path, handler: type[SiteHandler] | None = None) -> Iterator[dict[str, str]]:
+def serving(
+    *roots: Path, handler: type[SiteHandler] | None = None, base_port: int = 0
+) -> Iterator[dict[str, str]]:
     """Serve the hosts under ``roots`` in this process (threads) for the duration of the block."""
-    hosts, servers = start_servers(*roots, handler=handler)
+    hosts, servers = start_servers(*roots, handler=handler, base_port=base_port)
     try:
         yield hosts
     finally:

@@ -1,0 +1,62 @@
+"""``newsarchive demo`` twice: the README says the second run archives nothing (cron behaviour).
+
+That holds only if the demo site has the same URLs on every run (a record's id is its URL's):
+the demo serves its hosts on fixed ports. The test runs the command itself, twice, into one
+output folder, on a block of ports it found free (the default block may be in use by a
+developer's own demo while the suite runs; the code path is the same).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from newsarchive.demo.server import host_folders
+from tests.conftest import DEMO_SITE
+from tests.crawling import REPO, crawl_env
+
+
+def free_port_block(size: int) -> int:
+    for _ in range(100):
+        base = random.randrange(20000, 30000)
+        sockets = []
+        try:
+            for port in range(base, base + size):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no free block of ports")
+
+
+def run_demo(output: Path, port: int) -> tuple[str, dict[str, Any]]:
+    done = subprocess.run([sys.executable, "-m", "newsarchive", "demo", "--output", str(output),
+                           "--port", str(port)], cwd=REPO, env=crawl_env(), capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    site = next(line for line in done.stdout.splitlines() if line.startswith("demo site:"))
+    manifests = sorted((output / "runs").glob("*/manifest.json"))
+    return site, json.loads(manifests[-1].read_text("utf-8"))
+
+
+def test_second_demo_run_archives_nothing(tmp_path: Path) -> None:
+    port = free_port_block(len(host_folders(DEMO_SITE)))
+    first_site, first = run_demo(tmp_path, port)
+    assert first["counts"]["event"] > 0 and first["counts"]["article"] > 0
+    assert f"127.0.0.1:{port}" in first_site
+    second_site, second = run_demo(tmp_path, port)
+    assert second_site == first_site, "the demo site keeps its URLs"
+    assert second["run_id"] != first["run_id"]
+    assert second["counts"] == {"event": 0, "article": 0, "comment": 0}, second
+    assert second["duplicates"] == {}, second
+    assert any(note.startswith("nothing new") for note in second["notes"]), second["notes"]
