@@ -1,4 +1,5 @@
-"""``newsarchive`` command line: ``extract`` (records of a saved page) and ``demo`` (offline crawl).
+"""``newsarchive`` command line: ``extract`` (records of a saved page), ``demo`` (offline crawl)
+and ``snapshot`` (the newest version of every record).
 
 ``newsarchive extract`` runs the very parsing code the spiders run, so a saved page can be
 debugged or evaluated without a crawl.
@@ -172,6 +173,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return code
 
 
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """Fold the runs finished since the last snapshot into ``OUTPUT/snapshot/``."""
+    from newsarchive.archive import ArchiveError, snapshot
+
+    try:
+        result = snapshot(args.output, full=args.full)
+    except (ArchiveError, OSError) as error:
+        sys.stderr.write(f"error: snapshot: {error}\n")
+        return 2
+    for problem in result.problems:
+        sys.stderr.write(f"warning: skipped {problem}\n")
+    counts = ", ".join(f"{kind} {count}" for kind, count in result.counts.items())
+    if result.runs_read:
+        print(f"snapshot {result.folder}: {len(result.runs_read)} new runs folded in "
+              f"({result.versions_read} record versions read; {len(result.runs)} runs in all): "
+              f"{counts}")
+    else:
+        print(f"snapshot {result.folder}: up to date ({len(result.runs)} runs): {counts}")
+    return 1 if result.problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -188,6 +210,12 @@ def build_parser() -> argparse.ArgumentParser:
                       help=f"first of the demo site's ports, one per host (default: {DEMO_PORT});"
                       " the same ports keep the URLs and ids of earlier runs")
     demo.set_defaults(func=cmd_demo)
+    snap = sub.add_parser("snapshot", help="the newest version of every record, one file per type,"
+                          " from all finished runs (incremental)")
+    snap.add_argument("--output", default="output", help="output folder (default: output)")
+    snap.add_argument("--full", action="store_true",
+                      help="rebuild from every run instead of the previous snapshot")
+    snap.set_defaults(func=cmd_snapshot)
     return parser
 
 
