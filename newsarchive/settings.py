@@ -63,6 +63,7 @@ EXTENSIONS = {
     "newsarchive.extensions.workers.StartExtractionWorkers": 0,
     "newsarchive.extensions.state.CrawlStateExtension": 100,
     "newsarchive.extensions.manifest.RunManifest": 500,
+    "newsarchive.extensions.progress.CrawlProgress": 600,
     "newsarchive.extensions.memory.ReleaseFreeMemory": 900,
 }
 
@@ -96,6 +97,8 @@ NEWSARCHIVE_DEDUPE_DROP = False
 # with a new lead (J ~ .7-.9) merge too; above ~.8 they stay apart, at a cost in recall.
 NEWSARCHIVE_DEDUPE_MIN_SIMILARITY = 0.5
 NEWSARCHIVE_STATE_ENABLED = True
+# Seconds between progress lines (one per phase; 0 = none). The summary line is always logged.
+NEWSARCHIVE_PROGRESS_INTERVAL = 30.0
 NEWSARCHIVE_REFRESH_DAYS = 7
 NEWSARCHIVE_COMMENTS_REFRESH_DAYS = 3
 

@@ -8,6 +8,7 @@ related event on 4 September; ``/news/2017/09/6/index.md`` is a day index withou
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -81,8 +82,11 @@ def test_nothing_new_only_after_an_earlier_run(hosts: dict[str, str], output: Pa
                                                tmp_path: Path) -> None:
     assert not any(NOTHING_NEW in note for note in first_run.manifest["notes"])
     # A first run on a fresh output folder that archives nothing has no run to compare with.
-    empty = crawl("events", tmp_path, {"start_urls": hosts["kinds-events"] + "/news/2017/09/6/index.md"})
+    empty = crawl("events", tmp_path, {"start_urls": hosts["kinds-events"] + "/news/2017/09/6/index.md"},
+                  {"NEWSARCHIVE_PROGRESS_INTERVAL": "0.01"})
     assert empty.returncode == 0, empty.log[-3000:]
+    # Progress every interval while it runs, and the last figures as it closes.
+    assert empty.log.count("progress [records]") >= 2
     assert sum(empty.manifest["counts"].values()) == 0
     assert not any(NOTHING_NEW in note for note in empty.manifest["notes"]), empty.manifest
     # The same crawl again on the first run's folder: every record unchanged, and it says so.
@@ -90,3 +94,36 @@ def test_nothing_new_only_after_an_earlier_run(hosts: dict[str, str], output: Pa
     assert again.returncode == 0, again.log[-3000:]
     assert again.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}
     assert any(NOTHING_NEW in note for note in again.manifest["notes"]), again.manifest
+
+
+SUMMARY = re.compile(
+    r"summary: run (?P<run_id>\S+): (?P<reason>\w+); written: (?P<event>\d+) events, "
+    r"(?P<article>\d+) articles, (?P<comment>\d+) comments; dropped (?P<dropped>\d+)"
+    r"(?: \((?P<drops>[^)]*)\))?; duplicates (?P<duplicates>\d+)[^;]*; skipped[^;]*; "
+    r"(?P<pages>\d+) pages fetched; run folder (?P<folder>\S+)$", re.MULTILINE)
+
+
+def test_summary_line_says_what_the_manifest_says(first_run: CrawlRun) -> None:
+    (match,) = SUMMARY.finditer(first_run.log)
+    manifest = first_run.manifest
+    assert match["run_id"] == manifest["run_id"]
+    assert match["reason"] == manifest["finish_reason"] == "finished"
+    assert {kind: int(match[kind]) for kind in ("event", "article", "comment")} == \
+        manifest["counts"] == {"event": 2, "article": 2, "comment": 0}
+    assert int(match["dropped"]) == sum(manifest["dropped"].values()) == 1
+    assert match["drops"] == "invalid_url 1"
+    assert int(match["duplicates"]) == sum(manifest["duplicates"].values())
+    assert int(match["pages"]) == manifest["pages_fetched"]
+    assert Path(match["folder"]) == first_run.run_dir
+
+
+def test_progress_lines_per_phase(first_run: CrawlRun) -> None:
+    # The last lines of each phase, logged as the crawl closes.
+    def last(phase: str) -> str:
+        return [line for line in first_run.log.splitlines() if f"progress [{phase}]" in line][-1]
+
+    assert last("events").endswith(
+        "0 day indexes, 2 event pages read, 0 events waiting for their sources")
+    assert last("sources").endswith("2 queued, 2 fetched, 0 dead, 0 skipped, 1 invalid")
+    assert "2 articles extracted (2 written), 0 comments (0 written), 2 events written" in \
+        last("records")
