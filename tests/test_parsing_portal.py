@@ -388,3 +388,17 @@ def test_inline_pair_link_trails_and_bare_dead_link_note() -> None:
         (["Protests", "riots"], "The mayor issues a statement calling for calm.", "a statement"),
     ]
     assert [asdict(e) for e in from_html] == [asdict(e) for e in from_wiki]
+
+
+def test_malformed_source_url_keeps_the_event() -> None:
+    wikitext = """{{Current events|year=2025|month=02|day=16|content=
+'''Disasters and accidents'''
+* A ferry capsizes on the river. [http://example.com:abc/x (Port Almanac)] [https://www.example.org/ferry (Example News)]
+* A bridge closes. [http://example.com:abc/bridge (Port Almanac)]
+}}"""
+    ferry, bridge = parse_portal_wikitext(PORTAL_DEFAULT_BASE, DAY_2025, wikitext)
+    assert [(s.url, s.status, s.article_id) for s in ferry.sources] == [
+        ("http://example.com:abc/x", "invalid", None),
+        ("https://www.example.org/ferry", "skipped", url_id("https://www.example.org/ferry")),
+    ]
+    assert bridge.summary == "A bridge closes." and bridge.sources[0].status == "invalid"
