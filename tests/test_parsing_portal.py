@@ -393,7 +393,8 @@ def test_inline_pair_link_trails_and_bare_dead_link_note() -> None:
 def test_malformed_source_url_keeps_the_event() -> None:
     wikitext = """{{Current events|year=2025|month=02|day=16|content=
 '''Disasters and accidents'''
-* A ferry capsizes on the river. [http://example.com:abc/x (Port Almanac)] [https://www.example.org/ferry (Example News)]
+* A ferry capsizes on the river. [http://example.com:abc/x (Port Almanac)] \
+[https://www.example.org/ferry (Example News)]
 * A bridge closes. [http://example.com:abc/bridge (Port Almanac)]
 }}"""
     ferry, bridge = parse_portal_wikitext(PORTAL_DEFAULT_BASE, DAY_2025, wikitext)
