@@ -60,3 +60,20 @@ def test_second_demo_run_archives_nothing(tmp_path: Path) -> None:
     assert second["counts"] == {"event": 0, "article": 0, "comment": 0}, second
     assert second["duplicates"] == {}, second
     assert any(note.startswith("nothing new") for note in second["notes"]), second["notes"]
+
+
+def test_a_taken_port_is_said_and_the_demo_still_runs(tmp_path: Path) -> None:
+    port = free_port_block(len(host_folders(DEMO_SITE)))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port + 1))
+        taken.listen()
+        done = subprocess.run([sys.executable, "-m", "newsarchive", "demo", "--output",
+                               str(tmp_path), "--port", str(port)], cwd=REPO, env=crawl_env(),
+                              capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"demo: port {port} or one after it is taken" in done.stdout
+    site = json.loads(next(line for line in done.stdout.splitlines()
+                           if line.startswith("demo site:")).split(":", 1)[1])
+    assert f":{port}" not in json.dumps(site), "served on other, free ports"
+    (manifest,) = (tmp_path / "runs").glob("*/manifest.json")
+    assert json.loads(manifest.read_text("utf-8"))["counts"]["event"] > 0

@@ -80,12 +80,13 @@ class CrawlProgress:
     def progress_lines(self) -> list[str]:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         lines = []
-        days, events = (stats.get("newsarchive/pages/day_index", 0),
-                        stats.get("newsarchive/pages/event", 0))
+        pages = _group(stats, "newsarchive/pages/")
         tracker = getattr(self.spider, "tracker", None)
-        if days or events or tracker is not None:
+        if pages or tracker is not None:
             waiting = tracker.waiting_events if tracker is not None else 0
-            lines.append(f"progress [events]: {days} day indexes, {events} event pages read, "
+            portal = f"{pages['portal_day']} portal days, " if pages.get("portal_day") else ""
+            lines.append(f"progress [events]: {portal}{pages.get('day_index', 0)} day indexes, "
+                         f"{pages.get('event', 0)} event pages read, "
                          f"{waiting} events waiting for their sources")
         sources = _group(stats, "newsarchive/sources/")
         if sources or tracker is not None:

@@ -120,6 +120,7 @@ class PortalMixin:
         yield from self.emit_portal_day(day, events)
 
     def emit_portal_day(self, day: date, events: list[Event]) -> Iterator[Any]:
+        self.crawler.stats.inc_value("newsarchive/pages/portal_day")
         if not events:
             self.crawler.stats.inc_value("newsarchive/portal/empty_day")
         self.remember_day(day, events)
