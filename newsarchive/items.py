@@ -2,14 +2,18 @@
 
 Plain dataclasses, no Scrapy import: parsers build them, pipelines fill the run fields, and
 Scrapy's feed exporters route each class to its own JSON Lines file via ``item_classes``.
-Fields listed in ``INTERNAL_FIELDS`` travel between stages and are never exported.
+Fields listed in ``INTERNAL_FIELDS`` travel between stages and are never exported: every
+exporter reads records through ``RecordAdapter`` (registered with itemadapter below), which shows
+a record's schema fields only, whatever the feed (``-o``/``-O`` too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any, Literal
 
+from itemadapter import ItemAdapter
+from itemadapter.adapter import DataclassAdapter
 from w3lib.encoding import html_to_unicode
 
 SCHEMA_VERSION = 1
@@ -50,6 +54,8 @@ class Source:
     kind: SourceKind = "article"
     article_id: str | None = None
     status: SourceStatus = "skipped"
+    # Why a source is not ``ok``: the drop or failure reason (``not_an_article``, ``http_404``...).
+    reason: str | None = None
 
 
 @dataclass
@@ -143,6 +149,46 @@ def exported_fields(cls: type) -> list[str]:
 
 
 RECORD_TYPES: dict[str, type] = {"event": Event, "article": Article, "comment": Comment}
+
+
+def record_fields() -> list[str]:
+    """Every record type's exported fields, ``type`` first, in contract order (a CSV header)."""
+    names = ["type"]
+    for cls in RECORD_TYPES.values():
+        names += [name for name in exported_fields(cls) if name not in names]
+    return names
+
+
+class RecordAdapter(DataclassAdapter):
+    """A record as exporters see it: its schema's fields (no internal field), nested records as
+    dicts (Scrapy's XML exporter would write a nested dataclass as its ``repr``)."""
+
+    def __init__(self, item: Any) -> None:
+        super().__init__(item)
+        self._fields_dict = {name: value for name, value in self._fields_dict.items()
+                             if name not in INTERNAL_FIELDS}
+
+    @classmethod
+    def is_item(cls, item: Any) -> bool:
+        return isinstance(item, Event | Article | Comment)
+
+    @classmethod
+    def is_item_class(cls, item_class: type) -> bool:
+        return isinstance(item_class, type) and issubclass(item_class, Event | Article | Comment)
+
+    @classmethod
+    def get_field_names_from_class(cls, item_class: type) -> list[str] | None:
+        return exported_fields(item_class)
+
+    def __getitem__(self, field_name: str) -> Any:
+        value = super().__getitem__(field_name)
+        if isinstance(value, list) and value and is_dataclass(value[0]):
+            return [asdict(entry) for entry in value]
+        return value
+
+
+if RecordAdapter not in ItemAdapter.ADAPTER_CLASSES:
+    ItemAdapter.ADAPTER_CLASSES.appendleft(RecordAdapter)
 
 
 @dataclass

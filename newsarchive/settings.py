@@ -8,6 +8,8 @@ layout (one JSON Lines file per record type under ``OUTPUT_DIR/runs/<run_id>/``)
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 NEWSPIDER_MODULE = "newsarchive.spiders"
+# ``scrapy crawl`` exits 1 when a run failed (an export error, a full disk): see the module.
+COMMANDS_MODULE = "newsarchive.commands"
 
 # --- where the archive goes ------------------------------------------------------------------
 OUTPUT_DIR = "output"
@@ -61,7 +63,13 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "newsarchive.extensions.workers.StartExtractionWorkers": 0,
+    # Scrapy's feed exporter, telling which records its feeds hold and failing the run on errors.
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newsarchive.extensions.feeds.CheckedFeedExporter": 0,
+    # Holds the output folder's lock; feeds -> manifest -> state commit, in that order.
+    "newsarchive.extensions.commit.RunCommit": 50,
     "newsarchive.extensions.state.CrawlStateExtension": 100,
+    "newsarchive.extensions.itemerrors.CountItemErrors": 200,
     "newsarchive.extensions.manifest.RunManifest": 500,
     "newsarchive.extensions.progress.CrawlProgress": 600,
     "newsarchive.extensions.memory.ReleaseFreeMemory": 900,
@@ -69,6 +77,8 @@ EXTENSIONS = {
 
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_STORE_EMPTY = True
+# One CSV file can hold every record type: a header of all their fields, nested values as JSON.
+FEED_EXPORTERS = {"csv": "newsarchive.exporters.RecordCsvItemExporter"}
 
 # --- newsarchive components ------------------------------------------------------------------
 # Extraction: processes that extract body/metadata/comments; 0 = inline, in the crawl process.

@@ -1,7 +1,10 @@
 """The run manifest: ``OUTPUT_DIR/runs/<run_id>/manifest.json``, written when the crawl ends.
 
 It says what the run was (run id, spider, arguments, start/end), what it archived (records per
-type) and what it did not (drops per reason), and how it ended (finish reason).
+type, counted as the feeds took them) and what it did not (drops per reason), and how it ended
+(finish reason). ``RunCommit`` writes it in two steps around the crawl-state commit: ``prepare``
+(``manifest.json.part``, fsync'd) before, ``publish`` (the rename, then the folder fsync'd) after.
+A failed run gets no manifest.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import os
 from collections import Counter
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from scrapy import Spider, signals
@@ -19,6 +23,7 @@ from scrapy.crawler import Crawler
 from newsarchive import __version__
 from newsarchive.addon import run_dir
 from newsarchive.drops import dropped_counts
+from newsarchive.extensions.feeds import record_exported
 
 MANIFEST_NAME = "manifest.json"
 logger = logging.getLogger(__name__)
@@ -34,26 +39,26 @@ class RunManifest:
     def from_crawler(cls, crawler: Crawler) -> RunManifest:
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(extension.record_exported, signal=record_exported)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
 
     def spider_opened(self, spider: Spider) -> None:
         self.started_at = _now()
 
-    def item_scraped(self, item: Any, spider: Spider) -> None:
-        self.counts[getattr(item, "type", type(item).__name__.lower())] += 1
+    def record_exported(self, item: Any, held: bool) -> None:
+        if held:
+            self.counts[item.type] += 1
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.spider, self.reason = spider, reason
 
-    def engine_stopped(self) -> None:
-        """Written last, after the feeds are stored: a run folder with a manifest is complete."""
-        spider, reason = getattr(self, "spider", None), getattr(self, "reason", None)
-        run_id = getattr(spider, "run_id", None)
-        if spider is None or run_id is None:
-            return
+    @property
+    def run_id(self) -> str | None:
+        return getattr(getattr(self, "spider", None), "run_id", None)
+
+    def build(self) -> dict[str, Any]:
+        spider, reason, run_id = self.spider, self.reason, self.run_id
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         notes = list(getattr(spider, "run_notes", []))
         runs = run_dir(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id).parent
@@ -87,11 +92,38 @@ class RunManifest:
             "pages_fetched": stats.get("response_received_count", 0),
             "notes": notes,
         }
-        folder = run_dir(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id)
+        return manifest
+
+    def prepare(self) -> Path | None:
+        """Write ``manifest.json.part`` and make it durable; None for a run without a run id."""
+        if self.run_id is None:
+            return None
+        folder = run_dir(self.crawler.settings.get("OUTPUT_DIR", "output"), self.run_id)
         folder.mkdir(parents=True, exist_ok=True)
         part = folder / (MANIFEST_NAME + ".part")
-        part.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
-        os.replace(part, folder / MANIFEST_NAME)
+        data = (json.dumps(self.build(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        with part.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        return part
+
+
+def publish(part: Path) -> Path:
+    """``manifest.json.part`` -> ``manifest.json``, durable: the run is finished."""
+    final = part.with_name(MANIFEST_NAME)
+    os.replace(part, final)
+    fsync_dir(final.parent)
+    return final
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make renames in ``folder`` durable (the directory entry itself is data)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _now() -> str:

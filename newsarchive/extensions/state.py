@@ -1,9 +1,10 @@
-"""Opens the crawl state for a run, holds its lock, and commits it when the run's output is done.
+"""Opens the crawl state for a run; ``RunCommit`` commits it once the run's output is durable.
 
-The state lives in ``OUTPUT_DIR/state/state.sqlite``; one output folder has one state and one
-crawl at a time: a second ``scrapy crawl`` on the same folder exits at once (exit code 3) with
-a message naming the lock. The run's writes are committed at ``engine_stopped``, after the feed
-files got their final names; a killed run commits nothing (see ``newsarchive.state.run``).
+The state lives in ``OUTPUT_DIR/state/state.sqlite``. The run's writes stay in memory
+(``newsarchive.state.run``) until ``commit``: one transaction that also records the run id, made
+only after every feed is stored and the manifest is prepared (see ``extensions.commit``); a killed
+or failed run commits nothing. A run whose state was committed but whose manifest was not yet
+renamed (a crash in between) is finished when the next crawl opens the state (``recover``).
 
 Settings: ``NEWSARCHIVE_STATE_ENABLED``.
 """
@@ -13,12 +14,13 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
-from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
-from newsarchive.addon import FEED_FILES, feeds_for, run_dir
+from newsarchive.extensions.feeds import record_exported
+from newsarchive.extensions.manifest import MANIFEST_NAME, publish
 from newsarchive.state.base import StateLocked
 from newsarchive.state.run import RunState
 from newsarchive.state.sqlite import SQLiteState
@@ -44,10 +46,9 @@ class CrawlStateExtension:
             sys.stderr.write(f"error: another crawl is running on {path.parent.parent}: {error}\n")
             sys.stderr.flush()
             raise SystemExit(EXIT_LOCKED) from None
+        self.recover(path.parent.parent)
         self.run = RunState(self.store)
-        self.finish_reason: str | None = None
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+        crawler.signals.connect(self.record_exported, signal=record_exported)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlStateExtension:
@@ -55,32 +56,30 @@ class CrawlStateExtension:
             raise NotConfigured
         return cls(crawler, state_path(crawler.settings.get("OUTPUT_DIR", "output")))
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
-        self.finish_reason = reason
-        self.run_id = getattr(spider, "run_id", None)
+    def recover(self, output_dir: Path) -> None:
+        """Finish runs whose state was committed but whose manifest was not renamed yet."""
+        for part in sorted(output_dir.glob(f"runs/*/{MANIFEST_NAME}.part")):
+            run_id = part.parent.name
+            if part.with_name(MANIFEST_NAME).exists() or not self.store.has_run(run_id):
+                continue  # not committed: an unfinished run, redone by this one
+            publish(part)
+            logger.warning("run %s: state committed before a crash, manifest now published", run_id)
 
-    def engine_stopped(self) -> None:
-        try:
-            if self._feeds_complete():
-                self.run.commit()
-                logger.info("crawl state committed to %s", self.path)
-            else:
-                logger.error("feed files incomplete: crawl state NOT committed (%s)", self.path)
-        finally:
-            self.store.close()
+    def record_exported(self, item: Any, held: bool) -> None:
+        if held:
+            self.run.record_held(item.id)
 
-    def _feeds_complete(self) -> bool:
-        """True when this run's feed files have their final names (a crawl that could not
-        store its feeds must not mark their records as archived)."""
-        output_dir = self.crawler.settings.get("OUTPUT_DIR", "output")
-        run_id = getattr(self, "run_id", None)
-        if run_id is None or set(self.crawler.settings.getdict("FEEDS")) != set(feeds_for(output_dir)):
-            return True  # custom FEEDS: Scrapy itself reports their storage failures
-        folder = run_dir(output_dir, run_id)
-        return all((folder / f"{name}.jsonl").exists() for name in FEED_FILES)
+    def commit(self, run_id: str) -> None:
+        """Apply the run's writes and its run id in one durable transaction."""
+        self.run.commit(run_id)
+        logger.info("crawl state committed to %s", self.path)
+
+    def close(self) -> None:
+        self.store.close()
 
 
 def run_state(crawler: Crawler) -> RunState | None:
     """The run's state, or None when state is switched off."""
     extension = crawler.get_extension(CrawlStateExtension)
     return extension.run if extension is not None else None
+

@@ -19,6 +19,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 from scrapy.http import Response
 
 from newsarchive.drops import DROP_PREFIX, count_drop
@@ -59,17 +60,18 @@ class ExtractionMiddleware:
     ) -> AsyncIterator[Any]:
         async for item in result:
             if isinstance(item, Article) and item.html is not None:
-                async for record in self.extract(item):
+                async for record in self.extract(item, response):
                     yield record
             else:
                 yield item
 
-    async def extract(self, article: Article) -> AsyncIterator[Any]:
+    async def extract(self, article: Article, response: Response) -> AsyncIterator[Any]:
         fetched_at = datetime.now(UTC).isoformat(timespec="seconds")
         try:
             result = await self.runner.run(self.function, article, fetched_at)
         except ExtractionFailed as failure:
             count_drop(self.crawler.stats, failure.reason, article.url, str(failure))
+            await self.dropped(article, response, failure.reason, str(failure))
             return
         finally:
             if self.runner.restarts:
@@ -79,6 +81,7 @@ class ExtractionMiddleware:
                                              self.runner.retried_crashes)
         if result.error is not None:
             count_drop(self.crawler.stats, "not_an_article", article.url, result.error)
+            await self.dropped(article, response, "not_an_article", result.error)
             return
         for problem, count in result.problems.items():
             prefix = "newsarchive/comments/" if problem == "parent_missing" else DROP_PREFIX
@@ -86,6 +89,13 @@ class ExtractionMiddleware:
         yield result.article
         for comment in result.comments:
             yield comment
+
+    async def dropped(self, article: Article, response: Response, reason: str, detail: str) -> None:
+        """Say so with Scrapy's ``item_dropped`` (the events spider settles the source with it)."""
+        article.html, article.comment_pages = None, []
+        await self.crawler.signals.send_catch_log_async(
+            signals.item_dropped, item=article, response=response, spider=self.crawler.spider,
+            exception=DropItem(f"{reason}: {detail}"))
 
     def close(self) -> None:
         self.runner.close()

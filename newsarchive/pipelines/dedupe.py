@@ -71,7 +71,7 @@ class DedupePipeline:
         self.crawler.stats.inc_value(f"newsarchive/duplicates/{kind}")
         if self.drop:
             count_drop(self.crawler.stats, f"duplicate_{kind}", item.url, f"duplicate of {owner}")
-            raise DropItem(f"duplicate ({kind}) of {owner}", log_level="INFO")
+            raise DropItem(f"duplicate_{kind}: duplicate of {owner}", log_level="INFO")
         item.duplicate_of = owner
         return item
 

@@ -1,11 +1,18 @@
 """Stage 1: every record leaves with its run fields, trimmed strings and ISO dates, or is dropped.
 
+Every text of every record (nested sources and related events included) is made encodable
+first: a lone UTF-16 surrogate (a broken ``\\ud800`` escape in a page's JSON-LD decodes to one)
+cannot be written as UTF-8, and C0 control characters but tab and newline cannot be written in
+XML; surrogates become U+FFFD (a split pair is joined), controls are removed.
+
 Drops (counted as ``newsarchive/dropped/<reason>``): ``invalid_event`` (no id/url/headline),
 ``invalid_article`` (no id/url), ``invalid_comment`` (no id/article/text).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import fields, is_dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,7 +20,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newsarchive.drops import count_drop
-from newsarchive.items import Article, Comment, Event
+from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event
 from newsarchive.parsing.dates import iso_date, iso_datetime
 from newsarchive.parsing.text import clean_block, clean_inline
 
@@ -29,6 +36,7 @@ class NormalizePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Event | Article | Comment):
             return item
+        make_encodable(item)
         problem = validate(item)
         if problem:
             reason = f"invalid_{item.type}"
@@ -83,3 +91,34 @@ def normalize(item: Event | Article | Comment) -> None:
         item.author = clean_inline(item.author) or None
         item.text = clean_block(item.text)
         item.published = iso_datetime(item.published)
+
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_UNENCODABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def encodable(text: str) -> str:
+    """``text`` without what UTF-8 or XML cannot hold (see the module docstring)."""
+    if not _UNENCODABLE.search(text):
+        return text
+    if _SURROGATES.search(text):
+        text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return _CONTROLS.sub("", text)
+
+
+def make_encodable(record: Any) -> None:
+    """Every string field of a record and of its nested records, in place (internal fields aside)."""
+    for field in fields(record):
+        if field.name not in INTERNAL_FIELDS:
+            setattr(record, field.name, _encodable_value(getattr(record, field.name)))
+
+
+def _encodable_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, list):
+        return [_encodable_value(entry) for entry in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        make_encodable(value)
+    return value

@@ -3,6 +3,10 @@
 Shared by both spiders. The item carries the HTML of the page and its comment pages to the
 extraction middleware, which turns it into the article record and its comment records.
 
+A fetched page is not settled here as ``ok``: extraction or a pipeline may still drop it. The
+spider learns the record's outcome from the signals (``record_exported``, ``item_dropped``,
+``item_error``); failures and aliases are settled here, with their reason.
+
 Before that, the page says which URL it really is (``<link rel=canonical>``, else the URL after
 redirects); a spider may decide from it that the page is an article it already has
 (``article_alias``): such a page is settled without being emitted again.
@@ -55,7 +59,7 @@ class ArticleFetchMixin:
         if not self.is_text_page(response):
             self.count_drop("not_html", response.url,
                             response.headers.get(b"Content-Type", b"").decode("latin-1"))
-            yield from self.article_settled(article, "skipped")
+            yield from self.article_settled(article, "skipped", "not_html")
             return
         article.final_url = response.url
         article.http_status = response.status
@@ -104,14 +108,14 @@ class ArticleFetchMixin:
                 dont_filter=True,
             )
             return
-        yield article
-        yield from self.article_settled(article, "ok")
+        yield article  # settled when its record is exported or dropped (see the module)
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         article: Article = failure.request.cb_kwargs["article"]
         reason = failure_reason(failure)
         self.count_drop(reason, failure.request.url, str(failure.value))
-        yield from self.article_settled(article, "skipped" if reason in SKIP_REASONS else "dead")
+        yield from self.article_settled(article, "skipped" if reason in SKIP_REASONS else "dead",
+                                        reason)
 
     def article_alias(self, article: Article, identity_url: str) -> str | None:
         """Hook: the id of the article this fetched page already is (not emitted again), or None.
@@ -120,7 +124,9 @@ class ArticleFetchMixin:
         """
         return None
 
-    def article_settled(self, article: Article, status: str) -> Iterator[Any]:
-        """Hook: what to emit once an article is fetched (``ok``), given up (dead/skipped), or
+    def article_settled(
+        self, article: Article, status: str, reason: str | None = None
+    ) -> Iterator[Any]:
+        """Hook: what to emit once an article is given up (dead/skipped, with the reason), or
         found to be another article (``alias``: ``article.duplicate_of`` is that article's id)."""
         return iter(())

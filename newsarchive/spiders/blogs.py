@@ -200,7 +200,7 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
             return None
         return response.body
 
-    def article_settled(self, article: Article, status: str) -> Any:
+    def article_settled(self, article: Article, status: str, reason: str | None = None) -> Any:
         if status != "ok":
             self.crawler.stats.inc_value(f"newsarchive/posts_{status}")
         return iter(())

@@ -7,6 +7,7 @@ once, with the status of each of its sources (see ``tracking``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date
 from typing import Any
@@ -20,6 +21,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsarchive.args import EventsArgs
+from newsarchive.extensions.feeds import record_exported
+from newsarchive.extensions.itemerrors import PIPELINE_ERROR
 from newsarchive.items import Article, Event
 from newsarchive.parsing.events import (
     NotAnEventPage,
@@ -51,6 +54,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider.on_record_exported, signal=record_exported)
+        crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
+        crawler.signals.connect(spider.on_item_error, signal=signals.item_error)
         return spider  # type: ignore[return-value]
 
     def on_closed(self, reason: str) -> None:
@@ -208,11 +214,54 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
                 state.add_url(url_key(url, extra), owner_id)
         return owner_id
 
-    def article_settled(self, article: Article, status: str) -> Iterator[Any]:
+    def article_settled(
+        self, article: Article, status: str, reason: str | None = None
+    ) -> Iterator[Any]:
         self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
         if status == "alias" and article.duplicate_of:
             archived = article.duplicate_of not in self.tracker.tasks
             yield from self.tracker.alias(article.id, article.duplicate_of,
                                           "ok" if archived else None)
             return
-        yield from self.tracker.settle(article.id, status)
+        yield from self.tracker.settle(article.id, status, reason)
+
+    # -- a fetched article's outcome: ``ok`` only once a feed holds its record -------------------
+
+    async def on_record_exported(self, item: Any, held: bool) -> None:
+        if isinstance(item, Article):
+            await self.settle_record(item.id, "ok" if held else "skipped",
+                                     None if held else "not_exported")
+
+    async def on_item_dropped(self, item: Any, exception: BaseException) -> None:
+        if isinstance(item, Article):
+            reason = drop_reason(exception)
+            if reason == "unchanged":  # the same record is in the archive already
+                await self.settle_record(item.id, "ok", None)
+            else:
+                await self.settle_record(item.id, "skipped", reason)
+
+    async def on_item_error(self, item: Any) -> None:
+        if isinstance(item, Article):
+            await self.settle_record(item.id, "skipped", PIPELINE_ERROR)
+
+    async def settle_record(self, article_id: str, status: str, reason: str | None) -> None:
+        """Settle a fetched article from its record's outcome and emit the events now ready.
+
+        Runs inside the record's own processing (a signal handler Scrapy awaits), so the
+        events go through the pipelines and feeds before the crawl can be found idle.
+        """
+        task = self.tracker.tasks.get(article_id)
+        if task is None or task.status is not None:
+            return
+        self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
+        for event in self.tracker.settle(article_id, status, reason):
+            await self.crawler.engine.scraper.start_itemproc_async(event, response=None)
+
+
+def drop_reason(exception: BaseException) -> str:
+    """The reason a ``DropItem`` names first (``not_an_article: ...``, ``unchanged event ...``)."""
+    match = _REASON.match(str(exception))
+    return match.group(0) if match else "dropped"
+
+
+_REASON = re.compile(r"[a-z][a-z0-9_]*")

@@ -24,6 +24,7 @@ class ArticleTask:
     event_ids: list[str] = field(default_factory=list)
     requested: bool = False
     status: str | None = None  # set when settled
+    reason: str | None = None  # why it is not ok
     article: Article | None = None  # the item being fetched, until it is emitted
 
 
@@ -57,6 +58,7 @@ class SourceTracker:
                 open_ids.add(source.article_id)
             else:
                 source.status = task.status  # type: ignore[assignment]
+                source.reason = task.reason
         if not open_ids:
             return event
         self._waiting[event.id] = (event, open_ids)
@@ -69,10 +71,12 @@ class SourceTracker:
             task.requested = True
         return tasks
 
-    def settle(self, article_id: str, status: str) -> list[Event]:
-        """Record an article's outcome; return the events that now have every source settled."""
+    def settle(self, article_id: str, status: str, reason: str | None = None) -> list[Event]:
+        """Record an article's outcome (``reason``: why it is not ``ok``); return the events that
+        now have every source settled."""
         task = self.tasks[article_id]
         task.status = status
+        task.reason = reason
         task.article = None
         ready: list[Event] = []
         for event_id in task.event_ids:
@@ -80,7 +84,7 @@ class SourceTracker:
             if waiting is None:
                 continue
             event, open_ids = waiting
-            _set_status(event.sources, article_id, status)
+            _set_status(event.sources, article_id, status, reason)
             open_ids.discard(article_id)
             if not open_ids:
                 del self._waiting[event_id]
@@ -119,7 +123,7 @@ class SourceTracker:
             if owner.status is None:
                 open_ids.add(owner_id)
             else:
-                _set_status(event.sources, owner_id, owner.status)
+                _set_status(event.sources, owner_id, owner.status, owner.reason)
             if not open_ids:
                 del self._waiting[event_id]
                 ready.append(event)
@@ -130,7 +134,8 @@ class SourceTracker:
         return len(self._waiting)
 
 
-def _set_status(sources: list[Source], article_id: str, status: str) -> None:
+def _set_status(sources: list[Source], article_id: str, status: str, reason: str | None) -> None:
     for source in sources:
         if source.article_id == article_id:
             source.status = status  # type: ignore[assignment]
+            source.reason = reason

@@ -11,6 +11,8 @@ workers) are interchangeable. Keys are plain strings chosen by the caller:
   insertion order, to warm the in-memory ``NearDuplicateIndex`` at start (near duplicates).
 - Pages: URL → hash and fetch time of a page that cron runs fetch again (event day pages,
   articles with young comments).
+- Runs: the ids of the runs whose writes were committed (a run's writes and its id are committed
+  together, in ``transaction``: a prepared manifest of a committed run can be published later).
 
 Writes may be buffered; ``flush`` makes them durable, ``close`` flushes. Nothing written before
 the last ``flush`` is lost when the process dies; later writes may be (the next run then redoes
@@ -108,7 +110,25 @@ class CrawlState(ABC):
     def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
         """Record a page's hash and fetch time (UTC ISO 8601)."""
 
+    # -- committed runs -----------------------------------------------------------------------
+    @abstractmethod
+    def add_run(self, run_id: str) -> None:
+        """Record that a run's writes are committed (write it in the run's ``transaction``)."""
+
+    @abstractmethod
+    def has_run(self, run_id: str) -> bool:
+        """Whether ``add_run(run_id)`` was committed."""
+
     # -- lifecycle ----------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Self]:
+        """Writes in the block become durable together, or none does (if the block raises).
+
+        This default only flushes at the end: a store that can do better must (SQLite does).
+        """
+        yield self
+        self.flush()
+
     @abstractmethod
     def acquire(self, owner: str) -> None:
         """Become the only writer, or raise ``StateLocked`` at once (never waits)."""

@@ -1,9 +1,16 @@
 """The crawl state as one run sees it: earlier runs' state plus this run's own writes.
 
-Reads see both; writes stay in memory and reach the store only in ``commit``, which the state
-extension calls once the run's feed files are complete. So a run killed half-way leaves the
-store exactly as the last finished run left it, and the next run redoes what the killed one did
-(its feed files never got their final names): nothing is lost, nothing is archived twice.
+Reads see both; writes stay in memory and reach the store only in ``commit``, which
+``RunCommit`` calls once the run's feeds are stored and its manifest prepared. So a run killed
+half-way leaves the store exactly as the last finished run left it, and the next run redoes what
+the killed one did (it never got a manifest): nothing is lost, nothing is archived twice.
+
+Each write about a record belongs to that record (a URL key to the record it produced, a
+record's hash, a content hash or a sketch to its owner) and is committed only when the record is
+in the archive: held by a feed of this run (``record_held``, called for ``record_exported``) or
+archived by an earlier run. The writes of a record dropped after them (a later pipeline stage
+dropped it, an exception, an export that failed) are never applied. Page writes have no record
+and are committed with the run.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ class RunState:
         self._record_hashes: dict[str, str] = {}
         self._contents: dict[str, str] = {}
         self._pages: dict[str, PageState] = {}
+        self._held: set[str] = set()  # records a feed of this run holds
         self.index = NearDuplicateIndex(capacity=max(1 << 16, store.sketch_count() + 1024))
         skipped = 0
         for record_id, sketch in store.all_sketches():
@@ -92,17 +100,29 @@ class RunState:
         self._pages.clear()
 
     # -- lifecycle -----------------------------------------------------------------------------
-    def commit(self) -> None:
-        """Write this run's state to the store and make it durable."""
-        store = self.store
-        for key, record in self._urls.items():
-            store.add_url(key, record.record_id, record.content_hash)
-        for record_id, record_hash in self._record_hashes.items():
-            store.set_record_hash(record_id, record_hash)
-        for content_hash, record_id in self._contents.items():
-            store.add_content(content_hash, record_id)
-        for record_id, sketch in self.index.items(self._stored_sketches):
-            store.add_sketch(record_id, sketch)
-        for url, page in self._pages.items():
-            store.set_page(url, page.hash, page.fetched_at)
-        store.flush()
+    def record_held(self, record_id: str) -> None:
+        """A feed of this run holds the record: its writes may be committed."""
+        self._held.add(record_id)
+
+    def in_archive(self, record_id: str) -> bool:
+        """Held by a feed of this run, or archived by an earlier one."""
+        return record_id in self._held or self.store.record_hash(record_id) is not None
+
+    def commit(self, run_id: str) -> None:
+        """Write this run's state and its id to the store, in one durable transaction."""
+        with self.store.transaction() as store:
+            for key, record in self._urls.items():
+                if self.in_archive(record.record_id):
+                    store.add_url(key, record.record_id, record.content_hash)
+            for record_id, record_hash in self._record_hashes.items():
+                if record_id in self._held:
+                    store.set_record_hash(record_id, record_hash)
+            for content_hash, record_id in self._contents.items():
+                if self.in_archive(record_id):
+                    store.add_content(content_hash, record_id)
+            for key, sketch in self.index.items(self._stored_sketches):
+                if self.in_archive(key.split(" ", 1)[0]):
+                    store.add_sketch(key, sketch)
+            for url, page in self._pages.items():
+                store.set_page(url, page.hash, page.fetched_at)
+            store.add_run(run_id)

@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from newsarchive.state.base import CrawlState, PageState, StateLocked, UrlRecord
@@ -38,6 +39,7 @@ CREATE TABLE IF NOT EXISTS sketches (
     seq INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, sketch BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, hash TEXT, fetched_at TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
 
@@ -62,6 +64,7 @@ class SQLiteState(CrawlState):
         self._mutex = threading.RLock()
         self._lock_fd: int | None = None
         self._pending = 0
+        self._in_transaction = False
         self._last_commit = time.monotonic()
         # autocommit mode: transactions are opened and committed explicitly below
         self._db: sqlite3.Connection | None = sqlite3.connect(
@@ -94,7 +97,7 @@ class SQLiteState(CrawlState):
                 conn.execute("BEGIN")
             rowcount = conn.execute(sql, params).rowcount
             self._pending += 1
-            if (
+            if not self._in_transaction and (
                 self._pending >= self.commit_every
                 or time.monotonic() - self._last_commit >= self.commit_seconds
             ):
@@ -183,7 +186,36 @@ class SQLiteState(CrawlState):
             (url, page_hash, fetched_at),
         )
 
+    # -- committed runs ------------------------------------------------------------------------
+    def add_run(self, run_id: str) -> None:
+        self._write("INSERT OR IGNORE INTO runs (run_id) VALUES (?)", (run_id,))
+
+    def has_run(self, run_id: str) -> bool:
+        return self._read("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
+
     # -- lifecycle -----------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[SQLiteState]:
+        """One SQLite transaction for the block, committed with ``synchronous=FULL`` (durable
+        through a power loss, not only a crash), rolled back if the block raises."""
+        with self._mutex:
+            self._commit()
+            conn = self._conn
+            conn.execute("PRAGMA synchronous=FULL")
+            self._in_transaction = True
+            try:
+                conn.execute("BEGIN")
+                yield self
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._in_transaction = False
+                self._pending = 0
+                conn.execute("PRAGMA synchronous=NORMAL")
+
     def acquire(self, owner: str) -> None:
         """Take ``<db>.lock`` with a non-blocking ``flock``; the file names the holder."""
         with self._mutex:

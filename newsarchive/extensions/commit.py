@@ -1,0 +1,108 @@
+"""The one place a run is finished: feeds, then manifest, then crawl state.
+
+A run is finished when its folder has a ``manifest.json``; a record is archived (the crawl state
+skips it next time) when the state says so. Both must agree, so at ``engine_stopped``, in this
+order, each step only when the one before succeeded:
+
+1. every feed stored: Scrapy has closed the feeds (fsync'd, renamed by ``AtomicFileFeedStorage``)
+   and ``CheckedFeedExporter`` saw no export or storage error;
+2. the manifest prepared: ``manifest.json.part`` written and fsync'd;
+3. the crawl state committed: the run's writes and its run id, one transaction (the commit point);
+4. the manifest published: renamed to ``manifest.json``, the folder fsync'd.
+
+A crash before 3 leaves the state as it was and no finished run (the next run redoes the work);
+a crash between 3 and 4 is finished by the next crawl, which publishes a prepared manifest whose
+run id the state holds (``CrawlStateExtension.recover``). Any error (a full disk in a feed, the
+manifest or the state) makes the run failed: nothing is committed, no manifest, an ``error:``
+line, the stat ``newsarchive/run_failed``, and ``scrapy crawl`` exits 1 (``newsarchive.commands``).
+
+It also holds the output folder's lock for the whole crawl, state or not: a second crawl on the
+same ``OUTPUT_DIR`` exits at once with code 3. Steps are announced with the ``commit_step``
+signal (``step=<name>``), which the fault-injection tests use.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import sys
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+
+from newsarchive.extensions.feeds import feed_exporter
+from newsarchive.extensions.manifest import RunManifest, publish
+from newsarchive.extensions.state import EXIT_LOCKED, CrawlStateExtension
+from newsarchive.lockfile import FolderLock, FolderLocked
+
+logger = logging.getLogger(__name__)
+
+commit_step = object()  # signal: commit_step(step=...)
+LOCK_NAME = "crawl.lock"
+EXIT_FAILED = 1
+
+
+class RunCommit:
+    def __init__(self, crawler: Crawler, output_dir: Path) -> None:
+        self.crawler = crawler
+        self.output_dir = output_dir
+        self.lock = FolderLock(output_dir / LOCK_NAME)
+        try:
+            self.lock.acquire(f"run {getattr(crawler.spider, 'run_id', 'unknown')}")
+        except FolderLocked as error:
+            sys.stderr.write(f"error: another crawl is running on {output_dir}: {error}\n")
+            sys.stderr.flush()
+            raise SystemExit(EXIT_LOCKED) from None
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunCommit:
+        return cls(crawler, Path(crawler.settings.get("OUTPUT_DIR", "output")).resolve())
+
+    def step(self, name: str) -> None:
+        logger.debug("commit step: %s", name)
+        self.crawler.signals.send_catch_log(commit_step, step=name)
+
+    def engine_stopped(self) -> None:
+        state = self.crawler.get_extension(CrawlStateExtension)
+        try:
+            self.finish(state)
+        finally:
+            if state is not None:
+                state.close()
+            self.lock.release()
+
+    def finish(self, state: CrawlStateExtension | None) -> None:
+        feeds = feed_exporter(self.crawler)
+        manifest = self.crawler.get_extension(RunManifest)
+        self.step("feeds_stored")
+        if feeds is not None and feeds.failures:
+            self.fail(f"{len(feeds.failures)} feed error(s), first: {feeds.failures[0]}")
+            return
+        part: Path | None = None
+        try:
+            part = manifest.prepare() if manifest is not None else None
+            self.step("manifest_prepared")
+            run_id = manifest.run_id if manifest is not None else None
+            if state is not None and run_id is not None:
+                state.commit(run_id)
+            self.step("state_committed")
+        except (OSError, sqlite3.Error) as error:
+            if part is not None:
+                part.unlink(missing_ok=True)
+            self.fail(f"could not write the run's manifest or crawl state: {error!r}")
+            return
+        if part is not None:
+            try:
+                publish(part)
+            except OSError as error:  # the state holds the run: the next crawl publishes it
+                self.fail(f"could not publish {part}: {error!r} (the next crawl will)")
+                return
+        self.step("finished")
+
+    def fail(self, message: str) -> None:
+        self.crawler.stats.set_value("newsarchive/run_failed", message)
+        logger.error("run failed, nothing committed: %s", message)
+        sys.stderr.write(f"error: run failed, nothing marked archived: {message}\n")
+        sys.stderr.flush()
