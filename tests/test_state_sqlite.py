@@ -211,7 +211,9 @@ def test_run_state_finds_earlier_runs_sketches_and_commits_only_at_the_end(
         run = RunState(store)
         assert run.claim_sketch(_sketch(1), "r1", 0.5) == "r1"
         assert run.claim_sketch(_sketch(3), "r3", 0.5) == "r3"
-        run.commit()
+        run.record_held("r1")
+        run.record_held("r3")
+        run.commit("run-1")
         assert list(store.all_sketches()) == [("r1", _sketch(1)), ("r3", _sketch(3))]
     with SQLiteState(path) as store:
         run = RunState(store)
@@ -219,7 +221,8 @@ def test_run_state_finds_earlier_runs_sketches_and_commits_only_at_the_end(
         assert run.claim_sketch(bytes(near), "r9", 0.5) == "r1"  # across runs
         assert run.claim_sketch(bytes(near), "r9", 0.9) == "r9"  # not that similar
         assert run.claim_sketch(_sketch(1), "r1", 0.5) == "r1"  # a re-crawl is its own owner
-        run.commit()
+        run.record_held("r9")
+        run.commit("run-2")
         assert [key for key, _ in store.all_sketches()] == ["r1", "r3", "r9"]
 
 
@@ -230,3 +233,37 @@ def test_run_state_ignores_stored_sketches_of_another_size(tmp_path: Path) -> No
         run = RunState(store)
         assert len(run.index) == 1
         assert run.claim_sketch(_sketch(1), "r2", 0.5) == "r1"
+
+
+def test_run_state_commits_only_what_a_feed_holds_in_one_transaction(tmp_path: Path) -> None:
+    """A record dropped after the dedupe stage wrote about it (or never exported) leaves no
+    trace; the commit is one transaction with the run id, and a failing one leaves nothing."""
+    path = tmp_path / "state.db"
+    with SQLiteState(path, commit_every=1) as store:
+        run = RunState(store)
+        for record_id in ("kept", "lost"):
+            run.add_url(f"example.org/{record_id}", record_id, f"hash-{record_id}")
+            run.claim_content(f"hash-{record_id}", record_id)
+            run.set_record_hash(record_id, f"digest-{record_id}")
+        run.set_page("https://example.org/day", "p", "2024-03-05")
+        run.record_held("kept")
+        real_add_run = store.add_run
+
+        def full_disk(run_id: str) -> None:
+            raise sqlite3.OperationalError("database or disk is full")
+
+        store.add_run = full_disk  # type: ignore[method-assign]
+        with pytest.raises(sqlite3.OperationalError):
+            run.commit("run-1")
+        assert store.record_hash("kept") is None and store.page("https://example.org/day") is None
+        store.add_run = real_add_run  # type: ignore[method-assign]
+        run.commit("run-1")
+    with SQLiteState(path) as store:
+        assert store.has_run("run-1") and not store.has_run("run-2")
+        assert store.record_hash("kept") == "digest-kept"
+        assert store.url_record("example.org/kept") is not None
+        assert store.find_content("hash-kept") == "kept"
+        assert store.record_hash("lost") is None
+        assert store.url_record("example.org/lost") is None
+        assert store.find_content("hash-lost") is None
+        assert store.page("https://example.org/day") is not None
