@@ -46,9 +46,10 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 def crawl_command(
     spider: str, output_dir: Path, args: dict[str, str] | None = None,
-    settings: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None, extra: list[str] | None = None,
 ) -> list[str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    """``extra``: more ``scrapy crawl`` options (``-O out.csv``)."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *(extra or [])]
     for key, value in (args or {}).items():
         command += ["-a", f"{key}={value}"]
     for key, value in {**TEST_SETTINGS, "OUTPUT_DIR": str(output_dir), **(settings or {})}.items():
@@ -86,10 +87,11 @@ def crawl(
     settings: dict[str, str] | None = None,
     timeout: float = 240,
     env: dict[str, str] | None = None,
+    extra: list[str] | None = None,
 ) -> CrawlRun:
     """``env`` adds environment variables (``NEWSARCHIVE_TODAY`` fixes the crawl's clock)."""
     before = run_folders(output_dir)
-    done = subprocess.run(crawl_command(spider, output_dir, args, settings), cwd=REPO,
+    done = subprocess.run(crawl_command(spider, output_dir, args, settings, extra), cwd=REPO,
                           env=crawl_env(env), capture_output=True, text=True, timeout=timeout,
                           check=False)
     return read_run(done.returncode, done.stdout + done.stderr, output_dir, before)

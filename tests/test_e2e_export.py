@@ -1,0 +1,119 @@
+"""Scrapy's own ``-O``: every record of every type, its schema's fields only, in every format.
+
+A record is archived (the crawl state skips it next time) only once a feed holding it was written
+completely; an export error is a failed run (exit code 1, no manifest, nothing marked archived).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from newsarchive.items import INTERNAL_FIELDS
+from tests.crawling import CrawlRun, crawl, read_jsonl
+
+SCHEMAS = Path(__file__).parent.parent / "schemas"
+DAY = "/news/2024/03/5/index.md"
+VOLATILE = {"fetched_at", "run_id"}
+
+
+def content(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in VOLATILE}
+
+
+@pytest.fixture(scope="module")
+def reference(sites: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> CrawlRun:
+    """The same day crawled into the project's own feeds."""
+    run = crawl("events", tmp_path_factory.mktemp("reference"), {"start_urls": sites["events"] + DAY})
+    assert run.returncode == 0, run.log[-3000:]
+    assert all(run.records[kind] for kind in ("event", "article", "comment")), run.manifest
+    return run
+
+
+def read_back(path: Path) -> list[dict[str, Any]]:
+    """What a user of each format reads: JSON as is; CSV rows with their nested values decoded
+    and the columns of other record types left out; XML items as dicts."""
+    if path.suffix == ".jsonl":
+        return read_jsonl(path)
+    if path.suffix == ".json":
+        return json.loads(path.read_text("utf-8"))
+    if path.suffix == ".csv":
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        records = []
+        for row in rows:
+            schema = json.loads((SCHEMAS / f"{row['type']}.schema.json").read_text())
+            record = {}
+            for name, spec in schema["properties"].items():
+                kinds = spec.get("type", [])
+                kinds = [kinds] if isinstance(kinds, str) else kinds
+                text = row[name]
+                if "array" in kinds or "object" in kinds:
+                    record[name] = json.loads(text)
+                elif text == "" and "null" in kinds:
+                    record[name] = None
+                elif "integer" in kinds or name == "schema_version":
+                    record[name] = int(text)
+                else:
+                    record[name] = text
+            records.append(record)
+        return records
+    tree = ET.parse(path)
+    return [{child.tag: child.text for child in item} for item in tree.getroot()]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".csv", ".xml"])
+def test_dash_O_exports_every_record(
+    sites: dict[str, str], reference: CrawlRun, tmp_path: Path, suffix: str
+) -> None:
+    out = tmp_path / f"out{suffix}"
+    args = {"start_urls": sites["events"] + DAY}
+    run = crawl("events", tmp_path / "archive", args, settings={"FEEDS": "{}"}, extra=["-O", str(out)])
+    assert run.returncode == 0, run.log[-3000:]
+    assert " ERROR: " not in run.log and "Traceback" not in run.log, run.log[-3000:]
+    records = read_back(out)
+    want = [r for kind in ("event", "article", "comment") for r in reference.records[kind]]
+    assert sorted((r["type"], r["id"]) for r in records) == sorted((r["type"], r["id"]) for r in want)
+    assert run.manifest["counts"] == reference.manifest["counts"]
+    for record in records:
+        assert not INTERNAL_FIELDS & set(record), sorted(record)
+    if suffix in (".jsonl", ".json", ".csv"):  # typed formats: the very records, schema-valid
+        by_id = {r["id"]: r for r in want}
+        for record in records:
+            jsonschema.validate(record, json.loads(
+                (SCHEMAS / f"{record['type']}.schema.json").read_text()))
+            assert content(record) == content(by_id[record["id"]])
+    else:  # XML is text: every record's own fields, and only those
+        for record in records:
+            schema = json.loads((SCHEMAS / f"{record['type']}.schema.json").read_text())
+            assert set(record) <= set(schema["properties"]), record.keys()
+            assert set(schema["required"]) - set(record) <= {
+                k for k, v in reference.by_id(record["type"])[record["id"]].items()
+                if v in (None, [], "")}
+
+    # The state marked as archived what the -O feed holds, and only that: nothing new next run.
+    again = crawl("events", tmp_path / "archive", args)
+    assert again.returncode == 0, again.log[-3000:]
+    assert again.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}, again.manifest
+
+
+def test_export_error_fails_the_run_and_marks_nothing(sites: dict[str, str], tmp_path: Path) -> None:
+    output = tmp_path / "archive"
+    args = {"start_urls": sites["events"] + DAY}
+    failed = crawl("events", output, args, settings={
+        "FEED_EXPORTERS": json.dumps({"jsonlines": "tests.faulty_export.ArticleFailingExporter"})})
+    assert failed.returncode == 1, failed.log[-3000:]
+    assert "'finish_reason': 'export_error'" in failed.log
+    assert any(line.startswith("error: run failed") for line in failed.log.splitlines())
+    assert failed.manifest == {}, "a failed run is not a finished run"
+    # Nothing was marked archived: the next run archives the whole day.
+    after = crawl("events", output, args)
+    assert after.returncode == 0, after.log[-3000:]
+    assert after.manifest["counts"]["article"] == len(after.records["article"]) > 0
+    assert after.manifest["skipped"].get("archived", 0) == 0
