@@ -102,10 +102,14 @@ class RunManifest:
         folder.mkdir(parents=True, exist_ok=True)
         part = folder / (MANIFEST_NAME + ".part")
         data = (json.dumps(self.build(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        with part.open("wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with part.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError:
+            part.unlink(missing_ok=True)
+            raise
         return part
 
 

@@ -1,0 +1,120 @@
+"""Faults while a run finishes: either a finished run with its state, or no state change.
+
+A crawl of the demo day is killed (SIGKILL) or runs out of disk (a real ``ENOSPC``: the crawl
+runs on a 16 MB tmpfs of its own, filled at that moment by ``tests.commit_faults``) at each step
+of ``newsarchive.extensions.commit``; the next, fault-free run must leave every record of a clean
+crawl in exactly one finished run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from newsarchive import settings as project_settings
+from tests.crawling import REPO, CrawlRun, crawl, crawl_command, crawl_env, read_jsonl, read_run
+
+DAY = "/news/2024/03/5/index.md"
+WITH_FAULTS = {"EXTENSIONS": json.dumps(
+    {**project_settings.EXTENSIONS, "tests.commit_faults.InjectFault": 1000})}
+KINDS = ("event", "article", "comment")
+
+
+def finished_ids(output: Path) -> Counter[tuple[str, str]]:
+    """(type, id) of every record in every finished run (a folder with a manifest)."""
+    ids: Counter[tuple[str, str]] = Counter()
+    for manifest in output.glob("runs/*/manifest.json"):
+        for kind in KINDS:
+            ids.update((kind, r["id"]) for r in read_jsonl(manifest.parent / f"{kind}s.jsonl"))
+    return ids
+
+
+def state_rows(output: Path) -> dict[str, int]:
+    path = output / "state" / "state.sqlite"
+    if not path.exists():
+        return {"records": 0, "runs": 0}
+    with sqlite3.connect(path) as db:
+        return {table: db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("records", "runs")}
+
+
+@pytest.fixture(scope="module")
+def reference(sites: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> set[tuple[str, str]]:
+    output = tmp_path_factory.mktemp("reference")
+    run = crawl("events", output, {"start_urls": sites["events"] + DAY})
+    assert run.returncode == 0, run.log[-3000:]
+    ids = finished_ids(output)
+    assert {kind for kind, _ in ids} == set(KINDS)
+    return set(ids)
+
+
+def assert_next_run_completes(output: Path, sites: dict[str, str], reference: set) -> CrawlRun:
+    after = crawl("events", output, {"start_urls": sites["events"] + DAY})
+    assert after.returncode == 0, after.log[-3000:]
+    ids = finished_ids(output)
+    assert set(ids) == reference, "lost records"
+    assert max(ids.values()) == 1, "doubled records"
+    return after
+
+
+@pytest.mark.parametrize("step", ["feeds_stored", "manifest_prepared", "state_committed"])
+def test_killed_while_finishing(
+    step: str, sites: dict[str, str], reference: set, tmp_path: Path
+) -> None:
+    output = tmp_path / "out"
+    killed = crawl("events", output, {"start_urls": sites["events"] + DAY}, settings=WITH_FAULTS,
+                   env={"NEWSARCHIVE_TEST_FAULT": f"kill:{step}"})
+    assert killed.returncode == -9, killed.log[-3000:]
+    assert killed.manifest == {}, "not finished"
+    committed = step == "state_committed"
+    assert state_rows(output)["runs"] == int(committed)
+    assert (state_rows(output)["records"] > 0) == committed
+    after = assert_next_run_completes(output, sites, reference)
+    if committed:  # the next crawl published the killed run's manifest and had nothing to do
+        assert (killed.run_dir / "manifest.json").exists()
+        assert sum(after.manifest["counts"].values()) == 0
+        assert "manifest now published" in after.log
+
+
+def unshare_works() -> bool:
+    try:
+        return subprocess.run(["unshare", "-rm", "true"], capture_output=True, timeout=10,
+                              check=False).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+@pytest.mark.skipif(not unshare_works(), reason="needs `unshare -rm` (a private mount namespace) "
+                    "to mount a small tmpfs without root")
+@pytest.mark.parametrize("step", ["spider_opened", "feeds_stored", "manifest_prepared"])
+def test_full_disk_fails_the_run(
+    step: str, sites: dict[str, str], reference: set, tmp_path: Path
+) -> None:
+    """The crawl runs on a 16 MB tmpfs in a private mount namespace; the tmpfs is filled at
+    ``step``; what it holds is copied out when the crawl ends, and the next run goes on there."""
+    disk, output = tmp_path / "disk", tmp_path / "out"
+    disk.mkdir()
+    output.mkdir()
+    command = crawl_command("events", disk, {"start_urls": sites["events"] + DAY}, WITH_FAULTS)
+    script = ('mount -t tmpfs -o size=16m tmpfs "$1" && shift 2 && "$@"; rc=$?; '
+              f'cp -a {disk}/. {output}/; exit $rc')
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", str(disk), "--", *command],
+                          cwd=REPO, env=crawl_env({"NEWSARCHIVE_TEST_FAULT": f"fill:{step}"}),
+                          capture_output=True, text=True, timeout=240, check=False)
+    failed = read_run(done.returncode, done.stdout + done.stderr, output, set())
+    (output / "disk-filler").unlink()
+    assert failed.returncode == 1, failed.log[-3000:]
+    assert "No space left on device" in failed.log or "disk is full" in failed.log
+    errors = [line for line in failed.log.splitlines() if line.startswith("error: run failed")]
+    assert len(errors) == 1, failed.log[-3000:]
+    assert failed.manifest == {}, "a failed run is not finished"
+    assert not list(output.glob("runs/*/manifest.json*")), "no manifest, prepared or not"
+    assert state_rows(output) == {"records": 0, "runs": 0}, "nothing marked archived"
+    shutil.rmtree(disk, ignore_errors=True)
+    assert_next_run_completes(output, sites, reference)
