@@ -12,12 +12,15 @@ import json
 import shutil
 import sqlite3
 import subprocess
+import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from newsarchive import settings as project_settings
+from newsarchive.demo.server import start_servers
+from tests.conftest import FIXTURES
 from tests.crawling import REPO, CrawlRun, crawl, crawl_command, crawl_env, read_jsonl, read_run
 
 DAY = "/news/2024/03/5/index.md"
@@ -118,3 +121,37 @@ def test_full_disk_fails_the_run(
     assert state_rows(output) == {"records": 0, "runs": 0}, "nothing marked archived"
     shutil.rmtree(disk, ignore_errors=True)
     assert_next_run_completes(output, sites, reference)
+
+
+def test_second_crawl_on_the_same_folder_exits_3_without_state(tmp_path: Path) -> None:
+    """The output folder's lock does not depend on the crawl state (with the state off, two
+    crawls on one folder used to write the same records twice)."""
+    hosts, servers = start_servers(FIXTURES / "site_commit")
+    slow_path = "/bridge-reopens.html"
+    outlet = next(s for s in servers if s.folder.name == "commit-outlet")
+    outlet.routes[slow_path] = {"delay": 30}
+    output = tmp_path / "out"
+    no_state = {"NEWSARCHIVE_STATE_ENABLED": "False", "DOWNLOAD_TIMEOUT": "60"}
+    args = {"start_urls": hosts["commit-events"] + "/news/2024/03/7/index.md"}
+    try:
+        slow = subprocess.Popen(crawl_command("events", output, args, no_state), cwd=REPO,
+                                env=crawl_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 60
+            while outlet.hits.get(slow_path, 0) == 0:
+                assert time.monotonic() < deadline and slow.poll() is None, "never fetched"
+                time.sleep(0.1)
+            second = crawl("events", output, args, settings=no_state, timeout=60)
+            assert slow.poll() is None, "the first crawl is still going"
+        finally:
+            slow.kill()
+            slow.wait(timeout=30)
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert second.returncode == 3, second.log[-3000:]
+    errors = [line for line in second.log.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "another crawl is running on" in errors[0], second.log[-3000:]
+    assert f"pid={slow.pid}" in errors[0]
+    assert len(list(output.glob("runs/*"))) <= 1, "the second crawl wrote no run folder"
