@@ -37,7 +37,14 @@ sys.path.insert(0, str(ROOT))
 from newsarchive.demo.server import serving  # noqa: E402
 
 KINDS = ("event", "article", "comment")
-WORDS = ["harbour", "river", "bridge", "council", "ferry", "storm", "repairs", "tolls", "summit", "vote", "election", "rail", "night", "service", "drivers", "port", "hospital", "timetable", "budget", "school", "flood", "dam", "valley", "minister", "report", "court", "trial", "strike", "workers", "union", "price", "market", "energy", "wind", "farm", "coast", "fishing", "boats", "museum", "festival", "library", "road", "works", "traffic", "station", "airport", "runway", "cargo", "weather"]
+WORDS = [
+    "harbour", "river", "bridge", "council", "ferry", "storm", "repairs", "tolls", "summit",
+    "vote", "election", "rail", "night", "service", "drivers", "port", "hospital", "timetable",
+    "budget", "school", "flood", "dam", "valley", "minister", "report", "court", "trial",
+    "strike", "workers", "union", "price", "market", "energy", "wind", "farm", "coast",
+    "fishing", "boats", "museum", "festival", "library", "road", "works", "traffic", "station",
+    "airport", "runway", "cargo", "weather",
+]
 TODAY = "2024-03-30"  # past the refresh window of every generated day: nothing is fetched twice
 
 
