@@ -174,7 +174,7 @@ def test_event_fields(default_run, portal: PortalSite) -> None:
     assert vote["sources"] == [{
         "url": f"{courier}/us/2024/03/05/super-tuesday-results.html?utm_source=homepage&utm_medium=web",
         "label": "The Harbour Courier", "kind": "article",
-        "article_id": vote["sources"][0]["article_id"], "status": "ok"}]
+        "article_id": vote["sources"][0]["article_id"], "status": "ok", "reason": None}]
 
     france = event_starting(run, "The Parliament of France")
     assert france["category"] == "Law and crime" and france["context"] == ["Abortion in France"]

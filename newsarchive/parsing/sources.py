@@ -35,7 +35,7 @@ def make_source(url: str, label: str, kind: str) -> Source:
     """A cited link: an article (fetched later), media (recorded), or an invalid URL (kept)."""
     if not is_valid_link(url):
         return Source(url=url, label=label, kind=kind, article_id=None,  # type: ignore[arg-type]
-                      status=INVALID)  # type: ignore[arg-type]
+                      status=INVALID, reason="invalid_url")  # type: ignore[arg-type]
     article_id = url_id(url) if kind == "article" else None
     return Source(url=url, label=label, kind=kind, article_id=article_id,  # type: ignore[arg-type]
                   status="skipped")
