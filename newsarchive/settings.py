@@ -8,7 +8,7 @@ layout (one JSON Lines file per record type under ``OUTPUT_DIR/runs/<run_id>/``)
 BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["newsarchive.spiders"]
 NEWSPIDER_MODULE = "newsarchive.spiders"
-# ``scrapy crawl`` exits 1 when a run failed (an export error, a full disk): see the module.
+# ``scrapy crawl`` with one-line errors and exit codes 2 (bad argument) and 3 (folder locked).
 COMMANDS_MODULE = "newsarchive.commands"
 
 # --- where the archive goes ------------------------------------------------------------------

@@ -1,1 +1,2 @@
-"""Scrapy commands of the project (``COMMANDS_MODULE``): ``crawl``, with an exit code for failed runs."""
+"""Scrapy commands of the newsarchive project (``COMMANDS_MODULE``): ``crawl``, as Scrapy's, with
+one-line errors."""

@@ -1,30 +1,77 @@
-"""``scrapy crawl`` that exits 1 when the run failed.
+"""``scrapy crawl``, Scrapy's own, except that a crawl that cannot start for a reason the user can
+fix ends with one ``error:`` line on stderr and its own exit code, not a traceback: a bad spider
+argument (``ArgumentError``, exit 2) or an output folder another crawl holds (``StateLocked``,
+exit 3).
 
-Scrapy's own command exits 0 whatever happened after the crawl started: an export error, a feed
-that could not be stored, a full disk while the manifest or the crawl state was written. Those
-make a newsarchive run failed (``newsarchive.extensions.commit``: nothing committed, the stat
-``newsarchive/run_failed``), and cron must see it.
+The components themselves raise these as ordinary exceptions, so a program running Scrapy
+in-process (``CrawlerProcess``, ``CrawlerRunner``, ``AsyncCrawlerRunner``) catches them from
+``crawl()``; only this command turns them into exit codes. Enabled by ``COMMANDS_MODULE =
+"newsarchive.commands"`` (this repo's settings and ``newsarchive crawl``); in another project,
+set it too, or get Scrapy's traceback and exit code 1 for the same errors.
+
+A run that started but failed (an export error, a feed that could not be stored, a full disk
+while the manifest or the crawl state was written: ``newsarchive.extensions.commit``, which sets
+the stat ``newsarchive/run_failed``) exits 1: Scrapy's own command exits 0 whatever happens once
+the crawl runs, and cron must see it.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import sys
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
-from scrapy.crawler import Crawler
-from scrapy.spiders import Spider
+from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
+from newsarchive.args import ArgumentError
+from newsarchive.state.base import StateLocked
+
+logger = logging.getLogger(__name__)
+EXIT_CODES: dict[type[Exception], int] = {ArgumentError: 2, StateLocked: 3}
 EXIT_FAILED = 1
 
 
 class Command(ScrapyCrawlCommand):
-    def _create_crawler(self, spidercls: type[Spider] | str) -> Crawler:
-        crawler = super()._create_crawler(spidercls)
-        self.crawlers = [*getattr(self, "crawlers", []), crawler]
-        return crawler
-
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
-        super().run(args, opts)
-        for crawler in getattr(self, "crawlers", []):
-            if crawler.stats is not None and crawler.stats.get_value("newsarchive/run_failed"):
-                self.exitcode = max(self.exitcode, EXIT_FAILED)
+        if len(args) != 1:
+            super().run(args, opts)  # Scrapy's usage errors
+            return
+        spider = args[0]
+        assert self.crawler_process
+        crawler = self._create_crawler(spider)
+        started = self.crawler_process.crawl(crawler, **opts.spargs)
+        self._watch(started, spider)
+        self.crawler_process.start()
+        if self.exitcode == 0 and self.crawler_process.bootstrap_failed:
+            self.exitcode = 1
+        if self.exitcode == 0 and crawler.stats and crawler.stats.get_value("newsarchive/run_failed"):
+            self.exitcode = EXIT_FAILED
+
+    def _watch(self, started: Any, spider: str) -> None:
+        if isinstance(started, Deferred):
+            started.addErrback(self._on_failure, spider)
+        elif isinstance(started, asyncio.Future):
+            started.add_done_callback(lambda task: self._on_done(task, spider))
+
+    def _on_done(self, task: asyncio.Future[Any], spider: str) -> None:
+        if task.cancelled() or task.exception() is None:
+            return
+        error = task.exception()  # retrieved now: asyncio no longer prints it at exit
+        if not self._known(error, spider):
+            logger.error("crawl failed", exc_info=error)
+
+    def _on_failure(self, failure: Failure, spider: str) -> Failure | None:
+        return None if self._known(failure.value, spider) else failure
+
+    def _known(self, error: BaseException | None, spider: str) -> bool:
+        for kind, code in EXIT_CODES.items():
+            if isinstance(error, kind):
+                sys.stderr.write(f"error: scrapy crawl {spider}: {error}\n")
+                sys.stderr.flush()
+                self.exitcode = code
+                return True
+        return False

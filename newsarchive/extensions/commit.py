@@ -17,8 +17,9 @@ manifest or the state) makes the run failed: nothing is committed, no manifest, 
 line, the stat ``newsarchive/run_failed``, and ``scrapy crawl`` exits 1 (``newsarchive.commands``).
 
 It also holds the output folder's lock for the whole crawl, state or not: a second crawl on the
-same ``OUTPUT_DIR`` exits at once with code 3. Steps are announced with the ``commit_step``
-signal (``step=<name>``), which the fault-injection tests use.
+same ``OUTPUT_DIR`` fails at once (``StateLocked``: exit code 3 from ``scrapy crawl``). Steps
+are announced with the ``commit_step`` signal (``step=<name>``), which the fault-injection
+tests use.
 """
 
 from __future__ import annotations
@@ -33,8 +34,9 @@ from scrapy.crawler import Crawler
 
 from newsarchive.extensions.feeds import feed_exporter
 from newsarchive.extensions.manifest import RunManifest, publish
-from newsarchive.extensions.state import EXIT_LOCKED, CrawlStateExtension
+from newsarchive.extensions.state import CrawlStateExtension
 from newsarchive.lockfile import FolderLock, FolderLocked
+from newsarchive.state.base import StateLocked
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +53,8 @@ class RunCommit:
         try:
             self.lock.acquire(f"run {getattr(crawler.spider, 'run_id', 'unknown')}")
         except FolderLocked as error:
-            sys.stderr.write(f"error: another crawl is running on {output_dir}: {error}\n")
-            sys.stderr.flush()
-            raise SystemExit(EXIT_LOCKED) from None
+            # catchable in-process; ``scrapy crawl`` makes it one line and exit code 3
+            raise StateLocked(f"another crawl is running on {output_dir}: {error}") from None
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
@@ -97,12 +98,14 @@ class RunCommit:
             try:
                 publish(part)
             except OSError as error:  # the state holds the run: the next crawl publishes it
-                self.fail(f"could not publish {part}: {error!r} (the next crawl will)")
+                self.fail(f"could not publish {part}: {error!r} (the next crawl will)",
+                          committed=True)
                 return
         self.step("finished")
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str, committed: bool = False) -> None:
         self.crawler.stats.set_value("newsarchive/run_failed", message)
-        logger.error("run failed, nothing committed: %s", message)
-        sys.stderr.write(f"error: run failed, nothing marked archived: {message}\n")
+        outcome = "state committed" if committed else "nothing marked archived"
+        logger.error("run failed (%s): %s", outcome, message)
+        sys.stderr.write(f"error: run failed, {outcome}: {message}\n")
         sys.stderr.flush()

@@ -12,7 +12,6 @@ Settings: ``NEWSARCHIVE_STATE_ENABLED``.
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from newsarchive.state.run import RunState
 from newsarchive.state.sqlite import SQLiteState
 
 logger = logging.getLogger(__name__)
-EXIT_LOCKED = 3
 
 
 def state_path(output_dir: str | Path) -> Path:
@@ -43,9 +41,8 @@ class CrawlStateExtension:
             self.store.acquire(f"run {getattr(crawler.spider, 'run_id', 'unknown')}")
         except StateLocked as error:
             self.store.close()
-            sys.stderr.write(f"error: another crawl is running on {path.parent.parent}: {error}\n")
-            sys.stderr.flush()
-            raise SystemExit(EXIT_LOCKED) from None
+            # catchable in-process; ``scrapy crawl`` makes it one line and exit code 3
+            raise StateLocked(f"another crawl is running on {path.parent.parent}: {error}") from None
         self.recover(path.parent.parent)
         self.run = RunState(self.store)
         crawler.signals.connect(self.record_exported, signal=record_exported)
