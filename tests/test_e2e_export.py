@@ -117,3 +117,26 @@ def test_export_error_fails_the_run_and_marks_nothing(sites: dict[str, str], tmp
     assert after.returncode == 0, after.log[-3000:]
     assert after.manifest["counts"]["article"] == len(after.records["article"]) > 0
     assert after.manifest["skipped"].get("archived", 0) == 0
+
+
+def test_own_feeds_without_articles_archive_no_article(
+    sites: dict[str, str], reference: CrawlRun, tmp_path: Path
+) -> None:
+    """A project's FEEDS that takes events only: the events are all there, their article
+    sources say why they are not archived, and the state does not mark any article archived."""
+    out = tmp_path / "events.jsonl"
+    feeds = {str(out): {"format": "jsonlines", "item_classes": ["newsarchive.items.Event"]}}
+    args = {"start_urls": sites["events"] + DAY}
+    run = crawl("events", tmp_path / "archive", args, settings={"FEEDS": json.dumps(feeds)})
+    assert run.returncode == 0, run.log[-3000:]
+    events = read_jsonl(out)
+    assert sorted(e["id"] for e in events) == sorted(e["id"] for e in reference.records["event"])
+    articles = [s for e in events for s in e["sources"] if s["kind"] == "article"]
+    assert articles and all((s["status"], s["reason"]) == ("skipped", "not_exported")
+                            for s in articles)
+    assert "no feed takes article records" in run.log
+    assert run.manifest["counts"] == {"event": len(events), "article": 0, "comment": 0}
+    again = crawl("events", tmp_path / "archive", args)  # the project's feeds again
+    assert again.returncode == 0, again.log[-3000:]
+    assert again.manifest["skipped"].get("archived", 0) == 0
+    assert len(again.records["article"]) == len(reference.records["article"])

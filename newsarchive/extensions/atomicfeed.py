@@ -33,3 +33,8 @@ class AtomicFileFeedStorage(FileFeedStorage):
         os.fsync(file.fileno())
         file.close()
         os.replace(self.part_path, self.final_path)
+        fd = os.open(self.final_path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:  # the rename itself durable: the folder's entry is data too
+            os.fsync(fd)
+        finally:
+            os.close(fd)
