@@ -6,6 +6,7 @@ import logging
 
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadFailedError,
     DownloadTimeoutError,
@@ -24,6 +25,8 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from newsarchive.middlewares.safety import PrivateAddressRefused
+
 DROP_PREFIX = "newsarchive/dropped/"
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,12 @@ def count_drop(stats: StatsCollector | None, reason: str, what: str, detail: str
 
 def failure_reason(failure: Failure) -> str:
     """A short, stable reason name for a failed request."""
+    if failure.check(PrivateAddressRefused):
+        return "refused_address"
+    if failure.check(DownloadCancelledError):
+        # Scrapy cancels a download only above DOWNLOAD_MAXSIZE (by Content-Length, or while
+        # the body streams in: then the message is empty) or when the crawl stops.
+        return "too_large"
     if failure.check(HttpError):
         return f"http_{failure.value.response.status}"
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
@@ -49,6 +58,8 @@ def failure_reason(failure: Failure) -> str:
         return "connection_error"
     if failure.check(IgnoreRequest):
         message = str(failure.value).lower()
+        if "during decompression" in message:  # HttpCompressionMiddleware above DOWNLOAD_MAXSIZE
+            return "decompression_limit"
         if "redirect" in message:
             return "redirect_loop"
         if "robots" in message:

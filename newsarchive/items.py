@@ -19,7 +19,8 @@ from w3lib.encoding import html_to_unicode
 SCHEMA_VERSION = 1
 
 SourceKind = Literal["article", "media"]
-SourceStatus = Literal["ok", "dead", "archived", "skipped", "invalid"]
+# refused: the link points into a private network (newsarchive/middlewares/safety.py)
+SourceStatus = Literal["ok", "dead", "archived", "skipped", "invalid", "refused"]
 
 
 @dataclass(frozen=True)

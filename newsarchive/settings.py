@@ -35,6 +35,10 @@ RETRY_TIMES = 2
 REDIRECT_MAX_TIMES = 8
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control (scrapy.extensions.remote_control) runs an HTTP server in every
+# crawl that executes Python code sent to it (token in a job file under the user's profile): off,
+# like the telnet console. Turn it on per crawl with -s REMOTE_CONTROL_ENABLED=True.
+REMOTE_CONTROL_ENABLED = False
 DNS_TIMEOUT = 20
 
 # --- components --------------------------------------------------------------------------------
@@ -47,6 +51,8 @@ SPIDER_MIDDLEWARES = {
 }
 DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.safety.AddressSafetyMiddleware": 50,
+    # The resolver guard's refusals, seen before RetryMiddleware (550) would retry them.
+    "newsarchive.middlewares.safety.PrivateAnswerMiddleware": 560,
     # Scrapy's, fixed: see the module (same order, 100).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsarchive.middlewares.robotstxt.RobotsTxtMiddleware": 100,

@@ -111,4 +111,4 @@ def test_links_into_private_networks_are_refused(sites: dict[str, str], tmp_path
     assert run.returncode == 0, run.log[-2000:]
     assert run.manifest["dropped"] == {"refused_address": 2}
     (event,) = run.records["event"]
-    assert [s["status"] for s in event["sources"]] == ["skipped", "skipped", "ok"]
+    assert [s["status"] for s in event["sources"]] == ["refused", "refused", "ok"]

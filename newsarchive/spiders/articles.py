@@ -114,8 +114,9 @@ class ArticleFetchMixin:
         article: Article = failure.request.cb_kwargs["article"]
         reason = failure_reason(failure)
         self.count_drop(reason, failure.request.url, str(failure.value))
-        yield from self.article_settled(article, "skipped" if reason in SKIP_REASONS else "dead",
-                                        reason)
+        status = ("refused" if reason == "refused_address"  # a private address: never fetched
+                  else "skipped" if reason in SKIP_REASONS else "dead")
+        yield from self.article_settled(article, status, reason)
 
     def article_alias(self, article: Article, identity_url: str) -> str | None:
         """Hook: the id of the article this fetched page already is (not emitted again), or None.
