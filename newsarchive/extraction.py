@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from lxml import etree
+
 from newsarchive.dedupe.fingerprint import fingerprint, simhash_to_hex
 from newsarchive.items import Article, ArticleResult, Comment, FetchedPage, page_text
 from newsarchive.linking import link_thread
@@ -40,11 +42,25 @@ def extract_page(
         content = extract_article(url, html)
     except NotAnArticle as error:
         return PageExtract(content=None, error=str(error) or "not an article")
+    if not content.body and nested_too_deep(html):
+        return PageExtract(content=None, error="nested deeper than the HTML parser's limit "
+                                               "(256 elements): the page cannot be read")
     reference = _reference_time(fetched_at)
     comments = extract_comments(url, html, article_id, fetched_at=reference)
     for page_url, page in comment_pages or ():
         comments.extend(extract_comments(page_url, page_text(page), article_id, fetched_at=reference))
     return PageExtract(content=content, comments=merge_comments(comments))
+
+
+def nested_too_deep(html: str) -> bool:
+    """libxml2 stops reading HTML at 256 levels of nesting and keeps only what came before
+    (a page of 20,000 nested divs gives an empty document, not an error): say so."""
+    parser = etree.HTMLParser()
+    try:
+        etree.fromstring(html, parser)
+    except (etree.LxmlError, ValueError):
+        return False
+    return any("Excessive depth" in entry.message for entry in parser.error_log)
 
 
 def merge_comments(comments: list[Comment]) -> list[Comment]:

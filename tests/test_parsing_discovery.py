@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.parsing.discovery import (
+    DecompressionLimitExceeded,
     PostLink,
     archive_links,
     feed_urls,
@@ -647,3 +648,12 @@ SITEMAP_URLS = [
 @pytest.mark.parametrize(("url", "expected"), SITEMAP_URLS)
 def test_is_post_sitemap(url: str, expected: bool) -> None:
     assert is_post_sitemap(url) is expected
+
+
+def test_gzip_sitemap_inflates_only_up_to_the_limit() -> None:
+    """A gzip bomb is refused once it passes the limit, not inflated whole."""
+    bomb = gzip.compress(b"<urlset>" + b" " * (4 * 1024 * 1024) + b"</urlset>")
+    url = "https://blog.example.org/sitemap.xml.gz"
+    with pytest.raises(DecompressionLimitExceeded):
+        parse_sitemap(url, bomb, max_size=1024 * 1024)
+    assert parse_sitemap(url, bomb, max_size=8 * 1024 * 1024) == ([], [])

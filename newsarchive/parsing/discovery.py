@@ -656,13 +656,36 @@ def guess_sitemap_urls(url: str) -> list[str]:
     return [urljoin(prefix, g) for prefix in _blog_prefixes(url) for g in SITEMAP_GUESSES]
 
 
-def _gunzip(body: bytes) -> bytes:
-    """Decompress a gzip body, capped at MAX_SITEMAP_BYTES; b'' when it is not valid gzip."""
+class DecompressionLimitExceeded(ValueError):
+    """A compressed body inflates beyond the size allowed for it (a gzip bomb, most likely)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"inflates beyond {limit} bytes")
+        self.limit = limit
+
+
+_INFLATE_CHUNK = 64 * 1024
+
+
+def _gunzip(body: bytes, max_size: int = MAX_SITEMAP_BYTES) -> bytes:
+    """Inflate a gzip body 64 KB at a time, never holding more than ``max_size`` bytes of it
+    (:class:`DecompressionLimitExceeded` beyond). A broken or truncated stream gives what
+    inflated before the break; b'' when it is not gzip at all."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    out = bytearray()
+    data = body
     try:
-        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return inflater.decompress(body, MAX_SITEMAP_BYTES)
+        while not inflater.eof:
+            chunk = inflater.decompress(data, _INFLATE_CHUNK)
+            data = inflater.unconsumed_tail
+            if not chunk and not data:
+                break  # input used up: a truncated download
+            out += chunk
+            if len(out) > max_size:
+                raise DecompressionLimitExceeded(max_size)
     except zlib.error:
-        return b""
+        pass
+    return bytes(out)
 
 
 def _text_sitemap(url: str, text: str) -> list[PostLink]:
@@ -677,8 +700,11 @@ def _text_sitemap(url: str, text: str) -> list[PostLink]:
     return _dedupe(links)
 
 
-def parse_sitemap(url: str, body: bytes | str) -> tuple[list[str], list[PostLink]]:
-    """(child sitemaps, page links) of a sitemap or sitemap index; gzip bodies are inflated.
+def parse_sitemap(
+    url: str, body: bytes | str, max_size: int = MAX_SITEMAP_BYTES
+) -> tuple[list[str], list[PostLink]]:
+    """(child sitemaps, page links) of a sitemap or sitemap index; gzip bodies are inflated up
+    to ``max_size`` bytes (:class:`DecompressionLimitExceeded` beyond).
 
     A page's ``published`` is ``news:publication_date`` (news sitemaps) or ``lastmod``; its
     title is ``news:title``. Image and alternate-language extensions are ignored. RSS/Atom
@@ -687,7 +713,7 @@ def parse_sitemap(url: str, body: bytes | str) -> tuple[list[str], list[PostLink
     if not body:
         return [], []
     if isinstance(body, bytes) and body[:2] == b"\x1f\x8b":
-        body = _gunzip(body)
+        body = _gunzip(body, max_size)
     text_head = _text(body[:512]).lstrip("\ufeff \t\r\n")
     if not text_head.startswith("<"):
         return [], _text_sitemap(url, _text(body))

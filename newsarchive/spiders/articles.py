@@ -28,7 +28,8 @@ from newsarchive.parsing.comments import comment_page_urls
 from newsarchive.spiders.base import RequestType
 
 # Failures after which a source is "dead" rather than "skipped" (not fetched on purpose).
-SKIP_REASONS = {"robots_txt", "refused_address", "ignored", "not_html"}
+SKIP_REASONS = {"robots_txt", "refused_address", "ignored", "not_html", "too_large",
+                "decompression_limit"}
 MAX_COMMENT_PAGES = 50
 
 

@@ -17,10 +17,16 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+from twisted.python.failure import Failure
 
 from newsarchive.args import BlogsArgs
+from newsarchive.drops import failure_reason
 from newsarchive.items import Article
 from newsarchive.parsing.discovery import (
+    MAX_SITEMAP_BYTES,
+    DecompressionLimitExceeded,
     PostLink,
     archive_links,
     feed_urls,
@@ -38,6 +44,9 @@ from newsarchive.urls import url_id, url_key
 MAX_FEED_PAGES = 50
 MAX_SITEMAPS = 200
 MAX_LISTING_PAGES = 200
+# Discovery downloads that fail for these reasons are counted drops (the others, 404s of guessed
+# feed and sitemap URLs above all, are expected and only counted as discovery_failed).
+COUNTED_DISCOVERY_FAILURES = {"too_large", "decompression_limit"}
 
 
 class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
@@ -109,7 +118,11 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
             body = await self.fetch_body(url, quiet=True)
             if body is None:
                 continue
-            children, links = parse_sitemap(url, body)
+            try:
+                children, links = await self.parse_sitemap_off_reactor(url, body)
+            except DecompressionLimitExceeded as error:
+                self.count_drop("decompression_limit", url, f"gzip sitemap {error}")
+                continue
             found_index = found_index or bool(children or links)
             queue[:0] = [c for c in children if is_post_sitemap(c) and c not in seen]
             if is_post_sitemap(url) or not children:
@@ -180,6 +193,13 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
         """Feeds and archives run newest first: a page of only older posts ends the walk."""
         return bool(posts) and all(self._before_since(p.published) for p in posts)
 
+    async def parse_sitemap_off_reactor(self, url: str, body: bytes) -> tuple[list[str], list[PostLink]]:
+        """Inflate (a .gz sitemap: at most DOWNLOAD_MAXSIZE, like any download, and the
+        protocol's 50 MB) and parse in a thread: a big sitemap must not stall the downloads."""
+        limit = self.crawler.settings.getint("DOWNLOAD_MAXSIZE") or MAX_SITEMAP_BYTES
+        limit = min(limit, MAX_SITEMAP_BYTES)
+        return await maybe_deferred_to_future(deferToThread(parse_sitemap, url, body, limit))
+
     # -- downloads -----------------------------------------------------------------------------
 
     async def fetch_body(self, url: str, quiet: bool = False) -> bytes | None:
@@ -191,6 +211,10 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
             response = await self.crawler.engine.download_async(request)
         except Exception as error:  # one bad discovery page must not end the blog
             self.crawler.stats.inc_value(f"newsarchive/discovery_failed/{type(error).__name__}")
+            reason = failure_reason(Failure(error))
+            if reason in COUNTED_DISCOVERY_FAILURES:
+                self.count_drop(reason, url, str(error))
+                return None
             if not quiet:
                 self.logger.info("discovery page failed: %s (%s)", url, error)
             return None
