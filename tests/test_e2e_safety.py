@@ -130,3 +130,43 @@ def test_an_event_page_cannot_reach_the_internal_panel(
     assert run.manifest["dropped"] == {"refused_address": len(refused)}
     # each refused request once, with the robots.txt of the pinned name
     assert refused_stat(run.log) == len(refused) + 1
+
+
+def test_blog_discovery_cannot_reach_the_internal_panel(
+    panel: tuple[str, int, Path], tmp_path: Path
+) -> None:
+    """Feeds, robots.txt sitemaps and sitemap children pointing at the panel are refused; the
+    blog's own sitemap still gives its posts."""
+    base, port, _ = panel
+    before = panel_hits(base)
+    blog = tmp_path / "site" / "blog"
+    blog.mkdir(parents=True)
+    (blog / "index.html").write_text(
+        "<html><head><title>Field notes</title>"
+        f'<link rel="alternate" type="application/rss+xml" href="http://0x7f000001:{port}/feed.html">'
+        "</head><body><h1>Field notes</h1></body></html>")
+    (blog / "robots.txt").write_text(
+        f"User-agent: *\nAllow: /\nSitemap: http://panel.internal.test:{port}/sitemap.html\n"
+        f"Sitemap: http://2130706433:{port}/sitemap.html\nSitemap: {{{{host:blog}}}}/sitemap.xml\n")
+    (blog / "sitemap.xml").write_text(
+        '<?xml version="1.0"?><sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f"<sitemap><loc>http://[::ffff:127.0.0.1]:{port}/sitemap.html</loc></sitemap>"
+        "<sitemap><loc>{{host:blog}}/post-sitemap.xml</loc></sitemap></sitemapindex>")
+    (blog / "post-sitemap.xml").write_text(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        "<url><loc>{{host:blog}}/post-1.html</loc></url>"
+        f"<url><loc>http://017700000001:{port}/allowed.html</loc></url></urlset>")
+    (blog / "post-1.html").write_text(
+        "<html><head><title>Post 1</title></head><body><article><h1>Post 1</h1><p>"
+        + "Notes from the towpath on a cold morning by the lock. " * 15 + "</p></article></body></html>")
+    with serve(tmp_path / "site", "127.0.0.2") as hosts:
+        run = crawl("blogs", tmp_path / "out", {"start_urls": hosts["blog"] + "/"},
+                    {"TWISTED_DNS_RESOLVER": "tests.resolving.PinnedResolver",
+                     "TEST_PINNED_HOSTS": PINNED})
+    assert run.returncode == 0, run.log[-3000:]
+    hits = {path: n - before.get(path, 0) for path, n in panel_hits(base).items()}
+    assert not {path: n for path, n in hits.items() if n}
+    assert [a["title"] for a in run.records["article"]] == ["Post 1"]
+    assert run.manifest["dropped"] == {"refused_address": 1}  # the post link into the panel
+    # feed, two robots.txt sitemaps (one by name: its robots.txt too), the index's child, the post
+    assert refused_stat(run.log) == 6

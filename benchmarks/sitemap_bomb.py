@@ -1,0 +1,80 @@
+"""A blog whose gzipped sitemap inflates to ~50 MB (the protocol's cap): the crawl process's peak
+memory and wall time, and what the run counted. Not a test: figures for the README.
+
+``python benchmarks/sitemap_bomb.py [--inflated-mb 50]`` builds the blog in a temporary folder,
+serves it on 127.0.0.1 and runs ``scrapy crawl blogs`` on it as cron would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from newsarchive.demo.server import serving
+from tests.crawling import crawl
+
+STORY = ("<html><head><title>Post {n}</title></head><body><article><h1>Post {n}</h1><p>"
+         + "Notes from the towpath on a cold morning by the lock. " * 15 + "</p></article></body></html>")
+
+
+def build(root: Path) -> None:
+    blog = root / "blog"
+    blog.mkdir(parents=True)
+    (blog / "index.html").write_text("<html><head><title>Blog</title></head><body></body></html>")
+    (blog / "robots.txt").write_text("User-agent: *\nAllow: /\nSitemap: {{host:blog}}/sitemap-big.xml.gz\n"
+                                     "Sitemap: {{host:blog}}/post-sitemap.xml\n")
+    (blog / "post-sitemap.xml").write_text(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(f"<url><loc>{{{{host:blog}}}}/post-{i}.html</loc></url>" for i in range(3))
+        + "</urlset>")
+    for i in range(3):
+        (blog / f"post-{i}.html").write_text(STORY.format(n=i))
+
+
+def big_sitemap(blog: Path, base: str, inflated_mb: int) -> int:
+    """Written once the port is known: every link stays on loopback (the site answers 404)."""
+    entry = base + "/{y}/{m:02d}/{n}-a-post-with-a-long-slug/</loc>" \
+        "<lastmod>2024-{m:02d}-01T10:00:00+00:00</lastmod></url>\n"
+    entry = "<url><loc>" + entry
+    parts = ['<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    size, n = 0, 0
+    while size < inflated_mb * 1024 * 1024:
+        line = entry.format(y=2000 + n % 25, m=1 + n % 12, n=n)
+        parts.append(line)
+        size += len(line)
+        n += 1
+    parts.append("</urlset>")
+    data = gzip.compress("".join(parts).encode(), compresslevel=9)
+    (blog / "sitemap-big.xml.gz").write_bytes(data)
+    return len(data)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--inflated-mb", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        build(root / "site")
+        with serving(root / "site") as hosts:
+            compressed = big_sitemap(root / "site" / "blog", hosts["blog"], args.inflated_mb)
+            started = time.monotonic()
+            run = crawl("blogs", root / "out", {"start_urls": hosts["blog"] + "/", "max_posts": "3"},
+                        {"LOG_LEVEL": "INFO"}, timeout=600)
+            elapsed = time.monotonic() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the crawl process
+    print(f"sitemap: {compressed / 1024 / 1024:.1f} MB gzip, {args.inflated_mb} MB inflated")
+    print(f"exit {run.returncode}, wall {elapsed:.1f} s, crawl process peak RSS {peak_mb:.0f} MB")
+    print(f"dropped: {run.manifest.get('dropped')}, articles: {len(run.records.get('article', []))}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
