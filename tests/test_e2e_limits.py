@@ -73,10 +73,16 @@ def test_remote_control_server_is_off(events_run: CrawlRun) -> None:
     assert "Remote control HTTP server" not in events_run.log
 
 
-def test_a_gzip_bomb_sitemap_is_a_drop_and_the_blog_is_archived(tmp_path: Path) -> None:
+def test_a_gzip_bomb_feed_and_sitemap_are_drops_and_the_blog_is_archived(tmp_path: Path) -> None:
     blog = tmp_path / "site" / "blog"
-    write(blog / "index.html", "<html><head><title>Field notes</title></head><body>"
+    write(blog / "index.html", "<html><head><title>Field notes</title>"
+          '<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>'
           "<h1>Field notes</h1><p>A blog.</p></body></html>")
+    # its feed: a gzip-encoded response that inflates beyond the limit
+    write(blog / "feed.bin", bomb(b'<?xml version="1.0"?><rss><channel>', 20 * MB))
+    write(blog / "_routes.json", json.dumps({"/feed.xml": {
+        "file": "feed.bin", "raw": True,
+        "headers": {"Content-Type": "application/rss+xml", "Content-Encoding": "gzip"}}}))
     write(blog / "robots.txt", "User-agent: *\nAllow: /\n"
           "Sitemap: {{host:blog}}/sitemap-bomb.xml.gz\nSitemap: {{host:blog}}/post-sitemap.xml\n")
     # 40 MB of sitemap (below the protocol's 50 MB, above the 16 MB download limit)
@@ -93,6 +99,6 @@ def test_a_gzip_bomb_sitemap_is_a_drop_and_the_blog_is_archived(tmp_path: Path) 
     with serving(tmp_path / "site") as hosts:
         run = crawl("blogs", tmp_path / "out", {"start_urls": hosts["blog"] + "/"})
     assert run.returncode == 0, run.log[-3000:]
-    assert run.manifest["dropped"] == {"decompression_limit": 1}, run.manifest
+    assert run.manifest["dropped"] == {"decompression_limit": 2}, run.manifest  # feed, sitemap
     assert sorted(a["title"] for a in run.records["article"]) == ["Post 1", "Post 2", "Post 3"]
     assert run.manifest["finish_reason"] == "finished"
