@@ -13,8 +13,9 @@ stranger's say-so. Two checks, one rule:
   refuses a *name* whose answer is such an address. The check runs on the answer the connection
   then uses, for every request: pages, redirects, meta refreshes, robots.txt, feeds, sitemaps.
   Twisted reports any failed lookup as "no results" (a ``CannotResolveHostError`` for Scrapy);
-  :class:`PrivateAnswerMiddleware`, placed before ``RetryMiddleware``, turns the guard's into
-  :class:`PrivateAddressRefused` so that they are neither retried nor counted as DNS errors.
+  :class:`PrivateAnswerMiddleware` (at 560: its ``process_exception`` runs before
+  ``RetryMiddleware``'s) turns the guard's into :class:`PrivateAddressRefused`, so that they are
+  neither retried nor counted as DNS errors.
 
 Allowed anyway: the hosts of the spider's start URLs, on any port (tests serve several "hosts"
 as ports of 127.0.0.1), and ``NEWSARCHIVE_ALLOWED_HOSTS``. A host given as an address is allowed
