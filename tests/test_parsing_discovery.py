@@ -657,3 +657,24 @@ def test_gzip_sitemap_inflates_only_up_to_the_limit() -> None:
     with pytest.raises(DecompressionLimitExceeded):
         parse_sitemap(url, bomb, max_size=1024 * 1024)
     assert parse_sitemap(url, bomb, max_size=8 * 1024 * 1024) == ([], [])
+
+
+@pytest.mark.parametrize("case", ["wp_sitemap", "yoast_sitemap", "news_sitemap"])
+def test_big_sitemaps_read_element_by_element_give_the_same_links(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above STREAMED_SITEMAP_BYTES a sitemap is read streamed; whole or truncated, it gives
+    what reading it whole gives."""
+    import newsarchive.parsing.discovery as discovery
+
+    folder, url, _ = _case(case)
+    found = 0
+    for path in sorted(folder.glob("*.xml")):
+        body = path.read_bytes()
+        for cut in (body, body[: len(body) * 2 // 3]):
+            whole = parse_sitemap(url, cut)
+            monkeypatch.setattr(discovery, "STREAMED_SITEMAP_BYTES", 0)
+            assert parse_sitemap(url, cut) == whole, path.name
+            monkeypatch.setattr(discovery, "STREAMED_SITEMAP_BYTES", 1024 * 1024)
+            found += len(whole[0]) + len(whole[1])
+    assert found
