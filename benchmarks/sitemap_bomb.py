@@ -3,12 +3,15 @@ memory and wall time, and what the run counted. Not a test: figures for the READ
 
 ``python benchmarks/sitemap_bomb.py [--inflated-mb 50]`` builds the blog in a temporary folder,
 serves it on 127.0.0.1 and runs ``scrapy crawl blogs`` on it as cron would.
+``--reactor-lag`` instead parses such a sitemap the way the blogs spider does (in the reactor's
+thread pool) while a 10 ms timer runs on the reactor, and prints the longest pause between ticks.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import resource
 import sys
 import tempfile
@@ -60,10 +63,46 @@ def big_sitemap(blog: Path, base: str, inflated_mb: int) -> int:
     return path.stat().st_size
 
 
+def reactor_lag(inflated_mb: int) -> None:
+    from twisted.internet import reactor, task, threads
+
+    from newsarchive.parsing.discovery import parse_sitemap
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "blog").mkdir()
+        big_sitemap(Path(folder) / "blog", "http://127.0.0.1:9", inflated_mb)
+        data = (Path(folder) / "blog" / "sitemap-big.xml.gz").read_bytes()
+    ticks: list[float] = [time.monotonic()]
+    timer = task.LoopingCall(lambda: ticks.append(time.monotonic()))
+
+    def parse() -> None:
+        started = time.monotonic()
+        deferred = threads.deferToThread(parse_sitemap, "http://127.0.0.1:9/s.xml.gz", data,
+                                         16 * 1024 * 1024)
+
+        def done(result: object) -> None:
+            gaps = [b - a for a, b in itertools.pairwise(ticks)]
+            links = len(result[1]) if isinstance(result, tuple) else result
+            print(f"{inflated_mb} MB sitemap: parsed in {time.monotonic() - started:.1f} s "
+                  f"({links} links), longest reactor pause {max(gaps) * 1000:.0f} ms")
+            timer.stop()
+            reactor.stop()
+
+        deferred.addBoth(done)
+
+    timer.start(0.01)
+    reactor.callLater(0.2, parse)
+    reactor.run()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--inflated-mb", type=int, default=50)
+    parser.add_argument("--reactor-lag", action="store_true")
     args = parser.parse_args()
+    if args.reactor_lag:
+        reactor_lag(args.inflated_mb)
+        return 0
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         build(root / "site")
