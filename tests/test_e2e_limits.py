@@ -62,9 +62,9 @@ def test_big_and_deep_pages_are_drops_with_their_reason(events_run: CrawlRun) ->
 def test_the_rest_is_archived(events_run: CrawlRun) -> None:
     assert [a["title"] for a in events_run.records["article"]] == ["Ferry resumes"]
     (event,) = events_run.records["event"]
-    status = {s["label"]: s["status"] for s in event["sources"]}
-    assert status["huge"] == status["bomb"] == "skipped"
-    assert status["fine"] == "ok"
+    status = {s["label"]: (s["status"], s["reason"]) for s in event["sources"]}
+    assert status == {"huge": ("skipped", "too_large"), "bomb": ("skipped", "decompression_limit"),
+                      "nested": ("skipped", "not_an_article"), "fine": ("ok", None)}
 
 
 def test_remote_control_server_is_off(events_run: CrawlRun) -> None:

@@ -121,9 +121,10 @@ def test_an_event_page_cannot_reach_the_internal_panel(
     assert hits == {"/robots.txt": 1, "/allowed.html": 1}, hits
 
     (event,) = run.records["event"]
-    status = {s["label"]: s["status"] for s in event["sources"]}
+    status = {s["label"]: (s["status"], s["reason"]) for s in event["sources"]}
     refused = [*SPELLINGS, "redirect", "redirect-name", "meta"]
-    assert status == {**dict.fromkeys(refused, "refused"), "allowed": "ok", "fine": "ok"}
+    assert status == {**dict.fromkeys(refused, ("refused", "refused_address")),
+                      "allowed": ("ok", None), "fine": ("ok", None)}
     articles = run.by_id("article")
     assert {articles[s["article_id"]]["title"] for s in event["sources"]
             if s["status"] == "ok"} == {"Admin panel", "Ferry resumes"}
