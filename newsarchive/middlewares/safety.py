@@ -37,6 +37,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -185,7 +186,10 @@ class PrivateAddressGuard:
 
 
 def install_guard() -> PrivateAddressGuard | None:
-    """The guard around the reactor's resolver, installed on first use; None without one."""
+    """The guard around the reactor's resolver, installed on first use; None without one
+    (importing ``twisted.internet.reactor`` would install the default reactor: never here)."""
+    if "twisted.internet.reactor" not in sys.modules:
+        return None
     from twisted.internet import reactor
 
     current = getattr(reactor, "resolver", None)
