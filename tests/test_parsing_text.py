@@ -5,12 +5,14 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsarchive.parsing.text import clean_block, clean_lines
+import pytest
+
+from newsarchive.parsing.text import clean_block, clean_inline, clean_lines, strip_invisible
 
 # Letters, a combining accent (NFC), and every kind of whitespace the cleaning treats apart.
 TEXT_PARTS = st.sampled_from(
     ["a", "Z", "é", "e", "\u0301", ".", " ", "\n", "\r", "\t", "\u00a0", "\u2009", "\u200b",
-     "\u3000", "\x0c", "\x85", "\u2028", "\n\n", "  ", "word", "Ünïcode"]
+     "\u200c", "\u200d", "\u00ad", "\ufeff", "👩", "ب", "\u3000", "\x0c", "\x85", "\u2028", "\n\n", "  ", "word", "Ünïcode"]
 )
 
 
@@ -34,3 +36,18 @@ def test_clean_text_comes_back_unchanged() -> None:
     body = "Council approves the budget.\n\nThe vote was 31 to 12.\nThe mayor spoke after it."
     assert clean_block(body) is body
     assert clean_block("  two  spaces\r\n\r\n\r\nthree\n") == "two spaces\n\nthree"
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("killed \u200cand wounded", "killed and wounded"),  # the portal summary of issue 20
+    ("news\u00adpaper", "newspaper"),
+    ("\ufeffTitle", "Title"),
+    ("a\u200bb\u2060c", "abc"),
+    ("Zero\u200d width", "Zero width"),
+    ("coder 👩\u200d💻 at work", "coder 👩\u200d💻 at work"),  # an emoji sequence stays whole
+    ("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"),  # Persian
+])
+def test_invisible_characters_are_stripped_where_they_are_invisible(raw: str, clean: str) -> None:
+    assert strip_invisible(raw) == clean
+    assert clean_inline(raw) == clean
+    assert clean_block(f"{raw}\n\n{raw}") == f"{clean}\n\n{clean}"

@@ -5,18 +5,64 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Invisible characters: soft hyphen, zero-width space / non-joiner / joiner, word joiner, BOM.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # What ``clean_block`` would change: whitespace other than single spaces inside lines and single
 # blank lines between paragraphs (``[^\S \n]`` is every whitespace character but those two).
-_NOT_CLEAN_BLOCK = re.compile(r"[^\S \n]|\u200b|  | \n|\n |\n\n\n|^[ \n]|[ \n]\Z")
+_NOT_CLEAN_BLOCK = re.compile(
+    r"[^\S \n]|[\u00ad\u200b-\u200d\u2060\ufeff]|  | \n|\n |\n\n\n|^[ \n]|[ \n]\Z"
+)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without invisible characters (soft hyphens, zero-width spaces, word joiners, BOMs).
+
+    A zero-width (non-)joiner between two characters outside Latin and whitespace is kept: there
+    it is visible (emoji sequences such as 👩\u200d💻, Persian and Indic words).
+    """
+    if not _INVISIBLE.search(text):
+        return text
+    return _INVISIBLE.sub(_drop_invisible, text)
+
+
+def _drop_invisible(match: re.Match) -> str:
+    char, at, text = match.group(), match.start(), match.string
+    if char in "\u200c\u200d" and 0 < at < len(text) - 1 and _joinable(text[at - 1]) \
+            and _joinable(text[at + 1]):
+        return char
+    return ""
+
+
+def _joinable(char: str) -> bool:
+    return ord(char) > 0x36F and not char.isspace() and not _INVISIBLE.match(char)
+
+
+def strip_invisible_fields(record: object) -> None:
+    """Strip invisible characters from every text field of a record (dataclass), in place,
+    nested records and lists of strings included."""
+    for name in getattr(record, "__dataclass_fields__", ()):
+        setattr(record, name, _stripped(getattr(record, name)))
+
+
+def _stripped(value: object) -> object:
+    if isinstance(value, str):
+        return strip_invisible(value)
+    if isinstance(value, list):
+        return [_stripped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _stripped(v) for k, v in value.items()}
+    if hasattr(value, "__dataclass_fields__"):
+        strip_invisible_fields(value)
+    return value
 
 
 def clean_inline(text: str | None) -> str:
-    """One line of text: NFC, whitespace runs collapsed, trimmed."""
+    """One line of text: NFC, invisible characters dropped, whitespace runs collapsed, trimmed."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFC", text)
+    text = strip_invisible(unicodedata.normalize("NFC", text))
     return _SPACES.sub(" ", text.replace("\n", " ").replace("\r", " ")).strip()
 
 

@@ -22,7 +22,7 @@ from scrapy.exceptions import DropItem
 from newsarchive.drops import count_drop
 from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event
 from newsarchive.parsing.dates import iso_date, iso_datetime
-from newsarchive.parsing.text import clean_block, clean_inline
+from newsarchive.parsing.text import clean_block, clean_inline, strip_invisible_fields
 
 
 class NormalizePipeline:
@@ -68,6 +68,7 @@ def validate(item: Event | Article | Comment) -> str | None:
 
 
 def normalize(item: Event | Article | Comment) -> None:
+    strip_invisible_fields(item)
     if isinstance(item, Event):
         item.headline = clean_inline(item.headline)
         item.summary = clean_block(item.summary)
