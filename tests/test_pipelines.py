@@ -109,15 +109,15 @@ def test_normalize_strips_invisible_characters_from_every_text_field() -> None:
     event = Event(
         id="e1", url="https://example.com/e", date="2024-03-01", headline=f"Quake{zw} hits",
         summary=f"Many were killed {zw}and wounded.\u00ad", context=[f"Earth{zw}quakes"],
-        category=f"Disasters\ufeff", event_source="portal",
+        category="Disasters\ufeff", event_source="portal",
         sources=[Source(url="https://example.com/a", label="The\u200b Paper")],
         related=[Related(id="e2", url="https://example.com/r", headline=f"Before{zw}",
-                         context=[f"Quakes\u2060"])],
+                         context=["Quakes\u2060"])],
     )
     article = Article(id="a1", url="https://example.com/a", title=f"Title{zw}",
-                      authors=[f"Ann{zw} Lee"], site_name=f"Paper\u00ad", description=f"De{zw}sc",
+                      authors=[f"Ann{zw} Lee"], site_name="Paper\u00ad", description=f"De{zw}sc",
                       tags=[f"tag{zw}"], body=f"Body{zw} text.")
-    comment = Comment(id="c1", article_id="a1", author=f"Bo{zw}b", text=f"Hi\u200b there")
+    comment = Comment(id="c1", article_id="a1", author=f"Bo{zw}b", text="Hi\u200b there")
     for record in (event, article, comment):
         pipeline.process_item(record)
         exported = json.dumps(asdict(record), ensure_ascii=False)
