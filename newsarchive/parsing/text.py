@@ -62,7 +62,7 @@ def clean_inline(text: str | None) -> str:
     """One line of text: NFC, invisible characters dropped, whitespace runs collapsed, trimmed."""
     if not text:
         return ""
-    text = strip_invisible(unicodedata.normalize("NFC", text))
+    text = unicodedata.normalize("NFC", strip_invisible(text))
     return _SPACES.sub(" ", text.replace("\n", " ").replace("\r", " ")).strip()
 
 
