@@ -19,8 +19,8 @@ words. Printed:
   so only complete pages compare fairly), and on every labelled comment for ours;
 - found: labelled comments found, and found comments that are not a labelled one (false);
 - author, date (to the day), parent: share of found comments with the labelled value;
-- clean: found comments whose text starts and ends where the label does (no author/date header,
-  reply links or title kept in the text);
+- clean: found comments whose text starts and ends with the labelled words (no author/date
+  header, reply links or title kept in the text);
 - comments on pages without any.
 trafilatura gives no author, date or parent, so those are 0 for it by construction.
 ``--floor`` exits 1 when ours falls below the pinned figures; ``--write-floor`` pins them.
@@ -210,8 +210,9 @@ def score_ours(name: str, url: str, html: str, page: dict, refs: list[str], fig:
             fig.parent += 1
         else:
             fig.problems.append(f"{where} parent: found #{parent}, labelled #{label['parent']}")
-        text = norm(comment.text)
-        if text.startswith(norm(label["start"])) and text.endswith(norm(label["end"])):
+        text = _WORD.findall(norm(comment.text))
+        head, tail = _WORD.findall(norm(label["start"])), _WORD.findall(norm(label["end"]))
+        if text[:len(head)] == head and text[len(text) - len(tail):] == tail:
             fig.clean += 1
         else:
             fig.problems.append(f"{where} text boundaries: {comment.text[:50]!r} … "

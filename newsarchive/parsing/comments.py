@@ -31,18 +31,19 @@ timestamp) over the displayed text; relative texts are resolved against ``fetche
 from __future__ import annotations
 
 import html as html_lib
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
 from newsarchive.items import Comment
 from newsarchive.parsing import comment_xpaths as X
-from newsarchive.parsing.dates import iso_datetime
+from newsarchive.parsing.dates import ShownDate, shown_date
 from newsarchive.parsing.text import clean_block, clean_inline
 from newsarchive.urls import record_id
 
@@ -145,6 +146,17 @@ _DT_FILLER = re.compile(
 )
 _EPOCH = re.compile(r"^\d{9,13}$")
 _MAX_AUTHOR = 120
+_MAX_BYLINE = 150  # a "Name - date" line
+_MAX_NAME_WORDS = 5
+_MAX_DATE_LINE = 60
+_MAX_NAME = 60  # a name shown next to the date, when no element is marked as the author
+_BYLINE_TAIL = re.compile(r"\s*(?:\[\s*[^\]]{1,20}\]|[|·•]\s*[^\W\d_]{2,20})\s*$")
+_WORDY = re.compile(r"(?:[^\W\d_]{2,}\s+){5}")
+_DATE_PUBLISHED = re.compile(
+    r"\"datePublished\"\s*:\s*\"([^\"]{10,40})\"|"
+    r"<meta[^>]+(?:property|name)=[\"']article:published_time[\"'][^>]*content=[\"']([^\"']{10,40})|"
+    r"<meta[^>]+content=[\"']([^\"']{10,40})[\"'][^>]*(?:property|name)=[\"']article:published_time"
+)
 
 
 def extract_comments(
@@ -301,6 +313,60 @@ def _first(node: etree._Element, xpaths: Iterable[str]) -> object | None:
     return None
 
 
+def _hits(node: etree._Element, xpaths: Iterable[str], limit: int = 6) -> list:
+    """Every non-blank hit of the XPaths, in order (for dates: the first that reads wins)."""
+    found: list = []
+    for xpath in xpaths:
+        for hit in node.xpath(xpath):
+            if isinstance(hit, str):
+                if hit.strip() and hit not in found:
+                    found.append(hit)
+            elif isinstance(hit, etree._Element) and hit not in found \
+                    and _text_content(hit).strip():
+                found.append(hit)
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def _element_of(hit: object) -> etree._Element | None:
+    if isinstance(hit, etree._Element):
+        return hit
+    owner = getattr(hit, "getparent", None)  # lxml attribute results know their element
+    return owner() if owner else None
+
+
+def _author_beside(date_el: etree._Element, node: etree._Element) -> etree._Element | None:
+    """The short text shown just before the date ("<h3>Name</h3><p>date</p>"), for markup
+    that marks no element as the author."""
+    el = date_el
+    while el is not None and el is not node:
+        for sib in el.itersiblings(preceding=True):
+            if not isinstance(sib.tag, str) or sib.tag in SKIP_TAGS:
+                continue
+            text = clean_inline(_text_content(sib))
+            if not text:
+                continue
+            if len(text) <= _MAX_NAME and any(c.isalpha() for c in text) \
+                    and not _BUTTON_LINE.match(text) and not _NO_COMMENTS.match(text):
+                return sib
+            return None
+        el = el.getparent()
+    return None
+
+
+def _post_date(raw: str) -> date | None:
+    """The article's own publication day, declared in its head (JSON-LD, Open Graph)."""
+    match = _DATE_PUBLISHED.search(raw)
+    if not match:
+        return None
+    value = next(g for g in match.groups() if g)
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
 def _text_of(value: object) -> str:
     if isinstance(value, etree._Element):
         return clean_inline(_render(value, set(value.xpath(X.JUNK))).replace("\n", " "))
@@ -382,8 +448,11 @@ class _Extractor:
         self.root = root
         self.raw = raw
         self._markers: dict[str, bool] = {}
-        lang = (root.xpath(X.HTML_LANG) or [""])[0].split("-")[0].lower().strip()
+        full_lang = (root.xpath(X.HTML_LANG) or [""])[0].lower().strip().replace("_", "-")
+        lang = full_lang.split("-")[0]
         self.languages = [lang, "en"] if lang.isalpha() and lang != "en" else None
+        self.month_first = full_lang == "en-us"
+        self.post_date = _post_date(raw)
 
     def _has(self, marker: str) -> bool:
         if marker not in self._markers:
@@ -424,9 +493,12 @@ class _Extractor:
         kept_set = set(kept)
         ids: dict[etree._Element, str] = {}
         comments = []
+        for node in kept:
+            fields[node]["shown"] = self._date(fields[node]["date_hits"], fields[node]["url"])
+        published = self._complete_years([fields[node]["shown"] for node in kept])
         for position, node in enumerate(kept):
             data = fields[node]
-            data["published"] = self._date(data["date_hit"], data["url"])
+            data["published"] = published[position]
             parent = parents[node]
             while parent is not None and parent not in kept_set:
                 parent = parents[parent]
@@ -456,34 +528,49 @@ class _Extractor:
 
     def _read(self, node: etree._Element, fam: Family) -> dict:
         author_el = _first(node, fam.author)
-        date_hit = _first(node, fam.date)
+        date_hits = _hits(node, fam.date)
+        date_el = next((h for h in date_hits if isinstance(h, etree._Element)), None)
+        if author_el is None and date_el is not None:
+            author_el = _author_beside(date_el, node)
         permalink = _first(node, fam.permalink)
         permalink = self._absolute(permalink) if isinstance(permalink, str) else None
         text_el = _first(node, fam.text)
         title_el = _first(node, fam.title) if fam.title else None
         skip = set(node.xpath(X.JUNK))
-        # the author and date are fields of their own: never repeat them in the text
-        for extra in (author_el, date_hit):
+        # the author, date and title are fields (or no part of the text): never in the text
+        for extra in (author_el, date_el, title_el):
             if isinstance(extra, etree._Element):
                 skip.add(extra)
         skip.update(node.xpath(X.META))
         if not isinstance(text_el, etree._Element):
             text_el = node if fam.whole_node_text else None
-        if isinstance(title_el, etree._Element):
-            skip.add(title_el)
         text = _clean_text(_render(text_el, skip)) if text_el is not None else ""
         if not text and text_el is not None:
             # Some themes put the whole comment inside .comment-author or the meta row: keep
             # those, skip only the short lines that hold the author and the date.
             skip = set(node.xpath(X.JUNK))
-            for extra in (author_el, date_hit, title_el):
+            for extra in (author_el, date_el, title_el):
                 if isinstance(extra, etree._Element):
                     skip.add(_enclosing_line(extra, node))
             text = _clean_text(_render(text_el, skip))
-        title = _text_of(title_el) if isinstance(title_el, etree._Element) else ""
-        if title and text and not _is_prefix(title, text):
-            text = f"{title}\n\n{text}"
         author = _clean_author(_text_of(author_el)) if author_el is not None else None
+        if author and any(c.isdigit() for c in author):
+            # "Name 29.07.2020 // 12:56", "Name June 28": the date is in the author element
+            split = self._split_byline(author)
+            if split:
+                author = split[0]
+                date_hits = date_hits or [split[1]]
+        if text and (author is None or not date_hits):
+            # "geschrieben von Name am 21. Jan. 2015, 19:04", "Name - Le 22/01/2020 à 12:01":
+            # a byline written into the comment's text, first or last line
+            text, byline = self._text_byline(text)
+            if byline:
+                author = author or byline[0]
+                date_hits = date_hits or [byline[1]]
+        if text and not date_hits:
+            text, shown = self._date_line(text)
+            if shown:
+                date_hits = [shown]
         author_url = None
         if fam.author_url:
             hit = _first(node, fam.author_url)
@@ -503,11 +590,50 @@ class _Extractor:
             "on_page_id": on_page,
             "author": author,
             "author_url": author_url,
-            "date_hit": date_hit,
+            "date_hits": date_hits,
             "published": None,  # parsed only for kept comments: dateparser is the slow part
             "text": text,
             "url": permalink,
         }
+
+    def _shown(self, text: str, strict: bool = False) -> ShownDate | None:
+        return shown_date(text, self.languages, self.base_time, self.month_first, strict)
+
+    def _split_byline(self, line: str) -> tuple[str, str] | None:
+        """("Name", "date words") from "Name - Le 22/01/2020", "Name June 28", "Name, 3 days
+        ago"; None unless the line is a short name followed by a date."""
+        line = _AUTHOR_PREFIX.sub("", line)
+        words = line.split()
+        if len(words) < 2 or len(line) > _MAX_BYLINE:
+            return None
+        for cut in range(1, min(len(words), _MAX_NAME_WORDS + 1)):
+            name = _clean_author(" ".join(words[:cut]))
+            rest = " ".join(words[cut:])
+            if name and not any(c.isdigit() for c in name) and self._shown(rest, strict=True):
+                return name, rest
+        return None
+
+    def _text_byline(self, text: str) -> tuple[str, tuple[str, str] | None]:
+        lines = text.split("\n")
+        for index in (0, len(lines) - 1):
+            line = lines[index]
+            if len(lines) > 1 and len(line) <= _MAX_BYLINE and any(c.isdigit() for c in line):
+                split = self._split_byline(_BYLINE_TAIL.sub("", line))
+                if split:
+                    del lines[index]
+                    return _clean_text("\n".join(lines)), split
+        return text, None
+
+    def _date_line(self, text: str) -> tuple[str, str | None]:
+        """A first or last line that is only a date ("März 7, 2018"): the date, not text."""
+        lines = text.split("\n")
+        for index in (0, len(lines) - 1):
+            line = lines[index].strip()
+            if len(lines) > 1 and len(line) <= _MAX_DATE_LINE and any(c.isdigit() for c in line) \
+                    and self._shown(line, strict=True) and not _WORDY.search(line):
+                del lines[index]
+                return _clean_text("\n".join(lines)), line
+        return text, None
 
     @staticmethod
     def _is_comment(data: dict, fam: Family) -> bool:
@@ -517,8 +643,8 @@ class _Extractor:
         if data["author"] and _PINGBACK_AUTHOR.match(data["author"]):
             return False
         if fam.needs_meta:
-            return bool(data["author"] or data["date_hit"] is not None)
-        return bool(data["author"] or data["date_hit"] is not None or data["on_page_id"])
+            return bool(data["author"] or data["date_hits"])
+        return bool(data["author"] or data["date_hits"] or data["on_page_id"])
 
     def _record_id(self, data: dict) -> str:
         if data["on_page_id"]:
@@ -537,32 +663,70 @@ class _Extractor:
         except ValueError:
             return None
 
-    def _date(self, hit: object, permalink: str | None) -> str | None:
+    def _date(self, hits: object, permalink: str | None) -> ShownDate | None:
+        """The first candidate that reads as a date; an element's title (the exact time behind
+        "3 hours ago") before its text."""
         if permalink:
             match = _SHOW_COMMENT.search(permalink)
             if match:  # Blogger: the comment's own UTC timestamp in milliseconds
-                return _from_epoch(match.group(1))
-        value = _text_of(hit) if hit is not None else ""
-        if not value:
-            return None
-        if _EPOCH.match(value):
-            return _from_epoch(value)
-        if not any(c.isdigit() for c in value) and not re.search(
-            r"\b(ago|gestern|yesterday|hier|heute|today|aujourd)", value, re.I
-        ):
-            return None
-        dotted = _DOTTED.match(value)
-        if dotted:
-            day, month, year, hour, minute = dotted.groups()
-            year = f"20{year}" if len(year) == 2 else year
-            value = f"{year}-{int(month):02d}-{int(day):02d}"
-            if hour:
-                value += f"T{int(hour):02d}:{minute}"
-        value = _FR_HOUR.sub(r"\1:\2", value)
-        try:
-            return iso_datetime(value, self.languages, self.base_time)
-        except (ValueError, OverflowError, TypeError, AttributeError):
-            return None
+                value = _from_epoch(match.group(1))
+                if value:
+                    return ShownDate(value, True)
+        for hit in hits if isinstance(hits, list) else [hits]:
+            if hit is None:
+                continue
+            texts = []
+            if isinstance(hit, etree._Element):
+                texts.extend(str(t) for t in hit.xpath("./@title | .//*/@title")[:3])
+                texts.append(_text_of(hit))
+            else:
+                texts.append(clean_inline(str(hit)))
+            for text in texts:
+                if _EPOCH.match(text):
+                    value = _from_epoch(text)
+                    if value:
+                        return ShownDate(value, True)
+                    continue
+                shown = self._shown(text)
+                if shown:
+                    return shown
+        return None
+
+    def _published(self, hit: object, permalink: str | None) -> str | None:
+        return self._complete_years([self._date(hit, permalink)])[0]
+
+    def _complete_years(self, shown: list[ShownDate | None]) -> list[str | None]:
+        """ISO dates of one thread, the year of "June 28" inferred: the first such day on or
+        after the post's date (else the last before the capture time), and not before the
+        comment shown above it when the thread runs oldest first."""
+        days = [_day(s.value) if s else None for s in shown]
+        yearless = [d for s, d in zip(shown, days, strict=True) if s and not s.has_year and d]
+        ascending = sum(b >= a for a, b in itertools.pairwise(yearless)) >= \
+            sum(b < a for a, b in itertools.pairwise(yearless))
+        limit = self.base_time.date()
+        out: list[str | None] = []
+        previous: date | None = None
+        for item, day in zip(shown, days, strict=True):
+            if item is None or day is None:
+                out.append(item.value if item else None)
+                continue
+            if not item.has_year:
+                if self.post_date:
+                    day = _with_year(day, self.post_date.year)
+                    if day < self.post_date:
+                        day = _with_year(day, day.year + 1)
+                else:
+                    day = _with_year(day, limit.year)
+                if ascending and previous and day < previous:
+                    day = _with_year(day, previous.year + (day.replace(year=2000) <
+                                                           previous.replace(year=2000)))
+                while day > limit and (not self.post_date or day.year > self.post_date.year):
+                    day = _with_year(day, day.year - 1)
+                out.append(day.isoformat() + item.value[10:])
+            else:
+                out.append(item.value)
+            previous = day
+        return out
 
     # --- dl lists (classic Blogger and generic) ---
 
@@ -617,7 +781,7 @@ class _Extractor:
         on_page = _on_page_id(dt.get("id")) or _on_page_id(
             (dt.xpath("./a/@name") or [None])[0]
         ) or (_on_page_id(permalink) if permalink and "#" in permalink else None)
-        published = self._date(date_hit, permalink)
+        published = self._complete_years([self._date(date_hit, permalink)])[0]
         data = {"on_page_id": on_page, "author": author, "published": published, "text": text}
         author_url = None
         if isinstance(author_el, etree._Element):
@@ -647,7 +811,7 @@ class _Extractor:
         text = _html_to_text(_str(item.get("text") or item.get("commentText")
                                   or item.get("description")))
         author, author_url = _jsonld_author(item.get("author") or item.get("creator"))
-        published = self._date(
+        published = self._published(
             _str(item.get("dateCreated") or item.get("datePublished")), None)
         permalink = self._absolute(_str(item.get("url"))) if item.get("url") else None
         anchor = permalink if permalink and "#" in permalink else _str(item.get("@id"))
@@ -716,19 +880,26 @@ def _html_to_text(text: str) -> str:
     return _clean_text(html_lib.unescape(text))
 
 
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _with_year(day: date, year: int) -> date:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return day.replace(year=year, day=28)
+
+
 def _from_epoch(digits: str) -> str | None:
     try:
         seconds = int(digits) / (1000 if len(digits) > 11 else 1)
         return datetime.fromtimestamp(seconds, UTC).isoformat()
     except (ValueError, OverflowError, OSError):
         return None
-
-
-def _is_prefix(title: str, text: str) -> bool:
-    """Drupal-style auto titles are the body's first words, often cut with an ellipsis."""
-    head = title.rstrip(" .…").lower()
-    body = " ".join(text.split()).lower()
-    return body.startswith(head) or len(head) < 2
 
 
 def _unique_ids(comments: list[Comment]) -> list[Comment]:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -72,3 +73,125 @@ def parse_datetime(
         return dateparser.parse(text, languages=languages, settings=settings)
     except (ValueError, OverflowError, TypeError):
         return None
+
+
+@dataclass(frozen=True)
+class ShownDate:
+    """A date as a page shows it, read to ISO 8601; ``has_year`` is False for "June 28"."""
+
+    value: str
+    has_year: bool
+
+
+# Hand-written: dateparser reads whole strings only, and comment bylines glue words around the
+# date ("am 9. Juni 2017 um 13:22 Uhr", "17.07, 2011 @ 13:04", "Le 22/01/2020 à 12:01:03").
+_ISO_IN = re.compile(
+    r"(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?")
+_NUMERIC = re.compile(
+    r"(?<![\d.:/])(\d{1,2})\s?[./]\s?(\d{1,2})(?:(?:\s?[./]\s?|,\s?)(\d{4}|\d{2}(?![\d:])))?(?![\d/])"
+)
+_TIME = re.compile(r"(?<![\d.])(\d{1,2})\s?[:h]\s?(\d{2})(?::(\d{2}))?(?:\s*([ap])\.?\s?m\b\.?)?",
+                   re.I)
+_DOT_TIME = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{2})(?![\d.])")  # "um 21.11" after a date
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2[01]\d\d)(?!\d)")
+_RELATIVE = re.compile(
+    r"\b(ago|vor|il y a|hace|fa|geleden|temu|yesterday|gestern|hier|ayer|ieri|today|heute|"
+    r"aujourd'hui|hoy|oggi|just now|gerade eben)\b", re.I)
+_CONNECTORS = re.compile(
+    r"(?:(?<=\s)|^)(?:um|at|à|a las|alle|om|o|kl\.?|le|am|on|el|il|den|op|em|de|the)(?=\s)|"
+    r"@|//|\||\s[-–—]\s|,|\[|\]|\buhr\b", re.I)
+_LEADING_FILLER = re.compile(
+    r"^(?:[\W_]+|(?:am|on|le|el|il|den|op|em|the|um|at|posted|publié|geschrieben)(?=\s))+", re.I)
+_LETTERS = re.compile(r"[^\W\d_]{3,}")
+_WORDS_BEFORE_DATE = 6
+
+
+def shown_date(
+    text: str | None,
+    languages: list[str] | None = None,
+    relative_base: datetime | None = None,
+    month_first: bool = False,
+    strict: bool = False,
+) -> ShownDate | None:
+    """The date in a short displayed text (a comment's byline or time stamp), or None.
+
+    Numeric dates are read day first (``17.07.2011``, ``14/04/2020``) unless ``month_first``
+    (en-US pages) or the numbers only fit month first. Relative dates are resolved against
+    ``relative_base`` (the page's capture time; now if None). ``strict``: the date must start
+    the text (after words such as "am", "on", "le"), as when a byline is split into its name and
+    its date.
+    """
+    if not text:
+        return None
+    text = " ".join(text.split())[:200]
+    if not any(c.isdigit() for c in text) and not _RELATIVE.search(text):
+        return None
+    if strict:
+        text = _LEADING_FILLER.sub("", text)
+    iso = _ISO_IN.match(text) if strict else _ISO_IN.search(text)
+    if iso:
+        value = iso.group(1) + (f"T{iso.group(2)}{iso.group(3) or ''}" if iso.group(2) else "")
+        return ShownDate(iso_datetime(value) or iso.group(1), True)
+    numeric = _NUMERIC.match(text) if strict else _NUMERIC.search(text)
+    if numeric:
+        found = _numeric(numeric, text, month_first, relative_base)
+        if found:
+            return found
+    return _words_date(text, languages, relative_base, 1 if strict else _WORDS_BEFORE_DATE)
+
+
+def _numeric(match: re.Match, text: str, month_first: bool,
+             relative_base: datetime | None) -> ShownDate | None:
+    first, second, year = match.groups()
+    day, month = (int(second), int(first)) if month_first else (int(first), int(second))
+    if month > 12 >= day:
+        day, month = month, day
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return None
+    has_year = year is not None
+    if year is None:
+        year_number = (relative_base or datetime.now(UTC)).year
+    else:
+        year_number = int(year) + (2000 if len(year) == 2 else 0)
+    try:
+        day_value = date(year_number, month, day)
+    except ValueError:
+        return None
+    rest = text[match.end():]
+    clock = _TIME.search(rest) or _DOT_TIME.search(rest)
+    value = day_value.isoformat()
+    if clock:
+        groups = clock.groups()
+        hour, minute = int(groups[0]), int(groups[1])
+        second = int(groups[2]) if len(groups) > 2 and groups[2] else 0
+        if len(groups) > 3 and groups[3]:
+            hour = hour % 12 + (12 if groups[3].lower() == "p" else 0)
+        if hour < 24 and minute < 60 and second < 60:
+            value += f"T{hour:02d}:{minute:02d}:{second:02d}"
+    return ShownDate(value, has_year)
+
+
+def _words_date(text: str, languages: list[str] | None, relative_base: datetime | None,
+                starts: int) -> ShownDate | None:
+    """Dates with month names or relative words, through dateparser, words around them cut."""
+    cleaned = " ".join(_CONNECTORS.sub(" ", text).split())
+    if cleaned.lower().endswith(" her"):  # German "2 Stunden her" is "vor 2 Stunden"
+        cleaned = "vor " + cleaned[:-4]
+    clock = _TIME.search(cleaned)
+    if clock:  # nothing after the time belongs to the date ("19:04 antworten"); "18 h 02"
+        suffix = f" {clock.group(4)}m" if clock.group(4) else ""
+        cleaned = f"{cleaned[:clock.start()]}{clock.group(1)}:{clock.group(2)}{suffix}"
+    words = cleaned.split()
+    for start in range(min(len(words), starts)):
+        candidate = " ".join(words[start:])
+        if not any(c.isdigit() for c in candidate) and not _RELATIVE.search(candidate):
+            break
+        if not _LETTERS.search(candidate):
+            break  # a lone number is no date
+        parsed = parse_datetime(candidate, languages=languages, relative_base=relative_base)
+        if parsed is not None:
+            has_year = bool(_YEAR.search(candidate)) or bool(_RELATIVE.search(candidate))
+            value = parsed.isoformat() if (parsed.hour, parsed.minute) != (0, 0) or clock \
+                else parsed.date().isoformat()
+            return ShownDate(value, has_year)
+    return None
