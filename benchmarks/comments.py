@@ -78,6 +78,10 @@ def reference_texts(page_text: str, comments: list[dict], name: str) -> list[str
         stop = page_text.find(end, at) if at >= 0 else -1
         if at < 0 or stop < 0:
             raise SystemExit(f"label {name} #{i}: start/end words not found on the page")
+        # the shortest span: a comment quoting the article starts with words found above it
+        later = page_text.find(start, at + 1)
+        while 0 <= later <= stop:
+            at, later = later, page_text.find(start, later + 1)
         refs.append(page_text[at:stop + len(end)])
         pos = stop
     return refs

@@ -34,7 +34,7 @@ NOT_COMMENT_PARTS = (
     "recentcomments", "recent_comments", "recent-comments", "latest-comments", "top-comments",
     "most-commented", "popular-comments", "related-posts", "jp-relatedposts", "yarpp-related",
     "crp_related", "sharedaddy", "share-buttons", "sd-sharing", "author-box", "about-author",
-    "author-bio", "author-info",
+    "author-bio", "author-info", "pinglist", "pingbacks", "trackbacks",
 )
 # a sidebar that holds the article itself (old themes) is kept
 SIDEBAR_KEEP = ".//h1 | .//*[@id='comments']"
@@ -58,9 +58,11 @@ JUNK = (
         "visually-hidden", "sr-only", "element-hidden", "avatar", "avatar-image-container",
         "thread-toggle", "continue", "links", "rdf-meta", "comment-reply-wrap",
         "ast-comment-edit-reply-wrap", "reply-link", "comment-share", "vote", "votes",
-        "wp-block-comment-reply-link", "wp-block-comment-edit-link",
+        "wp-block-comment-reply-link", "wp-block-comment-edit-link", "wpdiscuz-hellip",
     )
     + " or contains(@class, 'share-') or contains(@class, '-share')"
+    " or (self::a or self::span or self::button)"
+    " and (contains(@class, 'readmore') or contains(@class, 'read-more'))"
     " or self::img or self::button or self::form or self::input or self::select]"
 )
 
@@ -69,7 +71,8 @@ META = (
     ".//*[self::header or self::footer]"
     "[.//*[contains(@class, 'author') or contains(@class, 'date')] or .//time]"
     " | .//*["
-    + any_cls("comment-meta", "comment-metadata", "commentmetadata", "comment-author", "vcard",
+    + any_cls("comment-meta", "comment_meta", "comment-metadata", "commentmetadata",
+              "comment-author", "vcard",
               "comment-header", "comment-info", "comment__meta", "comment_info", "comment-details")
     + " or contains(@class, 'commentMeta') or contains(@class, 'commentmeta')] | .//time"
 )
@@ -148,8 +151,10 @@ WP_AUTHOR = (
     f".//*[{cls('comment-author')}]",
     ".//*[@itemprop='author']",
 )
+# last resort for dates: the author's block, "Name said, on August 3, 2019 at 3:12 pm"
+_BYLINE_BLOCK = f".//*[{any_cls('comment-author', 'comment_author', 'vcard')}]"
 _WP_META = (
-    "comment-metadata", "commentmetadata", "comment-meta", "wp-block-comment-date",
+    "comment-metadata", "commentmetadata", "comment-meta", "comment_meta", "wp-block-comment-date",
     "comment-date", "comment-time",
 )
 WP_DATE = (
@@ -158,6 +163,7 @@ WP_DATE = (
     f".//*[{any_cls(*_WP_META)}]//a",
     f".//*[{any_cls(*_WP_META)}]",
     ".//time",
+    _BYLINE_BLOCK,
 )
 WP_TEXT = (
     f".//*[{any_cls('comment-content', 'wp-block-comment-content', 'ast-comment-content')}]",
@@ -270,13 +276,16 @@ GENERIC_NODE_CLASS_RE = (
     r"(^|\s)((?!(category|tag|cat|icon|fa|has|no|show|open|closed|allow|with|count|format|type"
     r"|menu|widget|status|label|add|leave|post-format)[_-])[a-z0-9]+[_-]+)?"
     r"(comment|kommentar|commentaire|comentario)"
-    r"([_-]*(item|entry|single|wrap|wrapper|box|block|row|node|container|inner))?(\s|$)"
+    r"([_-]*(item|entry|single|wrap|wrapper|box|block|row|node|container|inner|card|main))?(\s|$)"
 )
 GENERIC_NODES = (
     "//*[contains(@class, 'omment') or contains(@class, 'entar') or contains(@id, 'omment')]"
     "[self::li or self::article or self::div or self::section or self::tr]"
     "[(contains(@class, 'omment') or contains(@class, 'entar'))"
     f" and re:test(@class, '{GENERIC_NODE_CLASS_RE}', 'i')"
+    # <ul class="commentsLists"><li class="commentsList">: the items of a list of comments
+    " or self::li and contains(@class, 'omment') and contains(../@class, 'omment')"
+    " and not(.//*[starts-with(@id, 'comment-') or starts-with(@id, 'comment_')])"
     " or starts-with(@id, 'comment-') or starts-with(@id, 'comment_')"
     " or starts-with(@id, 'kommentar') or starts-with(@id, 'commentaire')]"
     "[ancestor::*[contains(@id, 'omment') or contains(@class, 'omment')"
@@ -307,6 +316,7 @@ GENERIC_DATE = (
     + "]",
     ".//time",
     ".//*[contains(@class, 'date') or contains(@class, 'Date')][normalize-space()]",
+    _BYLINE_BLOCK,
 )
 GENERIC_TEXT = (
     ".//*["

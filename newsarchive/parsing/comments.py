@@ -107,7 +107,8 @@ SKIP_TAGS = frozenset((
     "textarea", "svg", "iframe", "video", "audio", "object",
 ))
 # Reply containers whose preceding sibling is the parent comment (Drupal's div.indented).
-_REPLY_CONTAINER = re.compile(r"indent|children|repl(y|ies)|nested|thread", re.I)
+_REPLY_CONTAINER = re.compile(
+    r"indent|children|repl(y|ies)|nested|thread|(^|[-_\s])(sub|answers?)([-_\s]|$)", re.I)
 _WS = re.compile(r"\s+")
 _BUTTON_LINE = re.compile(
     r"^(reply|replies|like|likes|unlike|report|share|quote|edit|delete|flag|permalink|"
@@ -138,6 +139,7 @@ _NO_COMMENTS = re.compile(
 # Pingbacks shown as comments (no li.pingback class): "[…] excerpt of the citing post […]"
 _PINGBACK = re.compile(r"(?:^|\n\n|\s[-–]\s)\[(…|\.\.\.)\][^\n]*\[(…|\.\.\.)\]", re.S)
 _PINGBACK_AUTHOR = re.compile(r"^(pingback|trackback)\b", re.I)
+_DASHES = re.compile(r"^-+\s+|\s+-+$")  # "- Name -", not "-thh"
 _AUTHOR_DATE_TAIL = re.compile(r"\s+\d{1,2}[./]\d{1,2}[./]\d{2,4}\b.*$")
 # 12.04.2020 17:02, 07.08.09 um 10:25: day first wherever dots separate the parts
 _DOTTED = re.compile(r"^(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{4}|\d{2})\b(?:\D*(\d{1,2})[:.](\d{2}))?")
@@ -150,6 +152,8 @@ _MAX_BYLINE = 150  # a "Name - date" line
 _MAX_NAME_WORDS = 5
 _MAX_DATE_LINE = 60
 _MAX_NAME = 60  # a name shown next to the date, when no element is marked as the author
+_MAX_HEADING_WORDS = 4
+_NAME_TAGS = ("h2", "h3", "h4", "h5", "h6", "strong", "b", "cite", "a")
 _BYLINE_TAIL = re.compile(r"\s*(?:\[\s*[^\]]{1,20}\]|[|·•]\s*[^\W\d_]{2,20})\s*$")
 _WORDY = re.compile(r"(?:[^\W\d_]{2,}\s+){5}")
 _DATE_PUBLISHED = re.compile(
@@ -228,7 +232,7 @@ _HIDDEN_STYLE = re.compile(X.HIDDEN_STYLE, re.I)
 _NOT_COMMENT_TOKENS = frozenset(X.NOT_COMMENT_TOKENS)
 _SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
 # every token and part above contains one of these: a cheap first test for most elements
-_NAME_HINTS = re.compile("omment|respond|repl|side|secondary|widget|related|shar|author|form",
+_NAME_HINTS = re.compile("omment|respond|repl|side|secondary|widget|related|shar|author|form|ping|track",
                          re.I)
 
 
@@ -355,6 +359,21 @@ def _author_beside(date_el: etree._Element, node: etree._Element) -> etree._Elem
     return None
 
 
+def _heading_name(node: etree._Element, text_el: etree._Element | None) -> etree._Element | None:
+    """A comment's first words set apart as a heading or link ("<h3>Marius</h3>"), short like a
+    name: its author, for markup that marks none."""
+    for el in node.iter(*_NAME_TAGS):
+        words = _text_content(el).split()
+        if not words:
+            continue
+        if len(words) > _MAX_HEADING_WORDS or len(" ".join(words)) > _MAX_NAME // 2 or \
+                any(c in " ".join(words) for c in ".!?:") or _BUTTON_LINE.match(" ".join(words)):
+            return None
+        rendered = " ".join(_render(node, set(node.xpath(X.JUNK))).split())
+        return el if rendered.startswith(" ".join(words)) else None
+    return None
+
+
 def _post_date(raw: str) -> date | None:
     """The article's own publication day, declared in its head (JSON-LD, Open Graph)."""
     match = _DATE_PUBLISHED.search(raw)
@@ -397,6 +416,10 @@ def _render(root: etree._Element, skip: set) -> str:
     return "".join(parts)
 
 
+def _is_line(el: etree._Element) -> bool:
+    return len(_text_content(el)) <= _MAX_BYLINE
+
+
 def _enclosing_line(el: etree._Element, stop: etree._Element) -> etree._Element:
     """The short block (a byline such as <p><cite>Name</cite> — date</p>) that holds ``el``."""
     best = el
@@ -419,7 +442,8 @@ def _clean_text(raw: str) -> str:
 def _clean_author(text: str) -> str | None:
     text = clean_inline(text)
     text = _AUTHOR_DATE_TAIL.sub("", text)
-    text = _AUTHOR_PREFIX.sub("", _AUTHOR_SUFFIX.sub("", text)).strip(" :-–—,|")
+    text = _AUTHOR_PREFIX.sub("", _AUTHOR_SUFFIX.sub("", text)).strip(" :–—,|")
+    text = _DASHES.sub("", text)
     if not text or len(text) > _MAX_AUTHOR:
         return None
     return text
@@ -538,8 +562,9 @@ class _Extractor:
         title_el = _first(node, fam.title) if fam.title else None
         skip = set(node.xpath(X.JUNK))
         # the author, date and title are fields (or no part of the text): never in the text
+        # (a long block holding the date, "vcard" themes, is the comment itself: kept)
         for extra in (author_el, date_el, title_el):
-            if isinstance(extra, etree._Element):
+            if isinstance(extra, etree._Element) and _is_line(extra):
                 skip.add(extra)
         skip.update(node.xpath(X.META))
         if not isinstance(text_el, etree._Element):
@@ -550,7 +575,7 @@ class _Extractor:
             # those, skip only the short lines that hold the author and the date.
             skip = set(node.xpath(X.JUNK))
             for extra in (author_el, date_el, title_el):
-                if isinstance(extra, etree._Element):
+                if isinstance(extra, etree._Element) and _is_line(extra):
                     skip.add(_enclosing_line(extra, node))
             text = _clean_text(_render(text_el, skip))
         author = _clean_author(_text_of(author_el)) if author_el is not None else None
@@ -567,9 +592,17 @@ class _Extractor:
             if byline:
                 author = author or byline[0]
                 date_hits = date_hits or [byline[1]]
-        if text and not date_hits:
+        if author is None and text and date_hits and self._date(date_hits, permalink):
+            heading = _heading_name(node, text_el)
+            if heading is not None:
+                author = _clean_author(_text_of(heading))
+                text = _clean_text(_render(text_el, skip | {heading})) if text_el is not None \
+                    else text
+                if author_el is None:
+                    author_el = heading
+        if text:  # a line that is only the date ("März 7, 2018") is never text
             text, shown = self._date_line(text)
-            if shown:
+            if shown and not date_hits:
                 date_hits = [shown]
         author_url = None
         if fam.author_url:
@@ -630,7 +663,8 @@ class _Extractor:
         for index in (0, len(lines) - 1):
             line = lines[index].strip()
             if len(lines) > 1 and len(line) <= _MAX_DATE_LINE and any(c.isdigit() for c in line) \
-                    and self._shown(line, strict=True) and not _WORDY.search(line):
+                    and not _WORDY.search(line) and "/" not in line.replace(" / ", "") \
+                    and self._shown(line, strict=True):
                 del lines[index]
                 return _clean_text("\n".join(lines)), line
         return text, None

@@ -101,9 +101,12 @@ _CONNECTORS = re.compile(
     r"(?:(?<=\s)|^)(?:um|at|à|a las|alle|om|o|kl\.?|le|am|on|el|il|den|op|em|de|the)(?=\s)|"
     r"@|//|\||\s[-–—]\s|,|\[|\]|\buhr\b", re.I)
 _LEADING_FILLER = re.compile(
-    r"^(?:[\W_]+|(?:am|on|le|el|il|den|op|em|the|um|at|posted|publié|geschrieben)(?=\s))+", re.I)
+    r"^(?:[\W_]+|(?:am|on|le|el|il|den|op|em|the|um|at|posted|publié|geschrieben|said|says|wrote|"
+    r"sagt|sagte|schrieb|meint|dit|écrit|escribió|dice)(?=[\s,:]))+", re.I)
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 _WORDS_BEFORE_DATE = 6
+_MAX_SEARCHED = 3000
+_MAX_WORDS_DATE = 200
 
 
 def shown_date(
@@ -123,7 +126,7 @@ def shown_date(
     """
     if not text:
         return None
-    text = " ".join(text.split())[:200]
+    text = " ".join(text.split())[:_MAX_SEARCHED]
     if not any(c.isdigit() for c in text) and not _RELATIVE.search(text):
         return None
     if strict:
@@ -137,6 +140,8 @@ def shown_date(
         found = _numeric(numeric, text, month_first, relative_base)
         if found:
             return found
+    if len(text) > _MAX_WORDS_DATE:
+        return None  # month names are looked up in short texts only (bylines, time stamps)
     return _words_date(text, languages, relative_base, 1 if strict else _WORDS_BEFORE_DATE)
 
 
