@@ -46,9 +46,10 @@ def extract_page(
         return PageExtract(content=None, error="nested deeper than the HTML parser's limit "
                                                "(256 elements): the page cannot be read")
     reference = _reference_time(fetched_at)
-    comments = extract_comments(url, html, article_id, fetched_at=reference)
+    comments = extract_comments(url, html, article_id, reference, content.published)
     for page_url, page in comment_pages or ():
-        comments.extend(extract_comments(page_url, page_text(page), article_id, fetched_at=reference))
+        comments.extend(
+            extract_comments(page_url, page_text(page), article_id, reference, content.published))
     return PageExtract(content=content, comments=merge_comments(comments))
 
 

@@ -189,3 +189,24 @@ def test_container_xpath_removes_every_comment() -> None:
 def test_bad_input_never_raises(html: str) -> None:
     assert isinstance(extract_comments("https://example.com/", html, ARTICLE_ID), list)
     assert isinstance(comment_page_urls("https://example.com/", html), list)
+
+
+def test_reextraction_resolves_relative_dates_against_the_capture_time() -> None:
+    """Re-reading an archived page: "vor 2 Tagen" counts from when the page was fetched (the
+    record's fetched_at, passed into extraction), never from the clock of the re-run."""
+    from newsarchive.extraction import extract_page
+
+    url, html, _ = load(FIXTURES / "wpdiscuz_de_relative_dates")
+    captured = extract_page(url, html, ARTICLE_ID, fetched_at="2021-06-10T12:00:00+00:00")
+    days = [c.published[:10] for c in captured.comments]
+    assert "2021-06-08" in days, days
+    assert all(day.startswith(("2021", "2024")) for day in days), days
+
+
+def test_year_of_dates_shown_without_one_comes_from_the_post() -> None:
+    url, html, _ = load(FIXTURES / "wordpress_yearless_dates_en")
+    fetched = datetime.fromisoformat("2021-02-01T00:00:00+00:00")
+    declared = extract_comments(url, html, ARTICLE_ID, fetched)  # the page's datePublished
+    assert [c.published[:10] for c in declared[:2]] == ["2019-12-30", "2020-01-02"]
+    given = extract_comments(url, html, ARTICLE_ID, fetched, published="2020-12-01T10:00:00")
+    assert [c.published[:10] for c in given[:2]] == ["2020-12-30", "2021-01-02"]

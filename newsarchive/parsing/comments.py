@@ -114,6 +114,7 @@ _BUTTON_LINE = re.compile(
     r"^(reply|replies|like|likes|unlike|report|share|quote|edit|delete|flag|permalink|"
     r"antworten|beantworten|melden|zitieren|gefällt mir|répondre|signaler|citer|j'aime|"
     r"responder|reportar|rispondi|segnala|beantwoorden|alerter|loading\.*|\d+ likes?|#?\d{1,5}|"
+    r"odpowiedz|reageer|reageren|odpovědět|ответить|svara|svar|vastaa|yanıtla|válasz|"
     r"your comment is awaiting moderation\.?|ihr kommentar muss noch freigegeben werden\.?|"
     r"votre commentaire est en attente de modération\.?|log in to reply|"
     r"(kommentar|comment|posted|written|submitted|antwort|réponse)\s+(von|by|from|de|par)|"
@@ -126,7 +127,10 @@ _AUTHOR_SUFFIX = re.compile(
     re.I,
 )
 _AUTHOR_PREFIX = re.compile(
-    r"^\s*(?:submitted by|posted by|comment by|written by|by|von|par|por|door|di)\s+", re.I
+    r"^\s*(?:(?:submitted|posted|comment(?:ed)?|written|geschrieben|kommentiert|eingetragen|"
+    r"verfasst|gepostet|kommentar|écrit|publié|commentaire|escrito|publicado|comentario|"
+    r"scritto|pubblicato|commento|geplaatst|reactie)\s+(?:by|von|par|por|door|di|de|da)|"
+    r"by|von|par|por|door|di)\s+", re.I
 )
 _ON_PAGE_ID = re.compile(r"^(?:li-|div-|article-)?comment-(\d+)$|^(?:wpd|wc)-comm-(\d+)_\d+$")
 _SHOW_COMMENT = re.compile(r"[?&]showComment=(\d{10,13})")
@@ -164,12 +168,15 @@ _DATE_PUBLISHED = re.compile(
 
 
 def extract_comments(
-    url: str, html: str, article_id: str, fetched_at: datetime | None = None
+    url: str, html: str, article_id: str, fetched_at: datetime | None = None,
+    published: str | None = None,
 ) -> list[Comment]:
     """The reader comments on one page, depth-first in display order; [] when there are none.
 
-    Relative dates ("3 days ago", "vor 2 Tagen") are resolved against ``fetched_at`` (now if None).
-    Never raises on bad input.
+    Relative dates ("3 days ago", "vor 2 Tagen") are resolved against ``fetched_at``, the time
+    the page was captured (now if None; pass the capture's own time when re-reading archived
+    pages). Dates shown without a year ("June 28") take it from ``published``, the article's
+    date (else the one the page declares), and the thread's order. Never raises on bad input.
     """
     if not html or "omment" not in html:
         return []
@@ -177,7 +184,7 @@ def extract_comments(
         root = _parse(html)
         if root is None:
             return []
-        return _Extractor(url, article_id, fetched_at, root, html).run()
+        return _Extractor(url, article_id, fetched_at, root, html, published).run()
     except (etree.LxmlError, ValueError, TypeError, AttributeError, KeyError, IndexError,
             RecursionError, UnicodeError):
         return []
@@ -232,8 +239,8 @@ _HIDDEN_STYLE = re.compile(X.HIDDEN_STYLE, re.I)
 _NOT_COMMENT_TOKENS = frozenset(X.NOT_COMMENT_TOKENS)
 _SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
 # every token and part above contains one of these: a cheap first test for most elements
-_NAME_HINTS = re.compile("omment|respond|repl|side|secondary|widget|related|shar|author|form|ping|track",
-                         re.I)
+_NAME_HINTS = re.compile(
+    "omment|respond|repl|side|secondary|widget|related|shar|author|form|pingl|pingb|trackb", re.I)
 
 
 def _is_not_comment(names: str) -> bool:
@@ -464,7 +471,7 @@ def _on_page_id(value: str | None) -> str | None:
 class _Extractor:
     def __init__(
         self, url: str, article_id: str, fetched_at: datetime | None, root: etree._Element,
-        raw: str,
+        raw: str, published: str | None = None,
     ) -> None:
         self.url = url
         self.article_id = article_id
@@ -476,7 +483,7 @@ class _Extractor:
         lang = full_lang.split("-")[0]
         self.languages = [lang, "en"] if lang.isalpha() and lang != "en" else None
         self.month_first = full_lang == "en-us"
-        self.post_date = _post_date(raw)
+        self.post_date = (_day(published) if published else None) or _post_date(raw)
 
     def _has(self, marker: str) -> bool:
         if marker not in self._markers:
