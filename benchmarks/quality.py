@@ -58,7 +58,8 @@ def _ours(url: str, html: str, **kwargs) -> str:
     options = article.build_options(**tuned) if tuned else article.OPTIONS
     try:
         return article._extract(url, html, options, kwargs.get("drop_link_only", True),
-                                kwargs.get("drop_labels", True)).body
+                                kwargs.get("drop_labels", True),
+                                kwargs.get("drop_furniture", True)).body
     except article.NotAnArticle:
         return ""
 
@@ -78,6 +79,7 @@ VARIANTS: dict[str, Callable[[str, str], str]] = {
     "fast": lambda u, h: _ours(u, h, fast=True),  # no readability/jusText fallback
     "keep-link-only": lambda u, h: _ours(u, h, drop_link_only=False),
     "keep-labels": lambda u, h: _ours(u, h, drop_labels=False),
+    "keep-furniture": lambda u, h: _ours(u, h, drop_furniture=False),
 }
 
 

@@ -216,10 +216,7 @@ def test_comment_authors_are_not_post_authors(first: BlogCrawl) -> None:
     assert first.article("blog-pages", LAPWINGS)["authors"] == ["Elspeth Grant"]
 
 
-# Known gap (trafilatura keeps the blog header's description on one layout); strict, so a fix
-# shows up as XPASS.
-@pytest.mark.xfail(strict=True, reason="Blogger header description "
-                   "(p.description in #header) leaks into the body of one post")
+# trafilatura keeps the blog header's description on one layout: site header lines are dropped.
 def test_blogger_header_stays_out_of_bodies(first: BlogCrawl) -> None:
     for path in (WALLS, LAPWINGS, LAMBING, FROSTY):
         assert "Notes from a hill farm" not in first.article("blog-pages", path)["body"]

@@ -240,8 +240,6 @@ def test_article_bodies_are_the_stories(default_run, portal: PortalSite) -> None
     assert "utm_" in tracked["url"] and "utm_" not in tracked["canonical_url"]
 
 
-@pytest.mark.xfail(strict=True, reason="extraction keeps Newspack's inline donation popup, "
-                   "which sits inside .entry-content")
 def test_inline_donation_prompt_is_not_body_text(default_run) -> None:
     run, _ = default_run
     wire = [a for a in run.records["article"] if a["site_name"] == "Meridian Wire"]

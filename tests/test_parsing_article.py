@@ -228,3 +228,27 @@ def md_tree(html: str):
     from lxml.html import fromstring
 
     return fromstring(html)
+
+
+def test_furniture_is_dropped_only_around_the_story() -> None:
+    from newsarchive.parsing.boilerplate import key, strip_furniture
+
+    body = "\n\n".join([
+        "Heavy rain floods streets",  # the headline, again
+        "Rain closed schools in three towns. Heavy rain floods streets, said the mayor.",
+        "Notes from a hill farm",  # the blog's tagline
+        "See also: Ferry bridge to reopen in May",
+        "The river will peak on Wednesday.",
+        "Topics: Floods, Weather, Rail",
+    ])
+    headline = {key("Heavy rain floods streets")}
+    elsewhere = {key("Notes from a hill farm")}
+    links = {key("Ferry bridge to reopen in May")}
+    assert strip_furniture(body, headline, elsewhere, links) == (
+        "Rain closed schools in three towns. Heavy rain floods streets, said the mayor.\n\n"
+        "The river will peak on Wednesday.")
+    # a story that opens with its standfirst and repeats it keeps the second copy
+    assert strip_furniture("Lead.\n\nMore.\n\nLead.", set(), set()) == "More.\n\nLead."
+    # "Topics" inside the story, or a "see also" line that links nowhere, stays
+    kept = "Topics: what the council discussed.\n\nSee also: the minutes.\n\nThe end."
+    assert strip_furniture(kept, set(), set(), links) == kept

@@ -19,6 +19,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
+from newsarchive.parsing import boilerplate
 from newsarchive.parsing import metadata as md
 from newsarchive.parsing.dates import iso_datetime
 from newsarchive.parsing.text import clean_block, clean_inline
@@ -96,9 +97,13 @@ def extract_article(url: str, html: str) -> ArticleContent:
 
 
 def _extract(url: str, html: str, options: Extractor, drop_link_only: bool = True,
-             drop_labels: bool = True) -> ArticleContent:
+             drop_labels: bool = True, drop_furniture: bool = True) -> ArticleContent:
     tree = _parse(html)
     declared = _declared_metadata(tree, url)
+    if drop_furniture:  # read before trafilatura, which changes the tree
+        headline, site_header = boilerplate.header_texts(tree, declared.title)
+        elsewhere = site_header | boilerplate.popup_texts(tree) | boilerplate.prompt_texts(tree)
+        links = boilerplate.link_texts(tree)
     if options is OPTIONS and _complete(declared):
         options = OPTIONS_BODY_ONLY
     per_page = copy(options)  # the module-level options stay untouched
@@ -119,6 +124,8 @@ def _extract(url: str, html: str, options: Extractor, drop_link_only: bool = Tru
         body = ""
     if drop_labels and body:
         body = "\n\n".join(p for p in body.split("\n\n") if not _BOILERPLATE_LINE.match(p))
+    if drop_furniture and body:
+        body = boilerplate.strip_furniture(body, headline, elsewhere, links)
     return _merge(url, declared, doc, body)
 
 
