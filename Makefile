@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test demo test lint bench-quality bench-dedupe bench-crawl clean
+.PHONY: install install-test demo test lint bench-quality bench-comments bench-dedupe bench-crawl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: install-test
 
 bench-quality: install
 	$(BIN)/python benchmarks/quality.py --corpus ../shared/corpus
+
+bench-comments: install
+	$(BIN)/python benchmarks/comments.py --corpus ../shared/corpus --floor benchmarks/comments_floor.json
 
 bench-dedupe: install
 	$(BIN)/python benchmarks/dedupe.py

@@ -21,7 +21,7 @@ words. Printed:
 - author, date (to the day), parent: share of found comments with the labelled value;
 - clean: found comments whose text starts and ends with the labelled words (no author/date
   header, reply links or title kept in the text);
-- comments on pages without any.
+- empty_pages_ok: pages without comments where none were found.
 trafilatura gives no author, date or parent, so those are 0 for it by construction.
 ``--floor`` exits 1 when ours falls below the pinned figures; ``--write-floor`` pins them.
 """
@@ -133,7 +133,7 @@ class Figures:
             "date": round(self.date / (self.dated or 1), 4),
             "parent": round(self.parent / found, 4),
             "clean": round(self.clean / found, 4),
-            "no_comment_pages_clean": round(
+            "empty_pages_ok": round(
                 1 - self.empty_pages_with_comments / (self.empty_pages or 1), 4),
         }
 
@@ -265,14 +265,14 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(labels) - len(with_comments)} without), {len(languages)} languages "
           f"({', '.join(languages)}), {len({p['system'] for p in labels.values()})} systems")
     columns = ("text_f1", "text_f1_all", "found", "false", "author", "date", "parent", "clean",
-               "no_comment_pages_clean")
-    print(f"{'extractor':<13}" + "".join(f"{c:>13}" for c in columns))
+               "empty_pages_ok")
+    print(f"{'extractor':<13}" + "".join(f"{c:>15}" for c in columns))
     figures = {"newsarchive": ours.summary(), "trafilatura": theirs.summary()}
     figures["trafilatura"].update(text_f1_all=float("nan"), author=0.0, date=0.0, parent=0.0,
                                   clean=float("nan"), false=float("nan"))
     for name, f in figures.items():
         print(f"{name:<13}" + "".join(
-            f"{f[c]:>13}" if c == "false" else f"{f[c]:>13.2%}" for c in columns))
+            f"{f[c]:>15}" if c == "false" else f"{f[c]:>15.2%}" for c in columns))
     if args.verbose:
         print("\n".join(ours.problems))
 

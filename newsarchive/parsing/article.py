@@ -100,10 +100,7 @@ def _extract(url: str, html: str, options: Extractor, drop_link_only: bool = Tru
              drop_labels: bool = True, drop_furniture: bool = True) -> ArticleContent:
     tree = _parse(html)
     declared = _declared_metadata(tree, url)
-    if drop_furniture:  # read before trafilatura, which changes the tree
-        headline, site_header = boilerplate.header_texts(tree, declared.title)
-        elsewhere = site_header | boilerplate.popup_texts(tree) | boilerplate.prompt_texts(tree)
-        links = boilerplate.link_texts(tree)
+    furniture = boilerplate.page_furniture(tree, declared.title) if drop_furniture else None
     if options is OPTIONS and _complete(declared):
         options = OPTIONS_BODY_ONLY
     per_page = copy(options)  # the module-level options stay untouched
@@ -124,8 +121,9 @@ def _extract(url: str, html: str, options: Extractor, drop_link_only: bool = Tru
         body = ""
     if drop_labels and body:
         body = "\n\n".join(p for p in body.split("\n\n") if not _BOILERPLATE_LINE.match(p))
-    if drop_furniture and body:
-        body = boilerplate.strip_furniture(body, headline, elsewhere, links)
+    if furniture is not None and body:
+        links = boilerplate.link_texts(tree) if boilerplate.may_see_also(body) else None
+        body = boilerplate.strip_furniture(body, furniture.headline, furniture.elsewhere, links)
     return _merge(url, declared, doc, body)
 
 

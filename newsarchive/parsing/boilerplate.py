@@ -13,26 +13,32 @@ the story text, so a story that starts with its own headline words keeps them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from newsarchive.parsing.text import clean_inline
 
-# Dialogs and pop-ups: never story text (a modal holding the article itself is left alone).
-POPUPS = (
-    "//*[@role='dialog' or @role='alertdialog' or @aria-modal='true'"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' popup ')"
-    " or contains(@class, 'popup-') or contains(@class, '-popup')]"
-    "[not(.//h1 or .//article or .//*[@itemprop='articleBody'])]"
+# One scan of the page's attributes finds the three kinds of blocks whose lines are never story
+# text (an XPath over attributes: testing every element's class costs 2.5x more):
+# - dialogs and pop-ups (donation prompts, cookie and sign-in dialogs);
+# - subscription, newsletter, paywall and donation prompts (small blocks only: a
+#   subscribers-only story body is long);
+# - the site's header (masthead, blog title and tagline), unless it holds the story.
+FURNITURE = etree.XPath(
+    "//@class[contains(., 'popup') or contains(., 'paywall') or contains(., 'newsletter')"
+    " or contains(., 'subscribe') or contains(., 'signup') or contains(., 'sign-up')"
+    " or contains(., 'donat') or contains(., 'site-header')]/.."
+    " | //@id[. = 'header' or . = 'masthead' or . = 'site-header' or contains(., 'paywall')"
+    " or contains(., 'newsletter')]/.."
+    " | //@role[. = 'dialog' or . = 'alertdialog' or . = 'banner']/.. | //@aria-modal/.."
+    " | //header"
 )
-# Subscription, newsletter and paywall prompts (small blocks: a subscribers-only story body is
-# long and never matches).
-PROMPTS = (
-    "//*[contains(@class, 'paywall') or contains(@id, 'paywall') or contains(@class, 'newsletter')"
-    " or contains(@id, 'newsletter') or contains(@class, 'subscribe') or contains(@class, 'signup')"
-    " or contains(@class, 'sign-up') or contains(@class, 'donat')]"
-    "[not(.//h1 or .//article or .//*[@itemprop='articleBody'])]"
-)
+_PROMPT_WORDS = ("paywall", "newsletter", "subscribe", "signup", "sign-up", "donat")
+_HOLDS_STORY = etree.XPath("boolean(.//article or .//*[@itemprop='articleBody'] or .//main)")
+_HOLDS_H1 = etree.XPath("boolean(.//h1)")
+_IN_STORY = etree.XPath("boolean(ancestor::article or ancestor::main)")
 _MAX_PROMPT_CHARS = 1000
 # "See also: <headline>" lines that link to another story.
 _SEE_ALSO = re.compile(
@@ -43,12 +49,6 @@ _SEE_ALSO = re.compile(
     r"veja também|leggi anche|czytaj (?:też|także|również)|zobacz (?:też|także|również)|"
     r"lees ook|lees meer)\s*[:|»>.-]\s*(?P<rest>.+)$",
     re.IGNORECASE,
-)
-# The site's header (masthead, blog title and tagline), when it does not hold the story.
-SITE_HEADERS = (
-    "//*[self::header[not(ancestor::article or ancestor::main)] or @id='header' or @id='masthead'"
-    " or @role='banner' or contains(@class, 'site-header') or @id='site-header']"
-    "[not(.//article or .//main or .//*[@itemprop='articleBody'] or .//p[string-length() > 400])]"
 )
 _BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "div", "span", "li", "time", "a")
 _MAX_HEADER_CHARS = 1500  # a story's header block: headline, standfirst, byline, date
@@ -67,34 +67,16 @@ def key(text: str | None) -> str:
     return _NON_WORD.sub("", (text or "").casefold())
 
 
-def popup_texts(tree: HtmlElement) -> set[str]:
-    """Keys of the lines shown in dialogs and pop-ups. Their paragraphs are taken out of the
-    body afterwards rather than the pop-ups out of the page first: removing them changes which
-    of its candidates trafilatura keeps, for the worse on the corpus."""
-    found: set[str] = set()
-    for el in tree.xpath(POPUPS):
-        found.update(_line_keys(el))
-    found.discard("")
-    return found
+@dataclass
+class Furniture:
+    """What a page shows apart from its story, as text keys (see ``key``)."""
+
+    headline: set[str] = field(default_factory=set)  # the story's <h1> and declared title
+    elsewhere: set[str] = field(default_factory=set)  # lines of pop-ups, prompts, site header
 
 
-def prompt_texts(tree: HtmlElement) -> set[str]:
-    """Keys of the lines of subscription, newsletter, paywall and donation prompts."""
-    found: set[str] = set()
-    for el in tree.xpath(PROMPTS):
-        if len(el.text_content()) <= _MAX_PROMPT_CHARS:
-            found.update(_line_keys(el))
-    found.discard("")
-    return found
-
-
-def link_texts(tree: HtmlElement) -> set[str]:
-    return {key(a.text_content()) for a in tree.iter("a")} - {""}
-
-
-def header_texts(tree: HtmlElement, title: str | None) -> tuple[set[str], set[str]]:
-    """Keys of the story's headline (its <h1>s and declared title), and of the lines of the site's
-    own header (blog title and tagline). Read before extraction: trafilatura changes the tree."""
+def page_furniture(tree: HtmlElement, title: str | None) -> Furniture:
+    """Read before extraction (one XPath scan; the blocks found are few)."""
     h1s = {key(h1.text_content()) for h1 in tree.iter("h1")} - {""}
     title_key = key(title)
     if title_key:  # the blog's name in an <h1> is not the story's headline
@@ -102,15 +84,44 @@ def header_texts(tree: HtmlElement, title: str | None) -> tuple[set[str], set[st
                                   and (k in title_key or title_key in k)}
     else:
         headline = h1s
-    site: set[str] = set()
-    for el in tree.xpath(SITE_HEADERS):
-        if len(el.text_content()) > _MAX_HEADER_CHARS:
+    elsewhere: set[str] = set()
+    for el in FURNITURE(tree):
+        kind = _kind(el)
+        if kind is None or _HOLDS_STORY(el):
             continue
-        lines = _line_keys(el)
-        if lines.isdisjoint(headline):  # a header that holds the story's headline is the story's
-            site.update(lines)
-    site.discard("")
-    return headline, site
+        if kind == "popup" or kind == "prompt":
+            if not _HOLDS_H1(el) and (kind == "popup" or
+                                      len(el.text_content()) <= _MAX_PROMPT_CHARS):
+                elsewhere.update(_line_keys(el))
+        elif len(el.text_content()) <= _MAX_HEADER_CHARS:
+            lines = _line_keys(el)
+            if lines.isdisjoint(headline):  # a header holding the story's headline is the story's
+                elsewhere.update(lines)
+    elsewhere.discard("")
+    return Furniture(headline, elsewhere)
+
+
+def _kind(el: HtmlElement) -> str | None:
+    classes, ident = el.get("class", "").lower(), el.get("id", "").lower()
+    role = el.get("role", "")
+    if role in ("dialog", "alertdialog") or el.get("aria-modal") == "true" or "popup" in classes:
+        return "popup"
+    if any(word in classes for word in _PROMPT_WORDS) or "paywall" in ident \
+            or "newsletter" in ident:
+        return "prompt"
+    if role == "banner" or ident in ("header", "masthead", "site-header") \
+            or "site-header" in classes or (el.tag == "header" and not _IN_STORY(el)):
+        return "site header"
+    return None
+
+
+def link_texts(tree: HtmlElement) -> set[str]:
+    return {key(a.text_content()) for a in tree.iter("a")} - {""}
+
+
+def may_see_also(body: str) -> bool:
+    """Whether the body has a "See also:" line (link texts are read only then)."""
+    return any(_SEE_ALSO.match(p) for p in body.split("\n\n") if len(p) <= _MAX_LINE)
 
 
 def _line_keys(block: HtmlElement) -> set[str]:
