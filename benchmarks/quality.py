@@ -14,7 +14,12 @@ On the 945-page corpus (trafilatura 2.3.1):
 
     variant          pass    with   without
     trafilatura     66.03%  94.60%  89.23%   extract(html, url=url), nothing else
-    ours            67.62%  94.62%  90.06%   balanced, no comments, label filter, link-only check
+    ours            68.68%  94.51%  90.70%   balanced, no comments, label filter, link-only
+                                             check, page furniture (boilerplate.py)
+    keep-furniture  67.62%  94.62%  90.06%   without the furniture (the headline at the top,
+                                             site header, pop-up and prompt lines, "See also"
+                                             links, a closing tag line); figures below are
+                                             from before it
     keep-labels     67.51%  94.62%  90.01%   without the widget-label / time-stamp line filter
     keep-link-only  67.62%  94.62%  90.06%   without the menu-only check (needed off-corpus)
     precision       68.15%  92.18%  92.19%   loses 2.4 points of story text: rejected
