@@ -124,3 +124,5 @@ def test_normalize_strips_invisible_characters_from_every_text_field() -> None:
         assert not set(exported) & set("\u00ad\u200b\u200c\u200d\u2060\ufeff"), exported
     assert event.summary == "Many were killed and wounded."
     assert comment.text == "Hi there"
+    with pytest.raises(DropItem):  # nothing visible left: no text
+        pipeline.process_item(Comment(id="c2", article_id="a1", text="\u200b\u00ad"))

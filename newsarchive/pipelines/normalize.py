@@ -37,6 +37,7 @@ class NormalizePipeline:
         if not isinstance(item, Event | Article | Comment):
             return item
         make_encodable(item)
+        strip_invisible_fields(item)
         problem = validate(item)
         if problem:
             reason = f"invalid_{item.type}"
@@ -68,7 +69,6 @@ def validate(item: Event | Article | Comment) -> str | None:
 
 
 def normalize(item: Event | Article | Comment) -> None:
-    strip_invisible_fields(item)
     if isinstance(item, Event):
         item.headline = clean_inline(item.headline)
         item.summary = clean_block(item.summary)
