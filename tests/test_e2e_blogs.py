@@ -178,7 +178,7 @@ def test_article_metadata(first: BlogCrawl, host: str, path: str, title: str,
                           tags: list[str]) -> None:
     article = first.article(host, path)
     assert article["title"] == title
-    if authors is not None:  # see the xfail tests below for the other themes' authors
+    if authors is not None:  # see the tests below for the other themes' authors
         assert article["authors"] == authors
     if published is not None:
         assert article["published"][:10] == published
