@@ -16,6 +16,7 @@ from newsarchive.dedupe.fingerprint import fingerprint, simhash_to_hex
 from newsarchive.items import Article, ArticleResult, Comment, FetchedPage, page_text
 from newsarchive.linking import link_thread
 from newsarchive.parsing.article import ArticleContent, NotAnArticle, extract_article
+from newsarchive.parsing.comment_section import has_comment_section
 from newsarchive.parsing.comments import extract_comments
 from newsarchive.parsing.text import word_count
 from newsarchive.urls import canonical_url
@@ -96,13 +97,13 @@ def apply_extract(article: Article, extract: PageExtract) -> Article:
 
 def extract_article_record(article: Article, fetched_at: str | None = None) -> ArticleResult:
     """Everything the extraction stage does to one article item, in one picklable call."""
+    html = page_text(article.html)
     extract = extract_page(
-        article.final_url or article.url,
-        page_text(article.html),
-        article.id,
-        article.comment_pages,
-        fetched_at,
+        article.final_url or article.url, html, article.id, article.comment_pages, fetched_at
     )
+    if article.fetch is not None:  # whether a cron run should fetch it again for its comments
+        fetch = article.fetch
+        fetch.threaded = fetch.paged or bool(extract.comments) or has_comment_section(html)
     thread = link_thread(article.id, extract.comments)
     record = apply_extract(article, extract)
     record.comment_count = len(thread.comments)

@@ -47,6 +47,19 @@ def page_text(page: str | FetchedPage | None) -> str:
 
 
 @dataclass
+class PageFetch:
+    """How an article page was fetched (internal, never exported): the crawl state keeps it with
+    the archived article so that the next cron run fetches the page again only when its comments
+    can grow (``threaded``, set by extraction), and then with a conditional request."""
+
+    key: str  # ``urls.url_key`` of the URL the article was linked by
+    etag: str | None = None
+    last_modified: str | None = None
+    paged: bool = False  # the page linked further pages of its comments
+    threaded: bool = False  # the page had a comment section, comments or comment paging
+
+
+@dataclass
 class Source:
     """A link an event cites: a news article (fetched) or media (recorded, never fetched)."""
 
@@ -116,10 +129,12 @@ class Article:
     run_id: str | None = None
     # Internal, never exported: the page and its further comment pages ([(url, page), ...]),
     # as text or as fetched bytes, carried from the spider to the extraction stage, which clears
-    # them; and the body's MinHash sketch, computed by the extraction workers for dedupe.
+    # them; and the body's MinHash sketch, computed by the extraction workers for dedupe; and how
+    # the page was fetched, for the crawl state.
     html: str | FetchedPage | None = None
     comment_pages: list[tuple[str, str | FetchedPage]] = field(default_factory=list)
     sketch: bytes | None = None
+    fetch: PageFetch | None = None
 
 
 @dataclass
@@ -141,7 +156,7 @@ class Comment:
 
 Record = Event | Article | Comment
 
-INTERNAL_FIELDS = frozenset({"html", "comment_pages", "sketch"})
+INTERNAL_FIELDS = frozenset({"html", "comment_pages", "sketch", "fetch"})
 
 
 def exported_fields(cls: type) -> list[str]:

@@ -13,7 +13,13 @@ crawler meets on the web::
      "/hang": {"hang": true}}
 
 ``/__hits`` answers how often each path was requested, ``/__headers`` the headers of each path's
-last request (what a crawler sent: User-Agent...).
+last request (what a crawler sent: User-Agent...), ``/__not_modified`` how often each path was
+answered ``304 Not Modified``.
+
+Files are served with an ``ETag`` (a hash of the bytes served) and a ``Last-Modified`` (the
+file's mtime), and conditional requests are honoured as a static web server does
+(``If-None-Match`` first, else ``If-Modified-Since``); a route's ``"validators"`` lists which of
+``"etag"`` and ``"last-modified"`` the path sends (both by default; ``[]`` for none).
 
 ``python -m newsarchive.demo.server ROOT [ROOT...]`` prints ``{"host": "base url", ...}`` as one JSON line,
 then serves until stopped.
@@ -21,6 +27,7 @@ then serves until stopped.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import mimetypes
 import re
@@ -29,6 +36,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -62,6 +70,7 @@ class SiteServer(ThreadingHTTPServer):
         )
         self.hits: dict[str, int] = {}
         self.request_headers: dict[str, dict[str, str]] = {}  # path -> headers of its last request
+        self.not_modified: dict[str, int] = {}  # path -> 304 answers
         self.lock = threading.Lock()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -92,8 +101,9 @@ class SiteHandler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.hits[path] = self.server.hits.get(path, 0) + 1
             self.server.request_headers[path] = dict(self.headers.items())
-        if path in ("/__hits", "/__headers"):
-            data = self.server.hits if path == "/__hits" else self.server.request_headers
+        if path in ("/__hits", "/__headers", "/__not_modified"):
+            data = {"/__hits": self.server.hits, "/__headers": self.server.request_headers,
+                    "/__not_modified": self.server.not_modified}[path]
             self._send(200, json.dumps(data).encode(), "application/json")
             return
         route = self.server.routes.get(path) or self.server.routes.get(self.path) or {}
@@ -123,7 +133,35 @@ class SiteHandler(BaseHTTPRequestHandler):
             content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if not route.get("raw") and _is_text(content_type):
             data = self.server.substitute(data)
+        if status == 200:
+            validators = route.get("validators", ("etag", "last-modified"))
+            mtime = int(target.stat().st_mtime)
+            if "etag" in validators:
+                headers.setdefault("ETag", '"' + hashlib.sha256(data).hexdigest()[:16] + '"')
+            if "last-modified" in validators:
+                headers.setdefault("Last-Modified", formatdate(mtime, usegmt=True))
+            if self._not_modified(headers.get("ETag"), mtime if "last-modified" in validators
+                                  else None):
+                with self.server.lock:
+                    self.server.not_modified[path] = self.server.not_modified.get(path, 0) + 1
+                self._send(304, b"", content_type, headers)
+                return
         self._send(status, data, content_type, headers)
+
+    def _not_modified(self, etag: str | None, mtime: int | None) -> bool:
+        """RFC 9110 §13.2.2: ``If-None-Match`` (weak comparison) decides when sent, else
+        ``If-Modified-Since``."""
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            return etag is not None and ("*" in tags or etag.removeprefix("W/") in tags)
+        since = self.headers.get("If-Modified-Since")
+        if since is None or mtime is None:
+            return False
+        try:
+            return mtime <= parsedate_to_datetime(since).timestamp()
+        except (TypeError, ValueError):
+            return False
 
     def _send(self, status: int, body: bytes, content_type: str,
               headers: dict[str, str] | None = None) -> None:

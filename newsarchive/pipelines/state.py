@@ -4,6 +4,10 @@ The record's content (every exported field but ``fetched_at`` and ``run_id``) is
 same hash as last emitted means the record is skipped (``newsarchive/skipped/unchanged``, not a
 drop: it is already in the archive). The hashes reach the crawl state when the run commits.
 
+How an article's page was fetched (``Article.fetch``: validators, comment thread) is recorded
+too, changed or not; the run commits it only if this version of the record is in the archive
+(``RunState.holds_version``).
+
 Settings: ``NEWSARCHIVE_STATE_ENABLED``.
 """
 
@@ -19,6 +23,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from newsarchive.extensions.state import run_state
 from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event
+from newsarchive.state.base import ArticleFetch
 from newsarchive.state.run import RunState
 
 VOLATILE_FIELDS = frozenset({"fetched_at", "run_id"}) | INTERNAL_FIELDS
@@ -48,6 +53,10 @@ class StatePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Event | Article | Comment):
             return item
+        if isinstance(item, Article) and item.fetch is not None:
+            fetch = item.fetch
+            self.state.set_article_fetch(fetch.key, ArticleFetch(
+                item.id, fetch.etag, fetch.last_modified, fetch.threaded, fetch.paged))
         digest = record_hash(item)
         if self.state.record_hash(item.id) == digest:
             self.crawler.stats.inc_value("newsarchive/skipped/unchanged")

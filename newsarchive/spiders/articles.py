@@ -10,6 +10,12 @@ spider learns the record's outcome from the signals (``record_exported``, ``item
 Before that, the page says which URL it really is (``<link rel=canonical>``, else the URL after
 redirects); a spider may decide from it that the page is an article it already has
 (``article_alias``): such a page is settled without being emitted again.
+
+An archived article fetched again for its comments is asked for conditionally (``If-None-Match``
+/ ``If-Modified-Since`` from the validators the crawl state kept): a ``304 Not Modified`` settles
+it as ``ok`` (the archive holds that version) without a download or an extraction, counted as
+``newsarchive/skipped/not_modified``. Articles whose comments went on over further pages are
+asked for in full: the first page can stay the same while the last one grows.
 """
 
 from __future__ import annotations
@@ -22,11 +28,13 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsarchive.drops import failure_reason
-from newsarchive.items import Article, FetchedPage
+from newsarchive.items import Article, FetchedPage, PageFetch
 from newsarchive.parsing.canonical import canonical_link
 from newsarchive.parsing.comments import comment_page_urls
 from newsarchive.spiders.base import RequestType
+from newsarchive.urls import url_key
 
+NOT_MODIFIED = 304
 # Failures after which a source is "dead" rather than "skipped" (not fetched on purpose).
 SKIP_REASONS = {"robots_txt", "refused_address", "ignored", "not_html", "too_large",
                 "decompression_limit"}
@@ -43,20 +51,47 @@ def transient_text(response: TextResponse) -> str:
 
 
 class ArticleFetchMixin:
-    """Needs ``count_drop`` and ``is_text_page`` from ``ArchiveSpider``."""
+    """Needs ``count_drop``, ``is_text_page``, ``state`` and ``tracking_params`` from
+    ``ArchiveSpider``."""
 
     def article_request(self, article: Article, priority: int = RequestType.ARTICLE) -> scrapy.Request:
+        headers, meta = self.conditional_headers(article), {}
+        if headers:
+            # 304 is not an error here: let it through HttpErrorMiddleware to ``parse_article``
+            meta["handle_httpstatus_list"] = [NOT_MODIFIED]
+            self.crawler.stats.inc_value("newsarchive/refetched/conditional")
         return scrapy.Request(
             article.url,
             callback=self.parse_article,
             errback=self.article_failed,
             cb_kwargs={"article": article},
+            headers=headers,
+            meta=meta,
             priority=priority,
             # The caller dedupes by article id (one fetch per run); an article must always settle.
             dont_filter=True,
         )
 
+    def conditional_headers(self, article: Article) -> dict[str, str]:
+        """``If-None-Match`` / ``If-Modified-Since`` for an archived single-page article."""
+        state = self.state
+        if state is None:
+            return {}
+        fetch = state.archived_fetch(url_key(article.url, self.tracking_params))
+        if fetch is None or fetch.paged:
+            return {}
+        headers = {}
+        if fetch.etag:
+            headers["If-None-Match"] = fetch.etag
+        if fetch.last_modified:
+            headers["If-Modified-Since"] = fetch.last_modified
+        return headers
+
     def parse_article(self, response: Response, article: Article) -> Iterator[Any]:
+        if response.status == NOT_MODIFIED:  # asked conditionally: the archived copy is current
+            self.crawler.stats.inc_value("newsarchive/skipped/not_modified")
+            yield from self.article_settled(article, "ok")
+            return
         if not self.is_text_page(response):
             self.count_drop("not_html", response.url,
                             response.headers.get(b"Content-Type", b"").decode("latin-1"))
@@ -75,6 +110,10 @@ class ArticleFetchMixin:
             return
         article.html = FetchedPage(response.body, response.encoding)
         pending = [u for u in comment_page_urls(response.url, text) if u != response.url]
+        article.fetch = PageFetch(url_key(article.url, self.tracking_params),
+                                  etag=_header(response, b"ETag"),
+                                  last_modified=_header(response, b"Last-Modified"),
+                                  paged=bool(pending))
         del text  # this generator stays suspended while the page waits for extraction
         yield from self._next_comment_page(article, pending, {response.url})
 
@@ -129,6 +168,12 @@ class ArticleFetchMixin:
     def article_settled(
         self, article: Article, status: str, reason: str | None = None
     ) -> Iterator[Any]:
-        """Hook: what to emit once an article is given up (dead/skipped, with the reason), or
-        found to be another article (``alias``: ``article.duplicate_of`` is that article's id)."""
+        """Hook: what to emit once an article is given up (dead/skipped, with the reason),
+        found to be another article (``alias``: ``article.duplicate_of`` is that article's id),
+        or found unchanged since it was archived (``ok``: a 304 to a conditional request)."""
         return iter(())
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1").strip() or None if value else None

@@ -80,8 +80,9 @@ class ArchiveSpider(scrapy.Spider):
 
     def comments_young(self, published: str | date | None) -> bool:
         """Published less than ``NEWSARCHIVE_COMMENTS_REFRESH_DAYS`` days before today: its
-        comment thread may still grow, so an archived copy is fetched again (the state pipeline
-        then emits only what changed). Unknown dates are not young."""
+        comment thread may still grow, so an archived copy whose page had one is fetched again
+        (``comments_may_grow``; the state pipeline then emits only what changed). Unknown dates
+        are not young."""
         days = self.crawler.settings.getint("NEWSARCHIVE_COMMENTS_REFRESH_DAYS")
         if days <= 0 or not published:
             return False
@@ -91,6 +92,14 @@ class ArchiveSpider(scrapy.Spider):
             return False
         return (today_utc() - day).days < days
 
+    def comments_may_grow(self, key: str) -> bool:
+        """Whether the archived article linked as URL key ``key`` had a comment thread (or
+        comment paging) when it was archived, so a young one is fetched again for its comments.
+        Unknown (archived before the state recorded it): yes, as before."""
+        state = self.state
+        fetch = state.archived_fetch(key) if state is not None else None
+        return fetch is None or fetch.threaded
+
     def remember_page(self, response: Response) -> None:
         state = self.state
         if state is not None:
@@ -99,7 +108,8 @@ class ArchiveSpider(scrapy.Spider):
 
     def archived_sources(self, event: Event) -> dict[str, str]:
         """Article sources an earlier run archived: not fetched again, status ``ok``, counted
-        once per article as ``newsarchive/skipped/archived``.
+        once per article as ``newsarchive/skipped/archived`` (and, for a young event's source
+        whose page had no comment thread, ``newsarchive/skipped/no_comment_thread``).
 
         A source whose URL is archived under another id (a redirect or canonical alias) takes
         that id, so every event citing one story points at one article.
@@ -112,15 +122,18 @@ class ArchiveSpider(scrapy.Spider):
         for source in event.sources:
             if source.kind != "article" or not source.article_id:
                 continue
-            record = state.archived_url(url_key(source.url, self.tracking_params))
+            key = url_key(source.url, self.tracking_params)
+            record = state.archived_url(key)
             if record is not None:
                 source.article_id = record.record_id
-                if young:
-                    continue
+                if young and self.comments_may_grow(key):
+                    continue  # fetched again (conditionally: ``article_request``)
                 known[record.record_id] = "ok"
                 if record.record_id not in self.archived_seen:
                     self.archived_seen.add(record.record_id)
                     self.crawler.stats.inc_value("newsarchive/skipped/archived")
+                    if young:
+                        self.crawler.stats.inc_value("newsarchive/skipped/no_comment_thread")
         return known
 
     @property

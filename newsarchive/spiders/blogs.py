@@ -172,6 +172,10 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
                 if not self.comments_young(post.published):
                     self.crawler.stats.inc_value("newsarchive/skipped/archived")
                     continue
+                if not self.comments_may_grow(url_key(post.url, self.tracking_params)):
+                    self.crawler.stats.inc_value("newsarchive/skipped/archived")
+                    self.crawler.stats.inc_value("newsarchive/skipped/no_comment_thread")
+                    continue
                 self.crawler.stats.inc_value("newsarchive/refetched/comments_young")
             self.scheduled.add(key)
             article = Article(id=url_id(post.url), url=post.url, kind="blog")

@@ -11,6 +11,9 @@ workers) are interchangeable. Keys are plain strings chosen by the caller:
   insertion order, to warm the in-memory ``NearDuplicateIndex`` at start (near duplicates).
 - Pages: URL → hash and fetch time of a page that cron runs fetch again (event day pages,
   articles with young comments).
+- Article fetches: URL key of an article as linked → how its archived page was fetched (the
+  page's ``ETag`` / ``Last-Modified``, and whether it had a comment thread or comment paging), so
+  a cron run fetches again only articles whose comments can grow, with a conditional request.
 - Runs: the ids of the runs whose writes were committed (a run's writes and its id are committed
   together, in ``transaction``: a prepared manifest of a committed run can be published later).
 
@@ -40,6 +43,21 @@ class UrlRecord(NamedTuple):
 class PageState(NamedTuple):
     hash: str | None
     fetched_at: str | None
+
+
+class ArticleFetch(NamedTuple):
+    """How the archived version of an article page was fetched (``CrawlState.article_fetch``).
+
+    ``threaded``: the page had a comment section, comments or comment paging, so its comments
+    may still grow and a cron run fetches it again; ``paged``: its comments went on over further
+    pages (a conditional request for the first page cannot tell whether the last one grew).
+    """
+
+    record_id: str
+    etag: str | None
+    last_modified: str | None
+    threaded: bool
+    paged: bool
 
 
 class CrawlState(ABC):
@@ -109,6 +127,16 @@ class CrawlState(ABC):
     @abstractmethod
     def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
         """Record a page's hash and fetch time (UTC ISO 8601)."""
+
+    # -- article pages, for conditional refetches ---------------------------------------------
+    @abstractmethod
+    def article_fetch(self, key: str) -> ArticleFetch | None:
+        """How the archived page of the article linked as URL key ``key`` was fetched, or None
+        (never archived, or archived before this was recorded: fetch it as before)."""
+
+    @abstractmethod
+    def set_article_fetch(self, key: str, fetch: ArticleFetch) -> None:
+        """Remember how an archived article page was fetched (replaces an earlier entry)."""
 
     # -- committed runs -----------------------------------------------------------------------
     @abstractmethod

@@ -11,6 +11,11 @@ in the archive: held by a feed of this run (``record_held``, called for ``record
 archived by an earlier run. The writes of a record dropped after them (a later pipeline stage
 dropped it, an exception, an export that failed) are never applied. Page writes have no record
 and are committed with the run.
+
+An article fetch (the page's validators, whether it had a comment thread) describes one version
+of the page, so it is committed only when *that* version is in the archive: its record is held
+by a feed of this run, or it was unchanged since an earlier run archived it. Otherwise the next
+run's conditional request could get a 304 for a version the archive does not hold.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import logging
 
 from newsarchive.dedupe.index import NearDuplicateIndex
 from newsarchive.dedupe.minhash import SKETCH_SIZE
-from newsarchive.state.base import CrawlState, PageState, UrlRecord
+from newsarchive.state.base import ArticleFetch, CrawlState, PageState, UrlRecord
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,7 @@ class RunState:
         self._record_hashes: dict[str, str] = {}
         self._contents: dict[str, str] = {}
         self._pages: dict[str, PageState] = {}
+        self._fetches: dict[str, ArticleFetch] = {}
         self._held: set[str] = set()  # records a feed of this run holds
         self.index = NearDuplicateIndex(capacity=max(1 << 16, store.sketch_count() + 1024))
         skipped = 0
@@ -99,6 +105,15 @@ class RunState:
         """Drop this run's page records: they are fetched again next run."""
         self._pages.clear()
 
+    # -- article fetches -----------------------------------------------------------------------
+    def archived_fetch(self, key: str) -> ArticleFetch | None:
+        """How an earlier, finished run fetched the archived page of the article linked as
+        ``key`` (what decides whether and how to fetch it again)."""
+        return self.store.article_fetch(key)
+
+    def set_article_fetch(self, key: str, fetch: ArticleFetch) -> None:
+        self._fetches[key] = fetch
+
     # -- lifecycle -----------------------------------------------------------------------------
     def record_held(self, record_id: str) -> None:
         """A feed of this run holds the record: its writes may be committed."""
@@ -107,6 +122,13 @@ class RunState:
     def in_archive(self, record_id: str) -> bool:
         """Held by a feed of this run, or archived by an earlier one."""
         return record_id in self._held or self.store.record_hash(record_id) is not None
+
+    def holds_version(self, record_id: str) -> bool:
+        """The version of the record this run produced is in the archive: a feed of this run
+        holds it, or it was unchanged (no new hash this run) since an earlier run archived it."""
+        if record_id in self._held:
+            return True
+        return record_id not in self._record_hashes and self.store.record_hash(record_id) is not None
 
     def commit(self, run_id: str) -> None:
         """Write this run's state and its id to the store, in one durable transaction."""
@@ -125,4 +147,7 @@ class RunState:
                     store.add_sketch(key, sketch)
             for url, page in self._pages.items():
                 store.set_page(url, page.hash, page.fetched_at)
+            for key, fetch in self._fetches.items():
+                if self.holds_version(fetch.record_id):
+                    store.set_article_fetch(key, fetch)
             store.add_run(run_id)

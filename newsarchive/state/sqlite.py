@@ -21,9 +21,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from newsarchive.state.base import CrawlState, PageState, StateLocked, UrlRecord
+from newsarchive.state.base import ArticleFetch, CrawlState, PageState, StateLocked, UrlRecord
 
-SCHEMA_VERSION = 2  # 2: MinHash sketches replace SimHash fingerprints
+# 2: MinHash sketches replace SimHash fingerprints. (``article_fetches`` came later without a
+# bump: an added table, which older code ignores and ``CREATE TABLE IF NOT EXISTS`` adds.)
+SCHEMA_VERSION = 2
 COMMIT_EVERY = 1000
 COMMIT_SECONDS = 2.0
 _FETCH_BATCH = 10_000
@@ -39,6 +41,9 @@ CREATE TABLE IF NOT EXISTS sketches (
     seq INTEGER PRIMARY KEY, record_id TEXT NOT NULL UNIQUE, sketch BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, hash TEXT, fetched_at TEXT) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS article_fetches (
+    key TEXT PRIMARY KEY, record_id TEXT NOT NULL, etag TEXT, last_modified TEXT,
+    threaded INTEGER NOT NULL, paged INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
@@ -184,6 +189,23 @@ class SQLiteState(CrawlState):
         self._write(
             "INSERT OR REPLACE INTO pages (url, hash, fetched_at) VALUES (?, ?, ?)",
             (url, page_hash, fetched_at),
+        )
+
+    # -- article pages, for conditional refetches ---------------------------------------------
+    def article_fetch(self, key: str) -> ArticleFetch | None:
+        row = self._read("SELECT record_id, etag, last_modified, threaded, paged "
+                         "FROM article_fetches WHERE key = ?", (key,))
+        if row is None:
+            return None
+        record_id, etag, last_modified, threaded, paged = row
+        return ArticleFetch(record_id, etag, last_modified, bool(threaded), bool(paged))
+
+    def set_article_fetch(self, key: str, fetch: ArticleFetch) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO article_fetches "
+            "(key, record_id, etag, last_modified, threaded, paged) VALUES (?, ?, ?, ?, ?, ?)",
+            (key, fetch.record_id, fetch.etag, fetch.last_modified, int(fetch.threaded),
+             int(fetch.paged)),
         )
 
     # -- committed runs ------------------------------------------------------------------------
