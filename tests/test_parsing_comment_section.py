@@ -1,0 +1,55 @@
+"""Whether a page has a comment section (what decides if a cron run fetches it again)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsarchive.extraction import extract_article_record
+from newsarchive.items import Article, PageFetch
+from newsarchive.parsing.comment_section import has_comment_section
+from newsarchive.parsing.comments import extract_comments
+
+PAGES = Path(__file__).parent / "fixtures" / "pages"
+COMMENT_CASES = sorted(p for p in (PAGES / "comments").iterdir() if (p / "page.html").is_file())
+
+
+@pytest.mark.parametrize("case", COMMENT_CASES, ids=lambda p: p.name)
+def test_extraction_marks_every_saved_page_with_comments_as_threaded(case: Path) -> None:
+    """What the crawl state keeps: a page with comments (found by any family, a guestbook's
+    bare ``<dl>`` too) or with a comment section is fetched again while its comments are young."""
+    expected = json.loads((case / "expected.json").read_text("utf-8"))
+    url = (case / "url.txt").read_text("utf-8").strip()
+    article = Article(id="a", url=url, html=(case / "page.html").read_text("utf-8"),
+                      fetch=PageFetch("key"))
+    result = extract_article_record(article)
+    assert result.article.fetch is not None
+    if expected["count"] or case.name == "none_form_only":  # an open form: a thread to come
+        assert result.article.fetch.threaded
+
+
+@pytest.mark.parametrize(("markup", "section"), [
+    ('<div id="comments" class="comments-area"><div id="respond">form</div></div>', True),
+    ("<section class='wp-block-comments'></section>", True),  # block theme, no comment yet
+    ('<form id="commentform" class="comment-form"></form>', True),  # open thread
+    ('<div class="post comments-section dark">', True),
+    ('<div itemprop="comment" itemscope>', True),
+    ('<script type="application/ld+json">{"@type": "BlogPosting", "comment": [{"text": "hi"}]}'
+     "</script>", True),
+    # Disqus's comments are loaded by JavaScript: fetching the page again finds none.
+    ('<div id="disqus_thread"></div><script src="//x.disqus.com/embed.js"></script>', False),
+    ('<a class="comments-link" href="#">3 comments</a>', False),  # a link, not a section
+    ('<script type="application/ld+json">{"commentCount": 0}</script>', False),
+    ("<p>Readers commented widely on the decision.</p>", False),
+    ("<article><p>No thread here.</p></article>", False),
+])
+def test_markup(markup: str, section: bool) -> None:
+    assert has_comment_section(f"<html><body>{markup}</body></html>") is section
+
+
+def test_a_news_page_without_comments_has_none() -> None:
+    html = (PAGES / "article" / "bignews_jsonld_graph" / "page.html").read_text("utf-8")
+    assert not extract_comments("https://example.com/a", html, "a")
+    assert not has_comment_section(html)
