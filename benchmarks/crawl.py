@@ -25,6 +25,11 @@ see ``_procstats``.
 Medians over ``--repeats`` (each round runs every variant once); then the ratios with their
 targets (speed ratios: the median of each round's paired ratio, listed), and the crawl's peak
 memory at N/4 pages as well, to see whether memory grows with the number of pages.
+
+``--baselines`` adds, in the same rounds, what a user would otherwise run over the same URLs:
+trafilatura's own CLI and a naive Scrapy spider calling ``trafilatura.extract`` (``_baselines``).
+``--nightly`` measures consecutive cron runs instead, before and after refetching only threaded
+articles conditionally: requests, 304s and extraction CPU per night (``_nightly``).
 """
 
 from __future__ import annotations
@@ -120,12 +125,13 @@ def cite(files: list[tuple[str, str, Path]], count: int) -> list[Page]:
     return [Page(*files[i % len(files)], copy=i // len(files)) for i in range(count)]
 
 
-def write_event_site(folder: Path, pages: list[Page]) -> tuple[date, date]:
+def write_event_site(folder: Path, pages: list[Page],
+                     events_per_day: int = EVENTS_PER_DAY) -> tuple[date, date]:
     """Day indexes and event pages citing ``pages``; returns the date range to crawl."""
     events = math.ceil(len(pages) / SOURCES_PER_EVENT)
     days: dict[date, list[tuple[str, str]]] = {}
     for number in range(events):
-        day = FIRST_DAY + timedelta(days=number // EVENTS_PER_DAY)
+        day = FIRST_DAY + timedelta(days=number // events_per_day)
         day_path = f"/news/{day.year}/{day.month:02d}/{day.day}"
         slug = f"event-{number:05d}.md"
         headline = f"Benchmark event {number}: officials report on the day's developments"
@@ -155,7 +161,8 @@ def write_event_site(folder: Path, pages: list[Page]) -> tuple[date, date]:
     return FIRST_DAY, max(days)
 
 
-def build_root(root: Path, folders: list[Path], pages: list[Page]) -> tuple[date, date]:
+def build_root(root: Path, folders: list[Path], pages: list[Page],
+               events_per_day: int = EVENTS_PER_DAY) -> tuple[date, date]:
     """Server root: the event host, plus a symlink per corpus folder (nothing is copied)."""
     if root.exists():
         shutil.rmtree(root)
@@ -165,7 +172,7 @@ def build_root(root: Path, folders: list[Path], pages: list[Page]) -> tuple[date
         if name == EVENT_HOST or (root / name).exists():
             raise SystemExit(f"error: two host folders named {name!r}")
         (root / name).symlink_to(folder.resolve(), target_is_directory=True)
-    return write_event_site(root / EVENT_HOST, pages)
+    return write_event_site(root / EVENT_HOST, pages, events_per_day)
 
 
 # --- the server: every URL its own story ----------------------------------------------------------
@@ -356,6 +363,8 @@ def benchmark(args: argparse.Namespace) -> int:
         print()
         print_table(variants, args.repeats)
         print_ratios(variants, pool, pages_wanted)
+        if args.baselines:
+            print_baseline_ratios(variants, pool, pages_wanted)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -388,6 +397,10 @@ def measure_size(args: argparse.Namespace, hosts: dict[str, str], pages: list[Pa
     for label, settings in crawls.items():
         output = work / "out"
         commands[label] = (crawl_command(site, start, end, output, settings), output)
+    if args.baselines and not quarter:
+        from benchmarks._baselines import commands as baseline_commands
+
+        commands.update(baseline_commands(job_file, work, pool))
     variants = {label: Variant(label, size) for label in commands}
     for repeat in range(1 if quarter else args.repeats):
         for label, (command, output) in commands.items():
@@ -443,6 +456,16 @@ def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
         print(f"CPU s by process, {variant.label}, {pages} pages: {by_role(median_run.cpu_by_role, 's')}")
 
 
+def print_baseline_ratios(variants: list[Variant], pool: int, pages: int) -> None:
+    from benchmarks._baselines import ratio_rows
+
+    by_label = {(v.label, v.pages): v for v in variants}
+    rows = ratio_rows(by_label, by_label[(f"crawl, pool {pool}", pages)], pool, pages, paired_ratio)
+    print()
+    for name, value, note in rows:
+        print(f"{name:<62}{value:>10}   {note}")
+
+
 def by_role(values: dict[str, list[float]], unit: str) -> str:
     """``main 133 MB, pool worker 141 + 135 MB, ...``: largest roles first."""
     digits = 0 if unit == "MB" else 1
@@ -464,6 +487,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and logs")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="a Scrapy setting for every crawl (repeatable), e.g. to try a pool option")
+    parser.add_argument("--baselines", action="store_true",
+                        help="also run trafilatura's CLI and a naive Scrapy spider over the same URLs")
+    parser.add_argument("--nightly", action="store_true",
+                        help="measure consecutive nightly runs (requests, 304s, extraction CPU), "
+                             "before/after conditional refetching, instead of throughput")
+    parser.add_argument("--nights", type=int, default=3, help="nightly runs for --nightly (3)")
     parser.add_argument("--extract-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -476,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
         CRAWL_SETTINGS[name] = value
     if args.pages not in PAGE_PRESETS and not args.pages.isdigit():
         parser.error(f"--pages: {args.pages!r} is not a number or one of {', '.join(PAGE_PRESETS)}")
+    if args.nightly:
+        from benchmarks._nightly import nightly
+
+        return nightly(args)
     return benchmark(args)
 
 

@@ -1,0 +1,68 @@
+"""The nightly-runs benchmark and the baselines of the crawl benchmark run from a plain clone."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks._baselines import CLI_LABEL, SCRAPY_LABEL, commands
+from newsarchive.demo.server import serving
+from tests.crawling import REPO
+
+DEMO_OUTLETS = REPO / "newsarchive" / "demo" / "site"
+NIGHT_ROW = re.compile(
+    r"^(?P<mode>before|after)\s+(?P<night>\d+)\s+(?P<requests>\d+)\s+(?P<not_modified>\d+)"
+    r"\s+(?P<extracted>\d+)\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+(?P<articles>\d+)\s+\d+\s+\d+\s*$",
+    re.MULTILINE,
+)
+
+
+def test_nightly_runs_fetch_less_after_than_before() -> None:
+    done = subprocess.run(
+        [sys.executable, "benchmarks/crawl.py", "--corpus", "demo", "--pages", "70",
+         "--nightly", "--nights", "2", "--pool", "0"],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    rows = {(m["mode"], int(m["night"])): m for m in NIGHT_ROW.finditer(done.stdout)}
+    assert sorted(rows) == [("after", 1), ("after", 2), ("before", 1), ("before", 2)], done.stdout
+    # The first night archives a week (7 days x 10 pages) either way.
+    assert int(rows[("before", 1)]["extracted"]) == int(rows[("after", 1)]["extracted"]) == 70
+    before, after = rows[("before", 2)], rows[("after", 2)]
+    # Night 2: a new day (10 pages) plus the young days' pages again (2 x 10) before; after,
+    # only the threaded ones again, each a 304.
+    assert int(before["requests"]) == 30 and int(before["not_modified"]) == 0
+    assert int(after["not_modified"]) > 0
+    assert int(after["requests"]) < int(before["requests"])
+    assert int(after["extracted"]) == 10 and int(after["articles"]) == 10
+    assert "nights 2-2, after / before: article requests" in done.stdout
+
+
+@pytest.mark.parametrize("label", [CLI_LABEL.format(pool=2), SCRAPY_LABEL])
+def test_baselines_extract_every_url(label: str, tmp_path: Path) -> None:
+    with serving(DEMO_OUTLETS) as hosts:
+        pages = sorted(p for p in (DEMO_OUTLETS / "outlet-a").rglob("*.html"))
+        job_file = tmp_path / "jobs.tsv"
+        job_file.write_text("".join(
+            f"{page}\t{hosts['outlet-a']}/{page.relative_to(DEMO_OUTLETS / 'outlet-a')}\n"
+            for page in pages), "utf-8")
+        command, _ = commands(job_file, tmp_path, 2)[label]
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120,
+                              check=False)
+        hits = json.loads(_get(hosts["outlet-a"] + "/__hits"))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"pages": 3, "articles": 3}
+    assert all(hits.get("/" + p.relative_to(DEMO_OUTLETS / "outlet-a").as_posix()) == 1
+               for p in pages), hits
+
+
+def _get(url: str) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        return answer.read().decode()
