@@ -136,3 +136,30 @@ def test_a_grown_thread_is_fetched_whole_and_its_new_comment_archived(runs: Runs
     (event,) = first.records["event"]
     assert {s["status"] for s in event["sources"]} == {"ok"}
     assert third.manifest["counts"] == {"event": 0, "article": 1, "comment": 1}
+
+
+def test_blog_posts_with_young_comments_are_asked_for_conditionally(tmp_path: Path) -> None:
+    """On 2024-03-10 the posts of March 8 (one comment page) and March 12 (comments over two
+    pages) are young: the first costs a 304, the second is fetched whole, as its first page can
+    stay the same while its last one grows."""
+    root = tmp_path / "site"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "site_blogs" / "blog-feed",
+                    root / "blog-feed")
+    hosts, servers = start_servers(root)
+    try:
+        args = {"start_urls": hosts["blog-feed"] + "/"}
+        env = {"NEWSARCHIVE_TODAY": "2024-03-10"}
+        first = crawl("blogs", tmp_path / "out", args, env=env)
+        assert first.returncode == 0 and first.manifest["counts"]["article"] == 4, first.log[-3000:]
+        second = crawl("blogs", tmp_path / "out", args, env=env)
+        not_modified = _get(hosts["blog-feed"] + "/__not_modified")
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+    assert second.returncode == 0, second.log[-3000:]
+    assert not_modified == {"/2024/03/08/rebuilding-the-old-mill-bridge/": 1}
+    assert second.manifest["skipped"]["not_modified"] == 1
+    assert second.manifest["skipped"]["unchanged_article"] == 1  # the paged post, whole
+    assert second.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}
+    assert second.manifest["dropped"] == {}
