@@ -59,6 +59,9 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's, reading the page head only: it decoded every whole page (see the module).
     "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
     "newsarchive.middlewares.metarefresh.HeadOnlyMetaRefreshMiddleware": 580,
+    # Raw capture, closest to the download handler: wire bytes, before decompression (590) and
+    # redirects (600) (see the module).
+    "newsarchive.capture.middleware.WarcCaptureMiddleware": 950,
 }
 ITEM_PIPELINES = {
     "newsarchive.pipelines.normalize.NormalizePipeline": 100,
@@ -117,6 +120,13 @@ NEWSARCHIVE_STATE_ENABLED = True
 NEWSARCHIVE_PROGRESS_INTERVAL = 30.0
 NEWSARCHIVE_REFRESH_DAYS = 7
 NEWSARCHIVE_COMMENTS_REFRESH_DAYS = 3
+
+# Raw capture (WARC/1.1, newsarchive/capture/): every exchange, under runs/<run_id>/warc/.
+NEWSARCHIVE_WARC_ENABLED = True
+NEWSARCHIVE_WARC_MAX_SIZE = 1024**3  # bytes per WARC file before the next one is started
+# zlib level of each record's gzip member: 6 is zlib's default (warcio's own writer uses 9, which
+# costs ~2x the CPU for ~2% smaller files on HTML).
+NEWSARCHIVE_WARC_GZIP_LEVEL = 6
 
 # --- portal (Wikipedia's Current events) ---------------------------------------------------------
 PORTAL_BASE_URL = "https://en.wikipedia.org"

@@ -32,6 +32,9 @@ class RunState:
         self._contents: dict[str, str] = {}
         self._pages: dict[str, PageState] = {}
         self._held: set[str] = set()  # records a feed of this run holds
+        # payload digest -> (uri, WARC-Date); written by the WARC writer thread (plain dict
+        # reads and writes, atomic under the GIL), committed once the writer is closed
+        self._payloads: dict[str, tuple[str, str]] = {}
         self.index = NearDuplicateIndex(capacity=max(1 << 16, store.sketch_count() + 1024))
         skipped = 0
         for record_id, sketch in store.all_sketches():
@@ -99,6 +102,14 @@ class RunState:
         """Drop this run's page records: they are fetched again next run."""
         self._pages.clear()
 
+    # -- raw capture ---------------------------------------------------------------------------
+    def captured_payload(self, digest: str) -> tuple[str, str] | None:
+        """Where this payload was first captured in full (this run or an earlier one)."""
+        return self._payloads.get(digest) or self.store.payload_capture(digest)
+
+    def add_payload(self, digest: str, uri: str, date: str) -> None:
+        self._payloads.setdefault(digest, (uri, date))
+
     # -- lifecycle -----------------------------------------------------------------------------
     def record_held(self, record_id: str) -> None:
         """A feed of this run holds the record: its writes may be committed."""
@@ -125,4 +136,6 @@ class RunState:
                     store.add_sketch(key, sketch)
             for url, page in self._pages.items():
                 store.set_page(url, page.hash, page.fetched_at)
+            for digest, (uri, date) in list(self._payloads.items()):
+                store.add_payload_capture(digest, uri, date)  # their WARC files are closed
             store.add_run(run_id)

@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS sketches (
 CREATE TABLE IF NOT EXISTS pages (
     url TEXT PRIMARY KEY, hash TEXT, fetched_at TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS payloads (
+    digest TEXT PRIMARY KEY, uri TEXT NOT NULL, date TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -192,6 +194,15 @@ class SQLiteState(CrawlState):
 
     def has_run(self, run_id: str) -> bool:
         return self._read("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
+
+    # -- raw capture ---------------------------------------------------------------------------
+    def payload_capture(self, digest: str) -> tuple[str, str] | None:
+        row = self._read("SELECT uri, date FROM payloads WHERE digest = ?", (digest,))
+        return (row[0], row[1]) if row else None
+
+    def add_payload_capture(self, digest: str, uri: str, date: str) -> None:
+        self._write("INSERT OR IGNORE INTO payloads (digest, uri, date) VALUES (?, ?, ?)",
+                    (digest, uri, date))
 
     # -- lifecycle -----------------------------------------------------------------------------
     @contextmanager
