@@ -127,6 +127,11 @@ NEWSARCHIVE_WARC_MAX_SIZE = 1024**3  # bytes per WARC file before the next one i
 # zlib level of each record's gzip member: 6 is zlib's default (warcio's own writer uses 9, which
 # costs ~2x the CPU for ~2% smaller files on HTML).
 NEWSARCHIVE_WARC_GZIP_LEVEL = 6
+# Set by ``newsarchive reextract`` (newsarchive/capture/replay.py): WARC files the crawl reads
+# instead of the network, where revisits' payloads are found, and "parse archived pages too".
+NEWSARCHIVE_REPLAY_WARCS: list[str] = []
+NEWSARCHIVE_REPLAY_RESOLVE: list[str] = []
+NEWSARCHIVE_REEXTRACT = False
 
 # --- portal (Wikipedia's Current events) ---------------------------------------------------------
 PORTAL_BASE_URL = "https://en.wikipedia.org"

@@ -249,3 +249,20 @@ def capture_failed(crawler: Crawler) -> str | None:
     """Why this run's capture failed (None when it did not): the state must not commit then."""
     value = crawler.stats.get_value(STATS + "failed") if crawler.stats else None
     return str(value) if value else None
+
+
+def capture_manifest(settings: Any, stats: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's ``capture`` entry (what this run wrote) and, for a re-extraction,
+    ``captures_read`` (the WARC files it read)."""
+    entries: dict[str, Any] = {}
+    if settings.getbool("NEWSARCHIVE_WARC_ENABLED"):
+        entries["capture"] = {
+            name: stats.get(STATS + name, 0)
+            for name in ("files", "records", "responses", "revisits", "truncated", "bytes")
+        }
+        if stats.get(STATS + "failed"):
+            entries["capture"]["failed"] = stats[STATS + "failed"]
+    replayed = settings.getlist("NEWSARCHIVE_REPLAY_WARCS")
+    if replayed:
+        entries["captures_read"] = [str(path) for path in replayed]
+    return entries
