@@ -157,9 +157,11 @@ class WarcCaptureMiddleware:
     def _limit(self, request: Request) -> int:
         return int(request.meta.get(LIMIT_META, 0))
 
-    def headers_received(self, headers: Any, body_length: int, request: Request, spider: Spider) -> None:
+    def headers_received(self, headers: Any, body_length: int | str, request: Request,
+                         spider: Spider) -> None:
         limit = self._limit(request)
-        if limit and body_length is not None and body_length > limit:
+        # Twisted gives UNKNOWN_LENGTH (a str) for a chunked or close-delimited body
+        if limit and isinstance(body_length, int) and body_length > limit:
             self._stopped.add(request)
             raise StopDownload(fail=False)
 
