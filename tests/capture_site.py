@@ -114,7 +114,8 @@ def write_pages(root: Path, hosts: dict[str, str]) -> None:
         if path == "/legacy.html":
             html = html.replace("<head>", '<head><meta charset="windows-1251">', 1)
             html = re.sub(r'<meta charset="utf-8">', "", html, flags=re.IGNORECASE)
-            html = html.replace("</p>", f"</p>\n<p>{CYRILLIC}</p>", 1)
+            body_at = html.index("</p>", html.index("story-body"))
+            html = html[:body_at] + f"</p>\n<p>{CYRILLIC}" + html[body_at:]
             (outlet / "legacy.html").write_bytes(html.encode("cp1251", "replace"))
             continue
         if path.startswith("/huge"):

@@ -75,6 +75,11 @@ class CaptureArchive:
     def __len__(self) -> int:
         return len(self.by_url)
 
+    def is_truncated(self, url: str) -> bool:
+        """Whether the last capture of ``url`` is a download cut at the size limit."""
+        location = self.by_url.get(url)
+        return location is not None and location.truncated
+
     def lookup(self, url: str) -> Captured | None:
         """The last capture of ``url`` (None: not captured, or captured truncated)."""
         location = self.by_url.get(url)

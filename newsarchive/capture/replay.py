@@ -4,7 +4,8 @@ Registered for ``http`` and ``https`` in ``DOWNLOAD_HANDLERS``, it answers every
 the response captured for its URL, exactly as recorded (still gzip-encoded, 3xx included), so
 the very spiders, middlewares (decompression, redirects, robots.txt) and pipelines of a crawl
 run over it, offline. A URL that was not captured fails as an unreachable page would
-(``DownloadFailedError``: the source is ``dead`` as it was in the crawl). The response's meta
+(``DownloadFailedError``: the source is ``dead`` as it was in the crawl), and one captured cut
+at the size limit fails as the crawl's download did. The response's meta
 gets the ``Capture`` it was read from, so the records point at the original capture.
 
 Settings: ``NEWSARCHIVE_REPLAY_WARCS`` (the WARC files to serve), ``NEWSARCHIVE_REPLAY_RESOLVE``
@@ -20,7 +21,7 @@ from pathlib import Path
 from scrapy import Request
 from scrapy.core.downloader.handlers.base import BaseDownloadHandler
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DownloadFailedError
+from scrapy.exceptions import DownloadCancelledError, DownloadFailedError
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
 
@@ -50,6 +51,8 @@ class WarcReplayHandler(BaseDownloadHandler):
         self.archive = _archive(files, tuple(crawler.settings.getlist("NEWSARCHIVE_REPLAY_RESOLVE")))
 
     async def download_request(self, request: Request) -> Response:
+        if self.archive.is_truncated(request.url):  # the crawl's download was cut: so is this one
+            raise DownloadCancelledError(f"captured truncated (size limit): {request.url}")
         captured = self.archive.lookup(request.url)
         if captured is None:
             self.crawler.stats.inc_value("newsarchive/replay/not_captured")
