@@ -8,8 +8,9 @@ file a record goes to are decided at submit time, so a record can point at its c
 
 Files: ``<prefix>-<serial>.warc.gz`` in ``folder``, written as ``...warc.gz.open`` under an
 ``flock`` and renamed when closed (fsynced first), as Heritrix does; a new file is started once
-the current one has reached ``max_size`` bytes (checked when a record is submitted, so a file may
-exceed it by what was queued). Each file opens with a ``warcinfo`` record. Each record is
+the current one has reached ``max_size`` bytes (decided when a record is submitted: a file may
+overshoot it by an estimate's error: the queued exchanges' bytes are counted at the compression
+ratio the file has had so far). Each file opens with a ``warcinfo`` record. Each record is
 written with one ``write``: a process killed at any point leaves the file whole up to its last
 record, plus at most one partial member that ``recover`` cuts off. A failed write (a full disk)
 cuts the partial record off at once, stops the writer and reports the error.
@@ -45,6 +46,7 @@ logger = logging.getLogger(__name__)
 OPEN_SUFFIX = ".open"
 WARC_SUFFIX = ".warc.gz"
 QUEUE_SIZE = 64  # exchanges waiting for the writer (their bodies are held until written)
+RECORD_OVERHEAD = 1000  # bytes of WARC and HTTP headers counted per exchange in size estimates
 
 
 class PayloadLog(Protocol):
@@ -123,10 +125,13 @@ class WarcWriter:
         self._builder = WARCWriter(None, gzip=False, warc_version="1.1")
         self._queue: queue.Queue[Exchange | None] = queue.Queue(QUEUE_SIZE)
         self._serial = 0  # the file submitted records go to (reactor thread)
-        self._written: tuple[int, int] = (-1, 0)  # (serial, size) of the open file (writer thread)
+        self._submitted = 0  # uncompressed bytes submitted to that file (reactor thread)
+        # (serial, bytes on disk, uncompressed bytes written) of the open file (writer thread)
+        self._written: tuple[int, int, int] = (-1, 0, 0)
         self._fd: int | None = None
         self._fd_serial = -1
         self._offset = 0
+        self._raw = 0
         self._thread = threading.Thread(target=self._run, name="warc-writer", daemon=True)
         self._closed = False
 
@@ -142,9 +147,14 @@ class WarcWriter:
         """Queue an exchange; the name of the file its records go to (None: capture failed)."""
         if self.error is not None or self._closed:
             return None
-        serial, size = self._written
-        if serial == self._serial and size >= self.max_size:
+        serial, on_disk, raw = self._written
+        if serial != self._serial:
+            on_disk, raw = 0, 0
+        ratio = on_disk / raw if raw else 1.0
+        if on_disk + (self._submitted - raw) * ratio >= self.max_size:
             self._serial += 1
+            self._submitted = 0
+        self._submitted += len(exchange.body) + RECORD_OVERHEAD
         self._queue.put((self._serial, exchange))  # type: ignore[arg-type]
         return self.file_name(self._serial)
 
@@ -183,7 +193,8 @@ class WarcWriter:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # tells ``recover`` the file is live
         self._fd, self._fd_serial, self._offset = fd, serial, 0
-        self._written = (serial, 0)
+        self._raw = 0
+        self._written = (serial, 0, 0)
         self.counts.files += 1
         record = self._builder.create_warcinfo_record(name, self.info)
         self._write_records([record])
@@ -229,6 +240,8 @@ class WarcWriter:
             warc_headers_dict={"WARC-Date": exchange.date,
                                "WARC-Concurrent-To": exchange.record_id})
         self._write_records([response, request])
+        self._raw += len(exchange.body) + RECORD_OVERHEAD
+        self._written = (self._fd_serial, self._offset, self._raw)
         if earlier is not None:
             self.counts.revisits += 1
         else:
@@ -257,7 +270,6 @@ class WarcWriter:
             os.ftruncate(self._fd, self._offset)  # no half record stays behind
             raise
         self._offset += len(data)
-        self._written = (self._fd_serial, self._offset)
         self.counts.records += len(records)
         self.counts.bytes += len(data)
 
