@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import sqlite3
@@ -31,6 +32,7 @@ from typing import Any
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
+from newsarchive.capture.recover import whole_length
 from newsarchive.capture.writer import payload_digest
 from tests.capture_site import (
     ARCHIVED,
@@ -298,6 +300,33 @@ def test_sigkill_mid_capture_then_a_new_run(site: CaptureSite, tmp_path: Path) -
     with sqlite3.connect(output / "state" / "state.sqlite") as db:
         marked = db.execute("SELECT uri, date, digest FROM payloads").fetchall()
     assert marked and set(marked) <= captured
+
+
+def test_a_full_disk_stops_the_crawl_and_commits_nothing(site: CaptureSite, tmp_path: Path) -> None:
+    """A real refused write: ``RLIMIT_FSIZE`` makes the kernel refuse to grow any file past
+    100 kB (EFBIG), as a full disk refuses (ENOSPC); records are stored uncompressed so that
+    the WARC file is the one to reach the limit."""
+    output = tmp_path / "out"
+
+    def limit_file_size() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
+
+    done = subprocess.run(
+        crawl_command("events", output, {"site": site.events, "start": DAY, "end": DAY},
+                      {**SETTINGS, "NEWSARCHIVE_WARC_GZIP_LEVEL": "0"}),
+        cwd=REPO, env=crawl_env({"NEWSARCHIVE_TODAY": DAY}), capture_output=True, text=True,
+        timeout=120, check=False, preexec_fn=limit_file_size)
+    log = done.stdout + done.stderr
+    assert "WARC capture failed (File too large)" in log and "stopping the crawl" in log, log[-3000:]
+    assert "crawl state NOT committed" in log
+    with sqlite3.connect(output / "state" / "state.sqlite") as db:
+        assert db.execute("SELECT count(*) FROM urls").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM payloads").fetchone()[0] == 0
+    [left] = output.glob("runs/*/warc/*.open")
+    assert whole_length(left) == left.stat().st_size  # no half record
+    second = crawl_site(site, output)  # room again: the next run recovers and archives it all
+    assert {a["final_url"] for a in second.records["article"]} == {site.url(p) for p in ARCHIVED}
+    assert not list(output.glob("runs/*/warc/*.open"))
 
 
 # -- a minimal raw replay over the CDXJ index (see the module docstring) ------------------------
