@@ -109,7 +109,7 @@ class WarcWriter:
         info: dict[str, str],
         payloads: PayloadLog,
         max_size: int = 1 << 30,
-        gzip_level: int = 6,
+        gzip_level: int = 1,
         on_error: Callable[[OSError], None] | None = None,
     ) -> None:
         self.folder = folder
