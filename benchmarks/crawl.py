@@ -22,7 +22,9 @@ see ``_procstats``.
 - crawl, pool off: the full crawl, extraction inline (``NEWSARCHIVE_EXTRACT_POOL_SIZE=0``);
 - crawl, pool P: the full crawl as users run it (raw capture on: WARC files written);
 - crawl, pool P, capture off: the same with ``NEWSARCHIVE_WARC_ENABLED=False``, for the cost of
-  the capture (pages/s ratio, WARC bytes per page, peak memory).
+  the capture (pages/s ratio, WARC bytes per page, peak memory); and fetch only, capture off:
+  the capture's CPU in the crawl process per page (fetch only on - off), which a busy machine
+  disturbs less than pages/s. ``--only TEXT`` runs just the variants whose label contains it.
 
 Medians over ``--repeats`` (each round runs every variant once); then the ratios with their
 targets (speed ratios: the median of each round's paired ratio, listed), and the crawl's peak
@@ -384,6 +386,9 @@ def measure_size(args: argparse.Namespace, hosts: dict[str, str], pages: list[Pa
         "fetch only (crawl, no extraction)": {
             "NEWSARCHIVE_EXTRACT_POOL_SIZE": "0",
             "NEWSARCHIVE_EXTRACT_FUNCTION": "benchmarks.crawl.fetch_only"},
+        "fetch only, capture off": {
+            "NEWSARCHIVE_EXTRACT_POOL_SIZE": "0", "NEWSARCHIVE_WARC_ENABLED": "False",
+            "NEWSARCHIVE_EXTRACT_FUNCTION": "benchmarks.crawl.fetch_only"},
         "crawl, pool off": {"NEWSARCHIVE_EXTRACT_POOL_SIZE": "0"},
         f"crawl, pool {pool}": {"NEWSARCHIVE_EXTRACT_POOL_SIZE": str(pool)},
         f"crawl, pool {pool}, capture off": {"NEWSARCHIVE_EXTRACT_POOL_SIZE": str(pool),
@@ -399,6 +404,9 @@ def measure_size(args: argparse.Namespace, hosts: dict[str, str], pages: list[Pa
     for label, settings in crawls.items():
         output = work / "out"
         commands[label] = (crawl_command(site, start, end, output, settings), output)
+    if args.only:
+        commands = {label: command for label, command in commands.items()
+                    if any(text in label for text in args.only)}
     variants = {label: Variant(label, size) for label in commands}
     for repeat in range(1 if quarter else args.repeats):
         for label, (command, output) in commands.items():
@@ -418,6 +426,17 @@ def _listed(values: list[float]) -> str:
 
 def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
     by_label = {(v.label, v.pages): v for v in variants}
+    fetched, unfetched = (by_label.get((f"fetch only{suffix}", pages))
+                          for suffix in (" (crawl, no extraction)", ", capture off"))
+    if fetched is not None and unfetched is not None:
+        extra = [(a.cpu - b.cpu) / pages * 1000 for a, b in zip(fetched.runs, unfetched.runs, strict=False)]
+        print()
+        print(f"capture CPU in the crawl process (fetch only, on - off): "
+              f"{statistics.median(extra):.2f} ms a page   rounds: {_listed(extra)}; "
+              f"CPU s on/off {fetched.median('cpu'):.1f}/{unfetched.median('cpu'):.1f}")
+    if not all(key in by_label for key in [(f"crawl, pool {pool}", pages), ("crawl, pool off", pages),
+                                           (f"extract only, {pool} processes", pages)]):
+        return  # --only: not every variant ran
     crawl = by_label[(f"crawl, pool {pool}", pages)]
     inline = by_label[("crawl, pool off", pages)]
     extract = by_label[(f"extract only, {pool} processes", pages)]
@@ -487,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and logs")
     parser.add_argument("--set", dest="settings", action="append", default=[], metavar="NAME=VALUE",
                         help="a Scrapy setting for every crawl (repeatable), e.g. to try a pool option")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="run only the variants whose label contains TEXT (repeatable)")
     parser.add_argument("--extract-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
