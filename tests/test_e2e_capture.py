@@ -318,7 +318,8 @@ def test_a_full_disk_stops_the_crawl_and_commits_nothing(site: CaptureSite, tmp_
         timeout=120, check=False, preexec_fn=limit_file_size)
     log = done.stdout + done.stderr
     assert "WARC capture failed (File too large)" in log and "stopping the crawl" in log, log[-3000:]
-    assert "crawl state NOT committed" in log
+    assert "run failed, nothing marked archived: WARC capture failed" in log
+    assert done.returncode == 1
     with sqlite3.connect(output / "state" / "state.sqlite") as db:
         assert db.execute("SELECT count(*) FROM urls").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM payloads").fetchone()[0] == 0

@@ -11,7 +11,8 @@ records (and the records extracted from it) point at.
 
 Size limit: Scrapy cancels a download past ``DOWNLOAD_MAXSIZE`` and keeps neither its status
 nor its bytes. With capture on, this middleware enforces the limit instead: it lifts Scrapy's
-for the request and stops the download itself (``StopDownload`` from the ``headers_received`` /
+for the download (and gives it back before decompression, whose limit it also is) and stops
+the download itself (``StopDownload`` from the ``headers_received`` /
 ``bytes_received`` signals) once the announced or received size passes the limit; the response
 Scrapy then returns (status, headers, the bytes received so far) is written with
 ``WARC-Truncated: length`` and the request fails as Scrapy's cut would
@@ -186,9 +187,18 @@ class WarcCaptureMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> None:
         self._received.pop(request, None)
         self._stopped.discard(request)
+        self._restore_limit(request)
         return None
 
+    @staticmethod
+    def _restore_limit(request: Request) -> None:
+        """Give the request its limit back once downloaded: ``HttpCompressionMiddleware``
+        (590, after this one) reads ``meta["download_maxsize"]`` as its decompression limit."""
+        if LIMIT_META in request.meta:
+            request.meta["download_maxsize"] = request.meta[LIMIT_META]
+
     def process_response(self, request: Request, response: Response) -> Response:
+        self._restore_limit(request)
         self._received.pop(request, None)
         stopped = request in self._stopped
         self._stopped.discard(request)
