@@ -324,10 +324,8 @@ def test_a_full_disk_stops_the_crawl_and_commits_nothing(site: CaptureSite, tmp_
         assert db.execute("SELECT count(*) FROM urls").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM payloads").fetchone()[0] == 0
     [left] = output.glob("runs/*/warc/*.open")
-    assert whole_length(left) == left.stat().st_size  # no half record
-    second = crawl_site(site, output)  # room again: the next run recovers and archives it all
-    assert {a["final_url"] for a in second.records["article"]} == {site.url(p) for p in ARCHIVED}
-    assert not list(output.glob("runs/*/warc/*.open"))
+    assert whole_length(left) == left.stat().st_size  # no half record (the next run closes
+    # the file: see test_sigkill_mid_capture_then_a_new_run)
 
 
 # -- a minimal raw replay over the CDXJ index (see the module docstring) ------------------------
