@@ -20,7 +20,11 @@ see ``_procstats``.
   ``html_to_unicode``), ``extract_article_record`` — the ceiling the crawl is measured against;
 - fetch only: the full crawl with an extraction function that extracts nothing (pool 0);
 - crawl, pool off: the full crawl, extraction inline (``NEWSARCHIVE_EXTRACT_POOL_SIZE=0``);
-- crawl, pool P: the full crawl as users run it.
+- crawl, pool P: the full crawl as users run it (raw capture on: WARC files written);
+- crawl, pool P, capture off: the same with ``NEWSARCHIVE_WARC_ENABLED=False``, for the cost of
+  the capture (pages/s ratio, WARC bytes per page, peak memory); and fetch only, capture off:
+  the capture's CPU in the crawl process per page (fetch only on - off), which a busy machine
+  disturbs less than pages/s. ``--only TEXT`` runs just the variants whose label contains it.
 
 Medians over ``--repeats`` (each round runs every variant once); then the ratios with their
 targets (speed ratios: the median of each round's paired ratio, listed), and the crawl's peak
@@ -74,6 +78,7 @@ CRAWL_SETTINGS = {
 TARGET_CRAWL_VS_EXTRACT = 0.85
 TARGET_POOL_SPEEDUP = 1.6
 TARGET_RSS_MB = 400
+TARGET_CAPTURE_COST = 0.97  # crawl with capture / without, pages/s
 
 
 # --- run inside the crawl (NEWSARCHIVE_EXTRACT_FUNCTION) ------------------------------------------
@@ -278,6 +283,7 @@ class Run:
     articles: int
     peak_by_role: dict[str, list[float]]  # MB per process at the peak, by role (main, pool worker...)
     cpu_by_role: dict[str, list[float]]  # CPU seconds per process, by role
+    warc_bytes: int = 0  # WARC bytes the crawl wrote (its manifest's ``capture.bytes``)
 
 
 def crawl_command(site: str, start: date, end: date, output: Path, settings: dict[str, str]) -> list[str]:
@@ -288,22 +294,26 @@ def crawl_command(site: str, start: date, end: date, output: Path, settings: dic
     return command
 
 
-def crawl_articles(output: Path, log_dir: Path) -> int:
-    """Article records the crawl wrote (its feed is the proof that the pages went through).
+def crawl_articles(output: Path, log_dir: Path) -> tuple[int, int]:
+    """Article records the crawl wrote (its feed is the proof that the pages went through), and
+    the WARC bytes it wrote.
 
     Drops are printed: a page that is not an article, or a failed fetch, is a page not extracted.
     """
     feeds = sorted(output.glob("runs/*/articles.jsonl"))
     if not feeds:
-        return 0
+        return 0, 0
     manifest = feeds[-1].parent / "manifest.json"
+    warc_bytes = 0
     if manifest.exists():
         shutil.copy(manifest, log_dir / "manifest.json")
-        dropped = json.loads(manifest.read_text("utf-8")).get("dropped") or {}
+        data = json.loads(manifest.read_text("utf-8"))
+        dropped = data.get("dropped") or {}
+        warc_bytes = int((data.get("capture") or {}).get("bytes", 0))
         if dropped:
             print(f"    dropped: {json.dumps(dropped, sort_keys=True)}")
     with feeds[-1].open("rb") as handle:
-        return sum(1 for line in handle if line.strip())
+        return sum(1 for line in handle if line.strip()), warc_bytes
 
 
 def run_measured(command: list[str], work: Path, name: str, pages: int, output: Path | None) -> Run:
@@ -315,13 +325,14 @@ def run_measured(command: list[str], work: Path, name: str, pages: int, output: 
     if result.returncode != 0:
         sys.stderr.write(f"{name}: exit {result.returncode}\n{result.stderr[-4000:]}\n")
         raise SystemExit(1)
+    warc_bytes = 0
     if output is not None:
-        articles = crawl_articles(output, work / "logs" / name)
+        articles, warc_bytes = crawl_articles(output, work / "logs" / name)
         shutil.rmtree(output, ignore_errors=True)
     else:
         articles = json.loads(result.stdout.strip().splitlines()[-1])["articles"]
     return Run(pages / result.wall, result.wall, result.cpu, result.peak_rss_mb,
-               result.peak_pss_mb, articles, result.peak_by_role, result.cpu_by_role)
+               result.peak_pss_mb, articles, result.peak_by_role, result.cpu_by_role, warc_bytes)
 
 
 def print_table(variants: list[Variant], repeats: int) -> None:
@@ -384,8 +395,13 @@ def measure_size(args: argparse.Namespace, hosts: dict[str, str], pages: list[Pa
         "fetch only (crawl, no extraction)": {
             "NEWSARCHIVE_EXTRACT_POOL_SIZE": "0",
             "NEWSARCHIVE_EXTRACT_FUNCTION": "benchmarks.crawl.fetch_only"},
+        "fetch only, capture off": {
+            "NEWSARCHIVE_EXTRACT_POOL_SIZE": "0", "NEWSARCHIVE_WARC_ENABLED": "False",
+            "NEWSARCHIVE_EXTRACT_FUNCTION": "benchmarks.crawl.fetch_only"},
         "crawl, pool off": {"NEWSARCHIVE_EXTRACT_POOL_SIZE": "0"},
         f"crawl, pool {pool}": {"NEWSARCHIVE_EXTRACT_POOL_SIZE": str(pool)},
+        f"crawl, pool {pool}, capture off": {"NEWSARCHIVE_EXTRACT_POOL_SIZE": str(pool),
+                                             "NEWSARCHIVE_WARC_ENABLED": "False"},
     }
     commands: dict[str, tuple[list[str], Path | None]] = {
         "extract only, 1 process": ([*script, "--processes", "1"], None),
@@ -401,6 +417,9 @@ def measure_size(args: argparse.Namespace, hosts: dict[str, str], pages: list[Pa
         from benchmarks._baselines import commands as baseline_commands
 
         commands.update(baseline_commands(job_file, work, pool))
+    if args.only:
+        commands = {label: command for label, command in commands.items()
+                    if any(text in label for text in args.only)}
     variants = {label: Variant(label, size) for label in commands}
     for repeat in range(1 if quarter else args.repeats):
         for label, (command, output) in commands.items():
@@ -420,6 +439,17 @@ def _listed(values: list[float]) -> str:
 
 def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
     by_label = {(v.label, v.pages): v for v in variants}
+    fetched, unfetched = (by_label.get((f"fetch only{suffix}", pages))
+                          for suffix in (" (crawl, no extraction)", ", capture off"))
+    if fetched is not None and unfetched is not None:
+        extra = [(a.cpu - b.cpu) / pages * 1000 for a, b in zip(fetched.runs, unfetched.runs, strict=False)]
+        print()
+        print(f"capture CPU in the crawl process (fetch only, on - off): "
+              f"{statistics.median(extra):.2f} ms a page   rounds: {_listed(extra)}; "
+              f"CPU s on/off {fetched.median('cpu'):.1f}/{unfetched.median('cpu'):.1f}")
+    if not all(key in by_label for key in [(f"crawl, pool {pool}", pages), ("crawl, pool off", pages),
+                                           (f"extract only, {pool} processes", pages)]):
+        return  # --only: not every variant ran
     crawl = by_label[(f"crawl, pool {pool}", pages)]
     inline = by_label[("crawl, pool off", pages)]
     extract = by_label[(f"extract only, {pool} processes", pages)]
@@ -438,6 +468,18 @@ def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
         (f"peak RSS summed over processes, crawl pool {pool}, {pages} pages",
          f"{crawl.median('peak_rss_mb'):.0f} MB", "(counts shared pages in each process)"),
     ]
+    uncaptured = by_label.get((f"crawl, pool {pool}, capture off", pages))
+    if uncaptured is not None:
+        capture_cost, capture_rounds = paired_ratio(crawl, uncaptured)
+        rows += [
+            (f"crawl pool {pool}, capture on / off (pages/s)", f"{capture_cost:.2f}",
+             f">= {TARGET_CAPTURE_COST}   rounds: {_listed(capture_rounds)}"),
+            ("WARC bytes written per page (capture on)",
+             f"{crawl.median('warc_bytes') / pages / 1024:.1f} KB", "(gzip members, requests included)"),
+            (f"peak memory (PSS), crawl pool {pool}, capture on / off",
+             f"{crawl.median('peak_pss_mb'):.0f}/{uncaptured.median('peak_pss_mb'):.0f} MB",
+             "unchanged (records are streamed)"),
+        ]
     rows += [(f"peak RSS / PSS, crawl pool {pool}, {v.pages} pages",
               f"{v.median('peak_rss_mb'):.0f}/{v.median('peak_pss_mb'):.0f} MB",
               "(not growing with pages)") for v in quarter]
@@ -493,6 +535,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="measure consecutive nightly runs (requests, 304s, extraction CPU), "
                              "before/after conditional refetching, instead of throughput")
     parser.add_argument("--nights", type=int, default=3, help="nightly runs for --nightly (3)")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="run only the variants whose label contains TEXT (repeatable)")
     parser.add_argument("--extract-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -1,5 +1,6 @@
-"""``newsarchive`` command line: ``extract`` (records of a saved page), ``demo`` (offline crawl)
-and ``snapshot`` (the newest version of every record).
+"""``newsarchive`` command line: ``extract`` (records of a saved page), ``demo`` (offline crawl),
+``snapshot`` (the newest version of every record), ``reextract`` and ``wacz`` (from the raw
+capture, ``newsarchive.capture.commands``).
 
 ``newsarchive extract`` runs the very parsing code the spiders run, so a saved page can be
 debugged or evaluated without a crawl.
@@ -20,6 +21,7 @@ from typing import Any
 
 from w3lib.encoding import html_to_unicode
 
+from newsarchive.capture.commands import add_commands as add_capture_commands
 from newsarchive.items import INTERNAL_FIELDS, Article
 from newsarchive.urls import url_id
 
@@ -216,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--full", action="store_true",
                       help="rebuild from every run instead of the previous snapshot")
     snap.set_defaults(func=cmd_snapshot)
+    add_capture_commands(sub)
     return parser
 
 

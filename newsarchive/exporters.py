@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from scrapy.exporters import CsvItemExporter
@@ -28,6 +29,8 @@ class RecordCsvItemExporter(CsvItemExporter):
         super().export_item(item)
 
     def serialize_field(self, field: Mapping[str, Any], name: str, value: Any) -> Any:
+        if is_dataclass(value) and not isinstance(value, type):  # an article's ``capture``
+            value = asdict(value)
         if isinstance(value, list | tuple | dict):
             return json.dumps(value, ensure_ascii=False)
         return super().serialize_field(field, name, value)

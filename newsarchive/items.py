@@ -60,6 +60,16 @@ class PageFetch:
 
 
 @dataclass
+class Capture:
+    """Where a record's page is in the raw capture: the WARC file (a name under
+    ``runs/<run_id>/warc/``, the run id is its prefix) and the ``WARC-Record-ID`` of the
+    ``response`` (or ``revisit``) record it was extracted from."""
+
+    warc_file: str
+    record_id: str
+
+
+@dataclass
 class Source:
     """A link an event cites: a news article (fetched) or media (recorded, never fetched)."""
 
@@ -98,6 +108,7 @@ class Event:
     schema_version: int = SCHEMA_VERSION
     fetched_at: str | None = None
     run_id: str | None = None
+    capture: Capture | None = None
 
 
 @dataclass
@@ -127,6 +138,7 @@ class Article:
     schema_version: int = SCHEMA_VERSION
     fetched_at: str | None = None
     run_id: str | None = None
+    capture: Capture | None = None
     # Internal, never exported: the page and its further comment pages ([(url, page), ...]),
     # as text or as fetched bytes, carried from the spider to the extraction stage, which clears
     # them; and the body's MinHash sketch, computed by the extraction workers for dedupe; and how

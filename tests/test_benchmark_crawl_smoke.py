@@ -25,7 +25,8 @@ def test_crawl_benchmark_prints_its_table_on_the_demo_site() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     rows = {(m["label"].strip(), int(m["pages"])): m for m in RUN_ROW.finditer(done.stdout)}
     expected = ["extract only, 1 process", "extract only, 2 processes",
-                "fetch only (crawl, no extraction)", "crawl, pool off", "crawl, pool 2"]
+                "fetch only (crawl, no extraction)", "fetch only, capture off", "crawl, pool off",
+                "crawl, pool 2", "crawl, pool 2, capture off"]
     assert [label for label, pages in rows if pages == 30] == expected, done.stdout
     assert ("crawl, pool 2", 7) in rows, done.stdout  # the N/4 memory run
     for (label, pages), row in rows.items():
@@ -38,6 +39,10 @@ def test_crawl_benchmark_prints_its_table_on_the_demo_site() -> None:
     assert "crawl pool 2 / crawl pool off (pages/s)" in done.stdout
     assert "crawl pool 2 / extract only 2 processes (pages/s)" in done.stdout
     assert "rounds: " in done.stdout  # the per-round ratios behind each speed ratio
+    assert "crawl pool 2, capture on / off (pages/s)" in done.stdout  # the capture's cost
+    per_page = re.search(r"WARC bytes written per page \(capture on\)\s+([\d.]+) KB", done.stdout)
+    assert per_page and float(per_page.group(1)) > 0, done.stdout
+    assert "capture CPU in the crawl process (fetch only, on - off)" in done.stdout
     assert "< 400 MB at 5,000 pages" in done.stdout
     # Where the crawl's CPU goes: its own process and the fork server (at 30 pages the workers
     # can live less than the 0.25 s between two samples, so they are not asserted).

@@ -58,7 +58,7 @@ def test_run_folder_and_manifest(first_run: CrawlRun) -> None:
     folder = first_run.run_dir
     assert folder is not None
     assert sorted(p.name for p in folder.iterdir()) == [
-        "articles.jsonl", "comments.jsonl", "events.jsonl", "manifest.json"]
+        "articles.jsonl", "comments.jsonl", "events.jsonl", "manifest.json", "warc"]
     manifest = first_run.manifest
     assert manifest["spider"] == "events"
     assert manifest["finish_reason"] == "finished"

@@ -34,7 +34,7 @@ MAIN_PAGE = "/wiki/Portal:Current_events"
 DAY_PAGE = "/wiki/Portal:Current_events/"  # + 2024_March_5
 RAW = "/w/index.php"  # every day's raw wikitext; the query names the day
 OLDER = {"start": "2024-02-27", "end": "2024-03-02"}
-VOLATILE = ("fetched_at", "run_id")
+VOLATILE = ("fetched_at", "run_id", "capture")  # capture: another WARC record per run
 STORY_PARAGRAPHS = ("//div[contains(@class,'article-body')]/p | "
                     "//div[contains(@class,'entry-content')]/p")
 FURNITURE = ["Advertisement", "Most read", "Most popular", "Comments are closed", "Subscribe",

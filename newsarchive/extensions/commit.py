@@ -5,7 +5,8 @@ skips it next time) when the state says so. Both must agree, so at ``engine_stop
 order, each step only when the one before succeeded:
 
 1. every feed stored: Scrapy has closed the feeds (fsync'd, renamed by ``AtomicFileFeedStorage``)
-   and ``CheckedFeedExporter`` saw no export or storage error;
+   and ``CheckedFeedExporter`` saw no export or storage error; and the raw capture's WARC files
+   written whole, fsync'd and renamed (``newsarchive.capture``, at ``spider_closed``);
 2. the manifest prepared: ``manifest.json.part`` written and fsync'd;
 3. the crawl state committed: the run's writes and its run id, one transaction (the commit point);
 4. the manifest published: renamed to ``manifest.json``, the folder fsync'd.
@@ -32,6 +33,7 @@ from pathlib import Path
 from scrapy import signals
 from scrapy.crawler import Crawler
 
+from newsarchive.capture.middleware import capture_failed
 from newsarchive.extensions.feeds import feed_exporter
 from newsarchive.extensions.manifest import RunManifest, publish
 from newsarchive.extensions.state import CrawlStateExtension
@@ -80,6 +82,10 @@ class RunCommit:
         self.step("feeds_stored")
         if feeds is not None and feeds.failures:
             self.fail(f"{len(feeds.failures)} feed error(s), first: {feeds.failures[0]}")
+            return
+        capture = capture_failed(self.crawler)  # the WARC files are closed (spider_closed)
+        if capture:
+            self.fail(f"WARC capture failed: {capture}")
             return
         part: Path | None = None
         try:

@@ -22,6 +22,7 @@ from scrapy.crawler import Crawler
 
 from newsarchive import __version__
 from newsarchive.addon import run_dir
+from newsarchive.capture.middleware import capture_manifest
 from newsarchive.drops import dropped_counts
 from newsarchive.extensions.feeds import record_exported
 
@@ -90,6 +91,7 @@ class RunManifest:
                 if key.startswith("newsarchive/duplicates/")
             },
             "pages_fetched": stats.get("response_received_count", 0),
+            **capture_manifest(self.crawler.settings, stats),
             "notes": notes,
         }
         return manifest

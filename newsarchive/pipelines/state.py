@@ -1,6 +1,6 @@
 """Stage 5: emit a record only when it is new or changed since it was last archived.
 
-The record's content (every exported field but ``fetched_at`` and ``run_id``) is hashed; the
+The record's content (every exported field but ``fetched_at``, ``run_id`` and ``capture``) is hashed; the
 same hash as last emitted means the record is skipped (``newsarchive/skipped/unchanged``, not a
 drop: it is already in the archive). The hashes reach the crawl state when the run commits.
 
@@ -26,7 +26,8 @@ from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event
 from newsarchive.state.base import ArticleFetch
 from newsarchive.state.run import RunState
 
-VOLATILE_FIELDS = frozenset({"fetched_at", "run_id"}) | INTERNAL_FIELDS
+# ``capture`` changes with every fetch of an unchanged page: not part of what a record says.
+VOLATILE_FIELDS = frozenset({"fetched_at", "run_id", "capture"}) | INTERNAL_FIELDS
 
 
 def record_hash(record: Event | Article | Comment) -> str:

@@ -27,6 +27,7 @@ import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from newsarchive.capture.middleware import capture_of
 from newsarchive.drops import failure_reason
 from newsarchive.items import Article, FetchedPage, PageFetch
 from newsarchive.parsing.canonical import canonical_link
@@ -99,6 +100,7 @@ class ArticleFetchMixin:
             return
         article.final_url = response.url
         article.http_status = response.status
+        article.capture = capture_of(response)
         text = transient_text(response)
         identity_url = canonical_link(response.url, text) or response.url
         original = self.article_alias(article, identity_url)

@@ -73,7 +73,7 @@ class ArchiveSpider(scrapy.Spider):
     def is_settled_day(self, url: str, day: date) -> bool:
         """A day page fetched by an earlier run and older than ``NEWSARCHIVE_REFRESH_DAYS``."""
         state = self.state
-        if state is None or state.page(url) is None:
+        if state is None or self.reextracting or state.page(url) is None:
             return False
         refresh_days = self.crawler.settings.getint("NEWSARCHIVE_REFRESH_DAYS")
         return (today_utc() - day).days >= refresh_days
@@ -116,7 +116,7 @@ class ArchiveSpider(scrapy.Spider):
         """
         state = self.state
         known: dict[str, str] = {}
-        if state is None:
+        if state is None or self.reextracting:
             return known
         young = self.comments_young(event.date)  # its sources' comments may still grow
         for source in event.sources:
@@ -135,6 +135,11 @@ class ArchiveSpider(scrapy.Spider):
                     if young:
                         self.crawler.stats.inc_value("newsarchive/skipped/no_comment_thread")
         return known
+
+    @property
+    def reextracting(self) -> bool:
+        """``newsarchive reextract``: every captured page is parsed again, archived or not."""
+        return self.crawler.settings.getbool("NEWSARCHIVE_REEXTRACT")
 
     @property
     def tracking_params(self) -> list[str]:

@@ -168,7 +168,8 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
             if self._before_since(post.published):
                 self.crawler.stats.inc_value("newsarchive/skipped/before_since")
                 continue
-            if self.state is not None and self.state.archived_url(key) is not None:
+            if (self.state is not None and not self.reextracting
+                    and self.state.archived_url(key) is not None):
                 if not self.comments_young(post.published):
                     self.crawler.stats.inc_value("newsarchive/skipped/archived")
                     continue

@@ -21,6 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from newsarchive.args import EventsArgs
+from newsarchive.capture.middleware import capture_of
 from newsarchive.extensions.feeds import record_exported
 from newsarchive.extensions.itemerrors import PIPELINE_ERROR
 from newsarchive.items import Article, Event
@@ -161,6 +162,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             self.count_drop("no_headline", response.url, problem)
             return
         self.crawler.stats.inc_value("newsarchive/pages/event")
+        event.capture = capture_of(response)
         yield from self.emit_event(event)
         if depth < self.args.related_depth:
             for related in event.related:

@@ -23,6 +23,7 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from newsarchive.args import today_utc
+from newsarchive.capture.middleware import set_capture
 from newsarchive.items import Event
 from newsarchive.parsing.portal import (
     parse_portal_html,
@@ -77,6 +78,7 @@ class PortalMixin:
 
     def parse_portal_main(self, response: Response, days: list[date]) -> Iterator[Any]:
         events = parse_portal_html(response.url, response.text) if self.is_text_page(response) else []
+        set_capture(events, response)
         by_day: dict[str, list[Event]] = {}
         for event in events:
             by_day.setdefault(event.date or "", []).append(event)
@@ -95,6 +97,7 @@ class PortalMixin:
         events = []
         if self.is_text_page(response):
             events = parse_portal_wikitext(self.portal_base, portal_day_title(day), response.text, day)
+            set_capture(events, response)
         if events or (self.is_text_page(response) and response.text.strip()):
             yield from self.emit_portal_day(day, events)
         else:
@@ -117,6 +120,7 @@ class PortalMixin:
             return
         events = [e for e in parse_portal_html(response.url, response.text)
                   if e.date == day.isoformat()]
+        set_capture(events, response)
         yield from self.emit_portal_day(day, events)
 
     def emit_portal_day(self, day: date, events: list[Event]) -> Iterator[Any]:

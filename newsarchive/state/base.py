@@ -16,6 +16,8 @@ workers) are interchangeable. Keys are plain strings chosen by the caller:
   a cron run fetches again only articles whose comments can grow, with a conditional request.
 - Runs: the ids of the runs whose writes were committed (a run's writes and its id are committed
   together, in ``transaction``: a prepared manifest of a committed run can be published later).
+- Payloads: WARC payload digest → target URI and WARC-Date of its first full capture, so a
+  later identical payload is written as a ``revisit`` record (``newsarchive.capture``).
 
 Writes may be buffered; ``flush`` makes them durable, ``close`` flushes. Nothing written before
 the last ``flush`` is lost when the process dies; later writes may be (the next run then redoes
@@ -146,6 +148,15 @@ class CrawlState(ABC):
     @abstractmethod
     def has_run(self, run_id: str) -> bool:
         """Whether ``add_run(run_id)`` was committed."""
+
+    # -- raw capture: payloads already in a WARC file ------------------------------------------
+    @abstractmethod
+    def payload_capture(self, digest: str) -> tuple[str, str] | None:
+        """(target URI, WARC-Date) of the capture that first held this payload, or None."""
+
+    @abstractmethod
+    def add_payload_capture(self, digest: str, uri: str, date: str) -> None:
+        """Remember a payload's first capture (ignored if the digest is known)."""
 
     # -- lifecycle ----------------------------------------------------------------------------
     @contextmanager

@@ -38,6 +38,9 @@ class RunState:
         self._pages: dict[str, PageState] = {}
         self._fetches: dict[str, ArticleFetch] = {}
         self._held: set[str] = set()  # records a feed of this run holds
+        # payload digest -> (uri, WARC-Date); written by the WARC writer thread (plain dict
+        # reads and writes, atomic under the GIL), committed once the writer is closed
+        self._payloads: dict[str, tuple[str, str]] = {}
         self.index = NearDuplicateIndex(capacity=max(1 << 16, store.sketch_count() + 1024))
         skipped = 0
         for record_id, sketch in store.all_sketches():
@@ -113,6 +116,13 @@ class RunState:
 
     def set_article_fetch(self, key: str, fetch: ArticleFetch) -> None:
         self._fetches[key] = fetch
+    # -- raw capture ---------------------------------------------------------------------------
+    def captured_payload(self, digest: str) -> tuple[str, str] | None:
+        """Where this payload was first captured in full (this run or an earlier one)."""
+        return self._payloads.get(digest) or self.store.payload_capture(digest)
+
+    def add_payload(self, digest: str, uri: str, date: str) -> None:
+        self._payloads.setdefault(digest, (uri, date))
 
     # -- lifecycle -----------------------------------------------------------------------------
     def record_held(self, record_id: str) -> None:
@@ -150,4 +160,6 @@ class RunState:
             for key, fetch in self._fetches.items():
                 if self.holds_version(fetch.record_id):
                     store.set_article_fetch(key, fetch)
+            for digest, (uri, date) in list(self._payloads.items()):
+                store.add_payload_capture(digest, uri, date)  # their WARC files are closed
             store.add_run(run_id)

@@ -45,6 +45,8 @@ CREATE TABLE IF NOT EXISTS article_fetches (
     key TEXT PRIMARY KEY, record_id TEXT NOT NULL, etag TEXT, last_modified TEXT,
     threaded INTEGER NOT NULL, paged INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS payloads (
+    digest TEXT PRIMARY KEY, uri TEXT NOT NULL, date TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -214,6 +216,15 @@ class SQLiteState(CrawlState):
 
     def has_run(self, run_id: str) -> bool:
         return self._read("SELECT 1 FROM runs WHERE run_id = ?", (run_id,)) is not None
+
+    # -- raw capture ---------------------------------------------------------------------------
+    def payload_capture(self, digest: str) -> tuple[str, str] | None:
+        row = self._read("SELECT uri, date FROM payloads WHERE digest = ?", (digest,))
+        return (row[0], row[1]) if row else None
+
+    def add_payload_capture(self, digest: str, uri: str, date: str) -> None:
+        self._write("INSERT OR IGNORE INTO payloads (digest, uri, date) VALUES (?, ?, ?)",
+                    (digest, uri, date))
 
     # -- lifecycle -----------------------------------------------------------------------------
     @contextmanager

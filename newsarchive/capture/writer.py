@@ -1,0 +1,295 @@
+"""The WARC writer: a thread that turns exchanges into records, one gzip member per record.
+
+The reactor thread only builds an ``Exchange`` (plain values, the body by reference) and puts it
+on a bounded queue; hashing, the revisit look-up, compressing and writing happen here, so a slow
+disk or a large page never stalls the crawl (the queue bounds what waits: when it is full, the
+reactor waits, which is the back-pressure a full disk queue should give). The record id and the
+file a record goes to are decided at submit time, so a record can point at its capture at once.
+
+Files: ``<prefix>-<serial>.warc.gz`` in ``folder``, written as ``...warc.gz.open`` under an
+``flock`` and renamed when closed (fsynced first), as Heritrix does; a new file is started once
+the current one has reached ``max_size`` bytes (decided when a record is submitted: a file may
+overshoot it by an estimate's error: the queued exchanges' bytes are counted at the compression
+ratio the file has had so far). Each file opens with a ``warcinfo`` record. Each record is
+written with one ``write``: a process killed at any point leaves the file whole up to its last
+record, plus at most one partial member that ``recover`` cuts off. A failed write (a full disk)
+cuts the partial record off at once, stops the writer and reports the error.
+
+warcio builds the records (headers, block digests); it writes each record into a per-record
+gzip member of our own because its gzip wrapper always compresses at level 9 (``GZIP_LEVEL``).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import fcntl
+import hashlib
+import logging
+import os
+import queue
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import Path
+from typing import Protocol
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from newsarchive.capture.records import Exchange
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+QUEUE_SIZE = 64  # exchanges waiting for the writer (their bodies are held until written)
+RECORD_OVERHEAD = 1000  # bytes of WARC and HTTP headers counted per exchange in size estimates
+
+
+class PayloadLog(Protocol):
+    """Payload digests already captured, and where (``RunState`` in a crawl)."""
+
+    def captured_payload(self, digest: str) -> tuple[str, str] | None:
+        """(target URI, WARC-Date) of the first capture of this payload, or None."""
+
+    def add_payload(self, digest: str, uri: str, date: str) -> None:
+        """Remember a payload captured in full by this run."""
+
+
+class MemoryPayloadLog:
+    """A ``PayloadLog`` for one run only (crawl state switched off)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, str]] = {}
+
+    def captured_payload(self, digest: str) -> tuple[str, str] | None:
+        return self._seen.get(digest)
+
+    def add_payload(self, digest: str, uri: str, date: str) -> None:
+        self._seen.setdefault(digest, (uri, date))
+
+
+def payload_digest(body: bytes) -> str:
+    """WARC's usual digest form: ``sha1:`` + base32 of the SHA-1."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+@dataclass
+class WriterCounts:
+    records: int = 0  # whole records written, warcinfo included
+    responses: int = 0
+    revisits: int = 0
+    truncated: int = 0
+    bytes: int = 0  # compressed bytes on disk
+    files: int = 0
+
+
+class _GzipMember:
+    """Collects one record as one gzip member (written in one go by the writer)."""
+
+    def __init__(self, level: int) -> None:
+        self._compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(self._compressor.compress(data))
+
+    def flush(self) -> None:
+        self.parts.append(self._compressor.flush())
+
+
+class WarcWriter:
+    def __init__(
+        self,
+        folder: Path,
+        prefix: str,
+        info: dict[str, str],
+        payloads: PayloadLog,
+        max_size: int = 1 << 30,
+        gzip_level: int = 1,
+        on_error: Callable[[OSError], None] | None = None,
+    ) -> None:
+        self.folder = folder
+        self.prefix = prefix
+        self.info = info
+        self.payloads = payloads
+        self.max_size = max_size
+        self.gzip_level = gzip_level
+        self.on_error = on_error
+        self.counts = WriterCounts()
+        self.error: OSError | None = None
+        self.files: list[Path] = []  # closed files, final names
+        self._builder = WARCWriter(None, gzip=False, warc_version="1.1")
+        self._queue: queue.Queue[Exchange | None] = queue.Queue(QUEUE_SIZE)
+        self._serial = 0  # the file submitted records go to (reactor thread)
+        self._submitted = 0  # uncompressed bytes submitted to that file (reactor thread)
+        # (serial, bytes on disk, uncompressed bytes written) of the open file (writer thread)
+        self._written: tuple[int, int, int] = (-1, 0, 0)
+        self._fd: int | None = None
+        self._fd_serial = -1
+        self._offset = 0
+        self._raw = 0
+        self._thread = threading.Thread(target=self._run, name="warc-writer", daemon=True)
+        self._closed = False
+
+    # -- reactor thread ----------------------------------------------------------------------
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+
+    def file_name(self, serial: int) -> str:
+        return f"{self.prefix}-{serial:05d}{WARC_SUFFIX}"
+
+    def submit(self, exchange: Exchange) -> str | None:
+        """Queue an exchange; the name of the file its records go to (None: capture failed)."""
+        if self.error is not None or self._closed:
+            return None
+        serial, on_disk, raw = self._written
+        if serial != self._serial:
+            on_disk, raw = 0, 0
+        ratio = on_disk / raw if raw else 1.0
+        if on_disk + (self._submitted - raw) * ratio >= self.max_size:
+            self._serial += 1
+            self._submitted = 0
+        self._submitted += len(exchange.body) + RECORD_OVERHEAD
+        self._queue.put((self._serial, exchange))  # type: ignore[arg-type]
+        return self.file_name(self._serial)
+
+    def close(self) -> list[Path]:
+        """Write what is queued, close (fsync, rename) the open file; the files written."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join()
+        return self.files
+
+    # -- writer thread -----------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            if self.error is not None:
+                continue  # drain: nothing more is written after a failure
+            serial, exchange = item  # type: ignore[misc]
+            try:
+                if serial != self._fd_serial:
+                    self._finish_file()
+                    self._open_file(serial)
+                self._write_exchange(exchange)
+            except OSError as error:
+                self._fail(error)
+        try:
+            self._finish_file()
+        except OSError as error:
+            self._fail(error)
+
+    def _open_file(self, serial: int) -> None:
+        name = self.file_name(serial)
+        path = self.folder / (name + OPEN_SUFFIX)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # tells ``recover`` the file is live
+        self._fd, self._fd_serial, self._offset = fd, serial, 0
+        self._raw = 0
+        self._written = (serial, 0, 0)
+        self.counts.files += 1
+        record = self._builder.create_warcinfo_record(name, self.info)
+        self._write_records([record])
+
+    def _finish_file(self) -> None:
+        if self._fd is None:
+            return
+        fd, serial = self._fd, self._fd_serial
+        self._fd = None
+        os.fsync(fd)
+        os.close(fd)
+        name = self.file_name(serial)
+        os.replace(self.folder / (name + OPEN_SUFFIX), self.folder / name)
+        _fsync_dir(self.folder)
+        self.files.append(self.folder / name)
+
+    def _write_exchange(self, exchange: Exchange) -> None:
+        builder = self._builder
+        digest = payload_digest(exchange.body)
+        http_headers = StatusAndHeaders(exchange.status_line, exchange.response_headers,
+                                        protocol=exchange.protocol)
+        fields = {"WARC-Record-ID": exchange.record_id, "WARC-Date": exchange.date,
+                  **dict(exchange.extra_fields)}
+        earlier = None
+        if exchange.body and 200 <= exchange.status < 300 and exchange.truncated is None:
+            earlier = self.payloads.captured_payload(digest)
+        if earlier is not None:
+            response = builder.create_revisit_record(
+                exchange.url, digest, earlier[0], earlier[1], http_headers=http_headers,
+                warc_headers_dict=fields)
+        else:
+            fields["WARC-Payload-Digest"] = digest
+            if exchange.truncated:
+                fields["WARC-Truncated"] = exchange.truncated
+            response = builder.create_warc_record(
+                exchange.url, "response", payload=BytesIO(exchange.body),
+                length=len(exchange.body), http_headers=http_headers, warc_headers_dict=fields)
+        request = builder.create_warc_record(
+            exchange.url, "request", payload=BytesIO(exchange.request_body),
+            length=len(exchange.request_body),
+            http_headers=StatusAndHeaders(exchange.request_line, exchange.request_headers,
+                                          protocol="HTTP/1.1", is_http_request=True),
+            warc_headers_dict={"WARC-Date": exchange.date,
+                               "WARC-Concurrent-To": exchange.record_id})
+        self._write_records([response, request])
+        self._raw += len(exchange.body) + RECORD_OVERHEAD
+        self._written = (self._fd_serial, self._offset, self._raw)
+        if earlier is not None:
+            self.counts.revisits += 1
+        else:
+            self.counts.responses += 1
+            if exchange.truncated:
+                self.counts.truncated += 1
+            elif exchange.body and 200 <= exchange.status < 300:
+                self.payloads.add_payload(digest, exchange.url, exchange.date)
+
+    def _write_records(self, records: list[object]) -> None:
+        """Each record a gzip member; all of them in one write (cut off again if it fails)."""
+        parts: list[bytes] = []
+        for record in records:
+            member = _GzipMember(self.gzip_level)
+            self._builder.out = member
+            self._builder.write_record(record)
+            parts.extend(member.parts)
+        data = b"".join(parts)
+        assert self._fd is not None
+        try:
+            view = memoryview(data)
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except OSError:
+            os.ftruncate(self._fd, self._offset)  # no half record stays behind
+            raise
+        self._offset += len(data)
+        self.counts.records += len(records)
+        self.counts.bytes += len(data)
+
+    def _fail(self, error: OSError) -> None:
+        self.error = error
+        logger.error("WARC capture failed in %s: %s", self.folder, error)
+        if self._fd is not None:
+            # what was written whole stays readable; the file keeps its .open name: the next
+            # run's recovery closes it
+            fd, self._fd = self._fd, None
+            with contextlib.suppress(OSError):
+                os.fsync(fd)
+            os.close(fd)
+        if self.on_error is not None:
+            self.on_error(error)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

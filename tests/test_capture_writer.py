@@ -1,0 +1,136 @@
+"""The WARC writer on its own: rotation, revisits, recovery of a killed run's file, a full disk.
+
+Real files, read back with warcio; the full disk is a real write failure (``RLIMIT_FSIZE`` in a
+subprocess: the kernel refuses writes past the limit, as a full disk refuses them).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeadersParser
+
+from newsarchive.capture.records import Exchange
+from newsarchive.capture.recover import recover_open_files, whole_length
+from newsarchive.capture.writer import MemoryPayloadLog, WarcWriter, payload_digest
+from newsarchive.state.sqlite import SQLiteState
+from tests.crawling import REPO
+
+
+def exchange(url: str, body: bytes, status: int = 200) -> Exchange:
+    return Exchange(
+        url=url, request_line="GET /x HTTP/1.1", request_headers=[("Host", "example.org")],
+        request_body=b"", protocol="HTTP/1.1", status_line=f"{status} OK", status=status,
+        response_headers=[("Content-Type", "text/html"), ("Content-Length", str(len(body)))],
+        body=body, date="2024-03-05T10:00:00.000000Z",
+        record_id=StatusAndHeadersParser.make_warc_id(),
+    )
+
+
+def read(path: Path) -> list[tuple[str, str | None, bytes]]:
+    with path.open("rb") as handle:
+        return [(r.rec_type, r.rec_headers.get_header("WARC-Target-URI"), r.raw_stream.read())
+                for r in ArchiveIterator(handle)]
+
+
+def test_rotation_each_file_opens_with_warcinfo_and_records_land_where_submit_said(tmp_path: Path) -> None:
+    writer = WarcWriter(tmp_path, "run", {"isPartOf": "run"}, MemoryPayloadLog(), max_size=3000)
+    writer.start()
+    placed = {}
+    for number in range(12):
+        body = os.urandom(800)  # incompressible: each exchange ~1 KB on disk
+        url = f"http://example.org/{number}"
+        placed[url] = (writer.submit(exchange(url, body)), body)
+    files = writer.close()
+    assert len(files) > 2 and not list(tmp_path.glob("*.open"))
+    found = {}
+    for path in files:
+        records = read(path)
+        assert records[0][0] == "warcinfo"
+        found.update({url: (path.name, payload) for kind, url, payload in records if kind == "response"})
+    assert found == placed
+
+
+def test_identical_payload_of_an_earlier_capture_is_a_revisit(tmp_path: Path) -> None:
+    state = SQLiteState(tmp_path / "state.sqlite")
+    body = b"<html>same story</html>"
+    state.add_payload_capture(payload_digest(body), "http://example.org/first", "2024-03-01T00:00:00Z")
+
+    class Log:
+        def captured_payload(self, digest: str) -> tuple[str, str] | None:
+            return state.payload_capture(digest)
+
+        def add_payload(self, digest: str, uri: str, date: str) -> None:
+            state.add_payload_capture(digest, uri, date)
+
+    writer = WarcWriter(tmp_path / "warc", "run", {}, Log())
+    writer.start()
+    writer.submit(exchange("http://example.org/again", body))
+    writer.submit(exchange("http://example.org/new", b"<html>new story</html>"))
+    [path] = writer.close()
+    with path.open("rb") as handle:
+        kinds = {r.rec_headers.get_header("WARC-Target-URI"): r for r in ArchiveIterator(handle)
+                 if r.rec_type in ("response", "revisit")}
+        revisit = kinds["http://example.org/again"]
+        assert revisit.rec_type == "revisit"
+        assert revisit.rec_headers.get_header("WARC-Refers-To-Target-URI") == "http://example.org/first"
+        assert revisit.rec_headers.get_header("WARC-Refers-To-Date") == "2024-03-01T00:00:00Z"
+        assert kinds["http://example.org/new"].rec_type == "response"
+    assert writer.counts.revisits == 1
+    assert state.payload_capture(payload_digest(b"<html>new story</html>")) is not None
+    state.close()
+
+
+def test_recovery_cuts_a_killed_runs_file_after_its_last_whole_record(tmp_path: Path) -> None:
+    folder = tmp_path / "runs" / "run" / "warc"
+    writer = WarcWriter(folder, "run", {}, MemoryPayloadLog())
+    writer.start()
+    for number in range(3):
+        writer.submit(exchange(f"http://example.org/{number}", os.urandom(500)))
+    [path] = writer.close()
+    whole = path.read_bytes()
+    killed = folder / "run-00009.warc.gz.open"
+    killed.write_bytes(whole + whole[200:900])  # a record cut in the middle of its gzip member
+    assert whole_length(killed) == len(whole)
+    [recovered] = recover_open_files(tmp_path / "runs")
+    assert recovered.name == "run-00009.warc.gz" and recovered.read_bytes() == whole
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(recovered)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout
+
+
+FULL_DISK = textwrap.dedent("""
+    import os, resource, sys
+    from pathlib import Path
+    from tests.test_capture_writer import exchange
+    from newsarchive.capture.writer import MemoryPayloadLog, WarcWriter
+    resource.setrlimit(resource.RLIMIT_FSIZE, (20000, resource.RLIM_INFINITY))
+    writer = WarcWriter(Path(sys.argv[1]), "run", {}, MemoryPayloadLog())
+    errors = []
+    writer.on_error = errors.append
+    writer.start()
+    for number in range(40):
+        if writer.submit(exchange(f"http://example.org/{number}", os.urandom(1500))) is None:
+            break
+    writer.close()
+    print(writer.counts.responses, repr(errors[0]) if errors else "no error")
+""")
+
+
+def test_a_full_disk_stops_the_writer_and_leaves_no_half_record(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", FULL_DISK, str(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True, check=False, timeout=60)
+    assert done.returncode == 0, done.stderr
+    written, error = done.stdout.split(" ", 1)
+    assert "File too large" in error  # EFBIG: the write past the limit was refused
+    [path] = tmp_path.glob("*.open")  # not closed: the next run's recovery closes it
+    assert whole_length(path) == path.stat().st_size  # cut back to the last whole record
+    responses = [r for r in read(path) if r[0] == "response"]
+    assert len(responses) == int(written) > 0
+    assert resource.getrlimit(resource.RLIMIT_FSIZE)  # (the limit applied to the child only)
