@@ -537,6 +537,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nights", type=int, default=3, help="nightly runs for --nightly (3)")
     parser.add_argument("--only", action="append", default=[], metavar="TEXT",
                         help="run only the variants whose label contains TEXT (repeatable)")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="N workers sharing one run through a private redis-server, against "
+                             "one process (see benchmarks/_scaleout.py)")
     parser.add_argument("--extract-only", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--processes", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -553,6 +556,13 @@ def main(argv: list[str] | None = None) -> int:
         from benchmarks._nightly import nightly
 
         return nightly(args)
+    if args.workers:
+        from benchmarks._scaleout import scale_out
+
+        folders = corpus_folders(args.corpus)
+        return scale_out(args, corpus_files(folders), folders,
+                         PAGE_PRESETS.get(args.pages) or int(args.pages),
+                         args.pool if args.pool is not None else (os.cpu_count() or 1))
     return benchmark(args)
 
 

@@ -14,6 +14,10 @@ through an LSH band AND estimated Jaccard >= s), ours SimHash (``hamming <= t``,
 3-shingles; the record's ``simhash`` field), trafilatura's Simhash (bag of words), and exact
 3-shingle Jaccard (what MinHash estimates, at its best).
 
+With ``--redis URL``, the index answers are also taken from the run-wide index that workers
+share in Redis (``newsarchive.state.shared_run``), next to the in-memory index fed the same
+sketches in the same order: both must merge the same pairs (same precision and recall).
+
 (b) Index. Insert and lookup µs/op and peak RSS for 100k and 1M sketches, each measured in a
 fresh subprocess, as ratios against a plain ``dict`` of the same sketches measured in the same
 run.
@@ -446,6 +450,66 @@ def evaluate(bases: list[str], pairs: list[tuple[str, int, str]], cross_limit: i
                                                  for k, v in far.items()})
 
 
+def index_agreement(bases: list[str], pairs: list[tuple[str, int, str]], redis_url: str,
+                    min_similarity: float) -> None:
+    """The shared Redis index against the in-memory one: the bases are claimed in order (a base
+    merged into an earlier one is a different-story merge), then every variant is looked up."""
+    import secrets
+
+    import redis
+
+    from newsarchive.state.shared_run import SharedRun
+
+    client = redis.Redis.from_url(redis_url)
+    base_key = f"bench-dedupe-{secrets.token_hex(4)}"
+    shared = SharedRun(client, base_key)
+    memory = NearDuplicateIndex()
+    tally = {name: {"tp": 0, "fp": 0, "pos": 0} for name in ("in-memory", "redis")}
+    agree = total = 0
+    redis_seconds = 0.0
+
+    def count(name: str, kind: str, answer: str | None, own: str) -> None:
+        if kind in SAME:
+            tally[name]["pos"] += 1
+            tally[name]["tp"] += answer == own
+        elif kind in DIFFERENT:
+            tally[name]["fp"] += answer is not None
+
+    try:
+        for i, text in enumerate(bases):
+            near = sketch(text, min_words=1) or bytes(SKETCH_SIZE)
+            found = memory.find(near, min_similarity)
+            if found is None:
+                memory.add(str(i), near)
+            start = time.perf_counter()
+            got = shared.claim_sketch(near, str(i), min_similarity)
+            redis_seconds += time.perf_counter() - start
+            agree, total = agree + (got == found), total + 1
+            count("in-memory", "cross", found, str(i))
+            count("redis", "cross", got, str(i))
+        for kind, n, text in pairs:
+            near = sketch(text, min_words=1) or bytes(SKETCH_SIZE)
+            found = memory.find(near, min_similarity)
+            start = time.perf_counter()
+            got = shared.claim_sketch(near, "variant", min_similarity, add=False)
+            redis_seconds += time.perf_counter() - start
+            agree, total = agree + (got == found), total + 1
+            count("in-memory", kind, found, str(n))
+            count("redis", kind, got, str(n))
+    finally:
+        keys = list(client.scan_iter(f"{base_key}:*"))
+        if keys:
+            client.delete(*keys)
+    print(f"\n== index answers at s = {min_similarity}: in-memory vs shared Redis index "
+          f"({redis_url}) ==")
+    print(f"same answer for {agree} of {total} look-ups; Redis "
+          f"{redis_seconds / total * 1e6:.0f} µs per claim (one Lua call)")
+    for name, t in tally.items():
+        precision = t["tp"] / (t["tp"] + t["fp"]) if t["tp"] + t["fp"] else 1.0
+        print(f"{name:>10}: precision {precision:.4f}  recall {t['tp'] / max(1, t['pos']):.3f}  "
+              f"(FP {t['fp']})")
+
+
 def lsh_candidate(a: bytes, b: bytes) -> bool:
     """Whether the index would meet ``b`` when looking up ``a``: some band of ROWS values equal."""
     return any(a[i : i + ROWS] == b[i : i + ROWS] for i in range(0, BANDS * ROWS, ROWS))
@@ -572,6 +636,8 @@ def main() -> None:
     parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--min-similarity", type=float, default=NEWSARCHIVE_DEDUPE_MIN_SIMILARITY,
                         help="verification threshold for the index benchmark")
+    parser.add_argument("--redis", metavar="URL",
+                        help="also compare the shared Redis index's answers (redis://host/db)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     count = 150 if args.quick else 800
@@ -579,10 +645,14 @@ def main() -> None:
         print(f"# generated stories (seed {args.seed})")
         bases, pairs = generated_cases(rng, count)
         evaluate(bases, pairs, cross_limit=20_000 if args.quick else 200_000)
+        if args.redis:
+            index_agreement(bases, pairs, args.redis, args.min_similarity)
     if args.corpus and not args.skip_quality:
         print(f"\n# corpus stories ({args.corpus})")
         bases, pairs = corpus_cases(rng, args.corpus, 80 if args.quick else 400)
         evaluate(bases, pairs, cross_limit=200_000)
+        if args.redis:
+            index_agreement(bases, pairs, args.redis, args.min_similarity)
     if not args.skip_index:
         sizes = [100_000] if args.quick else [100_000, 1_000_000]
         bench_index(sizes, args.min_similarity)

@@ -133,6 +133,13 @@ NEWSARCHIVE_WARC_GZIP_LEVEL = 1
 NEWSARCHIVE_REPLAY_WARCS: list[str] = []
 NEWSARCHIVE_REPLAY_RESOLVE: list[str] = []
 NEWSARCHIVE_REEXTRACT = False
+# Scale-out (newsarchive.scaleout): REDIS_URL (redis://host:6379/0) switches on the shared
+# scrapy-redis queue and dupefilter, the Redis crawl state and one run across workers.
+REDIS_URL = ""
+NEWSARCHIVE_REDIS_PREFIX = "newsarchive"  # every key the archive keeps in Redis starts with it
+NEWSARCHIVE_REDIS_HEARTBEAT = 10.0  # seconds without a heartbeat before a worker counts as lost
+NEWSARCHIVE_REDIS_POLL_INTERVAL = 0.5  # seconds between an idle worker's looks at the queue
+NEWSARCHIVE_WORKER_ID = ""  # names this worker's feed files; default <host>-<pid>
 
 # --- portal (Wikipedia's Current events) ---------------------------------------------------------
 PORTAL_BASE_URL = "https://en.wikipedia.org"

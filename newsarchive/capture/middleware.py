@@ -106,8 +106,13 @@ class WarcCaptureMiddleware:
             self.crawler.stats.inc_value(STATS + "recovered_files")
             logger.warning("closed a WARC file a killed run left open: %s", path)
         folder = run_dir(output_dir, run_id) / "warc"
+        # the workers of a shared run (REDIS_URL) write side by side in one folder: each names
+        # its files and its index after itself, as it does its feeds
+        worker_id = getattr(spider, "worker_id", None)
+        prefix = f"{run_id}-{worker_id}" if worker_id else run_id
+        self.index_name = f"index-{worker_id}.cdxj" if worker_id else "index.cdxj"
         self.writer = WarcWriter(
-            folder, run_id, self.warcinfo(spider, run_id), self.payload_log(),
+            folder, prefix, self.warcinfo(spider, run_id), self.payload_log(),
             max_size=self.max_size, gzip_level=self.gzip_level, on_error=self._failed_in_thread,
         )
         self.writer.start()
@@ -150,7 +155,7 @@ class WarcCaptureMiddleware:
             return
         if files:
             try:
-                write_cdxj(files, writer.folder / "index.cdxj")
+                write_cdxj(files, writer.folder / self.index_name)
             except Exception:  # the index can be rebuilt from the WARCs: not worth the run
                 logger.exception("CDXJ index of %s not written", writer.folder)
 
@@ -241,14 +246,15 @@ class WarcCaptureMiddleware:
         request.meta[CAPTURE_META] = Capture(file_name, exchange.record_id)
 
     # -- failure -----------------------------------------------------------------------------
-    def _failed_in_thread(self, error: OSError) -> None:
+    def _failed_in_thread(self, error: Exception) -> None:
         from twisted.internet import reactor  # the installed one (never import it at the top)
 
         reactor.callFromThread(self._failed, error)  # type: ignore[attr-defined]
 
-    def _failed(self, error: OSError) -> None:
+    def _failed(self, error: Exception) -> None:
         folder = self.writer.folder if self.writer else "?"
-        message = (f"WARC capture failed ({error.strerror or error}) writing to {folder}: "
+        reason = getattr(error, "strerror", None) or error
+        message = (f"WARC capture failed ({reason}) writing to {folder}: "
                    "stopping the crawl; the crawl state is not committed")
         logger.critical(message)
         self.crawler.stats.set_value(STATS + "failed", str(error))

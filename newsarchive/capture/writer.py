@@ -110,7 +110,7 @@ class WarcWriter:
         payloads: PayloadLog,
         max_size: int = 1 << 30,
         gzip_level: int = 1,
-        on_error: Callable[[OSError], None] | None = None,
+        on_error: Callable[[Exception], None] | None = None,
     ) -> None:
         self.folder = folder
         self.prefix = prefix
@@ -180,7 +180,9 @@ class WarcWriter:
                     self._finish_file()
                     self._open_file(serial)
                 self._write_exchange(exchange)
-            except OSError as error:
+            except Exception as error:
+                # OSError: the disk; anything else (the crawl state's Redis gone, a bug) stops
+                # the capture the same way: the run fails, nothing is marked archived
                 self._fail(error)
         try:
             self._finish_file()
@@ -273,7 +275,7 @@ class WarcWriter:
         self.counts.records += len(records)
         self.counts.bytes += len(data)
 
-    def _fail(self, error: OSError) -> None:
+    def _fail(self, error: Exception) -> None:
         self.error = error
         logger.error("WARC capture failed in %s: %s", self.folder, error)
         if self._fd is not None:

@@ -51,7 +51,9 @@ class RunCommit:
     def __init__(self, crawler: Crawler, output_dir: Path) -> None:
         self.crawler = crawler
         self.output_dir = output_dir
-        self.lock = FolderLock(output_dir / LOCK_NAME)
+        # the workers of a shared run (REDIS_URL) may share one output folder: a lock each
+        worker_id = getattr(crawler.spider, "worker_id", None)
+        self.lock = FolderLock(output_dir / (f"crawl-{worker_id}.lock" if worker_id else LOCK_NAME))
         try:
             self.lock.acquire(f"run {getattr(crawler.spider, 'run_id', 'unknown')}")
         except FolderLocked as error:
@@ -107,6 +109,8 @@ class RunCommit:
                 self.fail(f"could not publish {part}: {error!r} (the next crawl will)",
                           committed=True)
                 return
+            if manifest is not None:
+                manifest.published(part)  # a shared run's last worker: the run's manifest
         self.step("finished")
 
     def fail(self, message: str, committed: bool = False) -> None:

@@ -5,6 +5,11 @@ type, counted as the feeds took them) and what it did not (drops per reason), an
 (finish reason). ``RunCommit`` writes it in two steps around the crawl-state commit: ``prepare``
 (``manifest.json.part``, fsync'd) before, ``publish`` (the rename, then the folder fsync'd) after.
 A failed run gets no manifest.
+
+In a run shared by several workers (``REDIS_URL``), each worker prepares and publishes its own
+part, ``manifest-<worker>.json``, around its own state commit, and files it with the run
+(``newsarchive.scaleout``); the last worker to finish writes ``manifest.json``: the parts merged
+(``merge_parts``), with each worker's part under ``workers``.
 """
 
 from __future__ import annotations
@@ -96,28 +101,66 @@ class RunManifest:
         }
         return manifest
 
+    @property
+    def worker_id(self) -> str | None:
+        """This process's name in a run shared by several workers, else None."""
+        return getattr(getattr(self, "spider", None), "worker_id", None)
+
     def prepare(self) -> Path | None:
-        """Write ``manifest.json.part`` and make it durable; None for a run without a run id."""
+        """Write ``manifest.json.part`` (a worker of a shared run: its own part,
+        ``manifest-<worker>.json.part``) and make it durable; None for a run without a run id."""
         if self.run_id is None:
             return None
         folder = run_dir(self.crawler.settings.get("OUTPUT_DIR", "output"), self.run_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        part = folder / (MANIFEST_NAME + ".part")
-        data = (json.dumps(self.build(), indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-        try:
-            with part.open("wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-        except OSError:
-            part.unlink(missing_ok=True)
-            raise
-        return part
+        manifest = self.build()
+        name = MANIFEST_NAME
+        if self.worker_id is not None:
+            manifest["worker_id"] = self.worker_id
+            name = worker_manifest_name(self.worker_id)
+        return write_part(folder / (name + ".part"), manifest)
+
+    def published(self, part: Path) -> None:
+        """After this worker's part is published: the last worker of a shared run writes the
+        run's manifest from every worker's part."""
+        if self.worker_id is None:
+            return
+        from newsarchive.scaleout.extension import ScaleOut
+
+        extension = ScaleOut.of(self.crawler)
+        if extension is None:
+            return
+        mine = json.loads(part.with_name(part.name.removesuffix(".part")).read_text("utf-8"))
+        result = extension.leave(mine)
+        if result is None:
+            logger.info("worker %s done; the run's last worker writes its manifest", self.worker_id)
+            return
+        parts, lost = result
+        publish(write_part(part.with_name(MANIFEST_NAME + ".part"), merge_parts(parts, lost)))
+
+
+def worker_manifest_name(worker_id: str) -> str:
+    return f"manifest-{worker_id}.json"
+
+
+def write_part(part: Path, manifest: dict[str, Any]) -> Path:
+    """``manifest`` as ``part``, durable (fsync'd); nothing left behind if that fails."""
+    part.parent.mkdir(parents=True, exist_ok=True)
+    data = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    try:
+        with part.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError:
+        part.unlink(missing_ok=True)
+        raise
+    return part
 
 
 def publish(part: Path) -> Path:
-    """``manifest.json.part`` -> ``manifest.json``, durable: the run is finished."""
-    final = part.with_name(MANIFEST_NAME)
+    """``manifest.json.part`` -> ``manifest.json``, durable: the run is finished (a worker's
+    ``manifest-<worker>.json.part``: that worker's part is)."""
+    final = part.with_name(part.name.removesuffix(".part"))
     os.replace(part, final)
     fsync_dir(final.parent)
     return final
@@ -130,6 +173,46 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+SUMMED = ("counts", "dropped", "skipped", "duplicates")
+
+
+def merge_parts(parts: list[dict[str, Any]], lost: list[str]) -> dict[str, Any]:
+    """One manifest for a run from its workers' parts: sums of the counts, the earliest start,
+    the latest finish, and every part (minus what they share) under ``workers``."""
+    parts = sorted(parts, key=lambda part: part.get("started_at") or "")
+    first = parts[0]
+    merged: dict[str, Any] = {key: first[key] for key in
+                              ("run_id", "spider", "newsarchive_version", "arguments",
+                               "raw_arguments")}
+    merged["started_at"] = min((p["started_at"] for p in parts if p.get("started_at")),
+                               default=None)
+    merged["finished_at"] = max(p["finished_at"] for p in parts)
+    reasons = {p["finish_reason"] for p in parts}
+    merged["finish_reason"] = reasons.pop() if len(reasons) == 1 else "mixed"
+    for key in SUMMED:
+        total: Counter[str] = Counter()
+        for part in parts:
+            total.update(part.get(key, {}))
+        merged[key] = dict(sorted(total.items())) if key != "counts" else {
+            kind: total.get(kind, 0) for kind in ("event", "article", "comment")}
+    merged["pages_fetched"] = sum(p.get("pages_fetched", 0) for p in parts)
+    notes = [note for p in parts for note in p.get("notes", [])]
+    if sum(merged["counts"].values()):
+        notes = [n for n in notes if not n.startswith("nothing new")]
+    for worker in lost:
+        notes.append(f"worker {worker} stopped answering before it finished: what it had "
+                     "taken is not in this run, the next run archives it")
+    merged["notes"] = list(dict.fromkeys(notes))
+    merged["workers"] = {
+        p["worker_id"]: {key: p[key] for key in
+                         ("started_at", "finished_at", "finish_reason", "counts",
+                          "pages_fetched")}
+        for p in parts
+    }
+    merged["lost_workers"] = lost
+    return merged
 
 
 def _now() -> str:

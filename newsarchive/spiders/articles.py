@@ -20,7 +20,7 @@ asked for in full: the first page can stay the same while the last one grows.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import scrapy
@@ -88,15 +88,17 @@ class ArticleFetchMixin:
             headers["If-Modified-Since"] = fetch.last_modified
         return headers
 
-    def parse_article(self, response: Response, article: Article) -> Iterator[Any]:
+    async def parse_article(self, response: Response, article: Article) -> AsyncIterator[Any]:
         if response.status == NOT_MODIFIED:  # asked conditionally: the archived copy is current
             self.crawler.stats.inc_value("newsarchive/skipped/not_modified")
-            yield from self.article_settled(article, "ok")
+            for output in self.article_settled(article, "ok"):
+                yield output
             return
         if not self.is_text_page(response):
             self.count_drop("not_html", response.url,
                             response.headers.get(b"Content-Type", b"").decode("latin-1"))
-            yield from self.article_settled(article, "skipped", "not_html")
+            for output in self.article_settled(article, "skipped", "not_html"):
+                yield output
             return
         article.final_url = response.url
         article.http_status = response.status
@@ -108,7 +110,8 @@ class ArticleFetchMixin:
             self.crawler.stats.inc_value("newsarchive/duplicates/url")
             self.logger.info("duplicate (url) of %s: %s", original, article.url)
             article.duplicate_of = original
-            yield from self.article_settled(article, "alias")
+            for output in self.article_settled(article, "alias"):
+                yield output
             return
         article.html = FetchedPage(response.body, response.encoding)
         pending = [u for u in comment_page_urls(response.url, text) if u != response.url]
@@ -117,40 +120,39 @@ class ArticleFetchMixin:
                                   last_modified=_header(response, b"Last-Modified"),
                                   paged=bool(pending))
         del text  # this generator stays suspended while the page waits for extraction
-        yield from self._next_comment_page(article, pending, {response.url})
+        await self._fetch_comment_pages(article, pending, {response.url})
+        self.article_ready(article)
+        yield article  # settled when its record is exported or dropped (see the module)
 
-    def parse_comment_page(
-        self, response: Response, article: Article, pending: list[str], seen: set[str]
-    ) -> Iterator[Any]:
-        if self.is_text_page(response):
-            article.comment_pages.append((response.url, FetchedPage(response.body, response.encoding)))
-            for url in comment_page_urls(response.url, transient_text(response)):
-                if url not in seen and url not in pending:
-                    pending.append(url)
-        yield from self._next_comment_page(article, pending, seen)
+    async def _fetch_comment_pages(self, article: Article, pending: list[str], seen: set[str]) -> None:
+        """Fetch the comment pages one after another into ``article.comment_pages``.
 
-    def comment_page_failed(self, failure: Failure) -> Iterator[Any]:
-        kwargs = failure.request.cb_kwargs
-        self.count_drop("comment_page_" + failure_reason(failure), failure.request.url)
-        yield from self._next_comment_page(kwargs["article"], kwargs["pending"], kwargs["seen"])
-
-    def _next_comment_page(self, article: Article, pending: list[str], seen: set[str]) -> Iterator[Any]:
-        """Fetch the comment pages one after another, then hand the article on, whole."""
+        Downloaded through the engine (robots.txt, safety, retry and redirect middlewares apply),
+        not through the scheduler: the pages of one thread stay with the worker that holds the
+        article, so with a shared queue (``REDIS_URL``) no request carries page bytes, and a
+        request is only ever a page to fetch and a small ``Article`` stub.
+        """
         while pending and len(seen) <= MAX_COMMENT_PAGES:
             url = pending.pop(0)
             if url in seen:
                 continue
             seen.add(url)
-            yield scrapy.Request(
-                url,
-                callback=self.parse_comment_page,
-                errback=self.comment_page_failed,
-                cb_kwargs={"article": article, "pending": pending, "seen": seen},
-                priority=RequestType.COMMENT_PAGE,
-                dont_filter=True,
-            )
-            return
-        yield article  # settled when its record is exported or dropped (see the module)
+            request = scrapy.Request(url, priority=RequestType.COMMENT_PAGE, dont_filter=True)
+            try:
+                response = await self.crawler.engine.download_async(request)
+            except Exception as error:  # a comment page that failed: the article goes on
+                failure = Failure(error)
+                self.count_drop("comment_page_" + failure_reason(failure), url, str(error))
+                continue
+            if not 200 <= response.status < 300:
+                self.count_drop(f"comment_page_http_{response.status}", url)
+                continue
+            if self.is_text_page(response):
+                article.comment_pages.append((response.url, FetchedPage(response.body,
+                                                                        response.encoding)))
+                for found in comment_page_urls(response.url, transient_text(response)):
+                    if found not in seen and found not in pending:
+                        pending.append(found)
 
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         article: Article = failure.request.cb_kwargs["article"]
@@ -166,6 +168,9 @@ class ArticleFetchMixin:
         May change ``article.id`` (the page is archived under its canonical URL's id).
         """
         return None
+
+    def article_ready(self, article: Article) -> None:
+        """Hook: last changes to the article before it is handed to extraction."""
 
     def article_settled(
         self, article: Article, status: str, reason: str | None = None

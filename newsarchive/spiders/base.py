@@ -18,6 +18,7 @@ from newsarchive.args import ArgumentError, today_utc
 from newsarchive.drops import count_drop, failure_reason
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Event
+from newsarchive.state.links import LinkStore, MemoryLinkStore
 from newsarchive.state.run import RunState
 from newsarchive.urls import url_id, url_key
 
@@ -67,6 +68,45 @@ class ArchiveSpider(scrapy.Spider):
     def state(self) -> RunState | None:
         """The crawl state shared with the pipelines (None when switched off)."""
         return run_state(self.crawler)
+
+    # -- one run, several workers (REDIS_URL: newsarchive.scaleout) -----------------------------
+
+    def _scale_out(self) -> Any:
+        if not self.crawler.settings.get("REDIS_URL"):
+            return None
+        from newsarchive.scaleout.extension import ScaleOut
+
+        return ScaleOut.of(self.crawler)
+
+    def link_store(self) -> LinkStore:
+        """Where the run's event↔source links live: Redis in a shared run, else memory."""
+        extension = self._scale_out()
+        if extension is None:
+            return MemoryLinkStore()
+        from newsarchive.state.links import RedisLinkStore
+
+        return RedisLinkStore(extension.client, extension.coordinator.key("link"))
+
+    def run_quiescent(self) -> bool:
+        """Called when this process is idle: whether the whole run is (no request queued, no
+        worker at work). A single process: always. Redis gone: never (the worker stops)."""
+        extension = self._scale_out()
+        if extension is None:
+            return True
+        if extension.failed:
+            return False
+        from redis.exceptions import RedisError
+
+        try:
+            return bool(extension.coordinator.quiescent())
+        except RedisError:
+            return False
+
+    @property
+    def redis_failed(self) -> bool:
+        """This worker gave up on the run's Redis (see ``newsarchive.scaleout.extension``)."""
+        extension = self._scale_out()
+        return extension is not None and extension.failed is not None
 
     # -- cron: what earlier runs already archived -------------------------------------------------
 

@@ -39,6 +39,7 @@ from newsarchive.parsing.discovery import (
 )
 from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
+from newsarchive.state.links import LinkStore
 from newsarchive.urls import url_id, url_key
 
 MAX_FEED_PAGES = 50
@@ -57,6 +58,14 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
     def __init__(self, name: str | None = None, **kwargs: str) -> None:
         super().__init__(name, **kwargs)
         self.scheduled: set[str] = set()  # url keys of posts requested in this run
+        self._claims: LinkStore | None = None
+
+    def claim_post(self, key: str) -> bool:
+        """First to request this post in the run (with several workers, blogs that list the
+        same post may be discovered by two of them)."""
+        if self._claims is None:
+            self._claims = self.link_store()
+        return self._claims.claim(key)
 
     def start_urls_for_safety(self) -> list[str]:
         return list(self.args.start_urls)
@@ -163,7 +172,7 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
                 self.crawler.stats.inc_value("newsarchive/skipped/max_posts")
                 break
             key = url_key(post.url)
-            if key in self.scheduled:
+            if key in self.scheduled or not self.claim_post(key):
                 continue
             if self._before_since(post.published):
                 self.crawler.stats.inc_value("newsarchive/skipped/before_since")

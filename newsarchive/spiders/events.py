@@ -15,7 +15,7 @@ from typing import Any
 import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
@@ -34,6 +34,7 @@ from newsarchive.parsing.events import (
     parse_day_index,
     parse_event_page,
 )
+from newsarchive.scaleout.connection import is_redis_error
 from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
 from newsarchive.spiders.portal import PortalMixin
@@ -48,7 +49,14 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     def __init__(self, name: str | None = None, **kwargs: str) -> None:
         super().__init__(name, **kwargs)
-        self.tracker = SourceTracker()
+        self._tracker: SourceTracker | None = None
+
+    @property
+    def tracker(self) -> SourceTracker:
+        """The linker, on the run's link store (built once the run is known)."""
+        if self._tracker is None:
+            self._tracker = SourceTracker(self.link_store())
+        return self._tracker
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EventsSpider:
@@ -64,6 +72,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         """A crawl stopped early (Ctrl-C, a close condition) may still hold events whose sources
         were never fetched. Their day pages must not count as archived, or the next run, seeing
         them past the refresh window, would never read those events again."""
+        if self.redis_failed:
+            return  # the run's links are out of reach; the state is not committed either
         held = self.tracker.waiting_events
         if held and self.state is not None:
             self.state.forget_pages()
@@ -183,18 +193,29 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             yield ready
 
     def on_idle(self) -> None:
-        """Event frontier exhausted: fetch the articles the events cite."""
+        """Event frontier exhausted (the whole run's, with several workers): fetch the articles
+        the events cite."""
+        if not self.run_quiescent():
+            return  # another worker still reads pages: it may cite more
         tasks = self.tracker.unrequested()
         if not tasks:
             return
         self.logger.info("events read; fetching %d source articles", len(tasks))
         self.crawler.stats.inc_value("newsarchive/sources/queued", len(tasks))
-        for task in tasks:
-            article = Article(id=task.article_id, url=task.url, kind="news",
-                              event_ids=list(task.event_ids))
-            task.article = article
-            self.crawler.engine.crawl(self.article_request(article))
+        try:
+            for task in tasks:
+                article = Article(id=task.article_id, url=task.url, kind="news",
+                                  event_ids=list(task.event_ids))
+                self.crawler.engine.crawl(self.article_request(article))
+        except Exception as error:
+            if is_redis_error(error):  # a shared run's Redis gone for good: the worker stops
+                raise CloseSpider("redis_unavailable") from None
+            raise
         raise DontCloseSpider
+
+    def article_ready(self, article: Article) -> None:
+        """Every event citing the article, as the run knows them when it is emitted."""
+        article.event_ids = self.tracker.event_ids(article.id) or article.event_ids
 
     def article_alias(self, article: Article, identity_url: str) -> str | None:
         """A page whose canonical URL is another article's: that article, archived by an
@@ -206,9 +227,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             return None
         state = self.state
         archived = state.archived_url(url_key(identity_url, extra)) if state is not None else None
-        if archived is None and owner_id not in self.tracker.tasks:
-            self.tracker.alias(article.id, owner_id)  # the owner is this page: emitted below
-            article.id = owner_id
+        if archived is None and self.tracker.adopt(article.id, owner_id):
+            article.id = owner_id  # the owner is this page: emitted below
             return None
         owner_id = archived.record_id if archived is not None else owner_id
         if state is not None:  # the next run maps these URLs to the owner without fetching them
@@ -221,7 +241,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     ) -> Iterator[Any]:
         self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
         if status == "alias" and article.duplicate_of:
-            archived = article.duplicate_of not in self.tracker.tasks
+            archived = not self.tracker.has_task(article.duplicate_of)
             yield from self.tracker.alias(article.id, article.duplicate_of,
                                           "ok" if archived else None)
             return
@@ -252,8 +272,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         Runs inside the record's own processing (a signal handler Scrapy awaits), so the
         events go through the pipelines and feeds before the crawl can be found idle.
         """
-        task = self.tracker.tasks.get(article_id)
-        if task is None or task.status is not None:
+        if not self.tracker.is_open(article_id):
             return
         self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
         for event in self.tracker.settle(article_id, status, reason):

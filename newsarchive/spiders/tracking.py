@@ -1,38 +1,39 @@
-"""Holding events until their sources are settled.
+"""Holding events until their sources are settled (the event↔source linker).
 
 An event names the articles it cites, and an article names every event that cites it. Both are
 only known once every event page has been read, so the events spider reads event pages first and
-fetches articles after (``spider_idle``). Each event is held here until each article it cites has
-been fetched or has failed; it is then emitted once, with each source's ``status`` filled in.
+fetches articles after (``spider_idle``; with several workers, once the whole run is idle).
+Each event is held until each article it cites has been fetched or has failed; it is then
+emitted once, with each source's ``status`` filled in, by whichever worker settles the last one.
 
 A fetched page can turn out to be another article under another URL (a redirect, or a
 ``<link rel=canonical>`` to another URL): ``alias`` then points every source at that article's id,
 so all events citing one story share one ``article_id``.
+
+The links live in a ``LinkStore`` (``newsarchive.state.links``): in memory for one process, in
+Redis for a run shared by several workers; every change runs in one store transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from newsarchive.items import Event, Source
+from newsarchive.state.links import ArticleTask, LinkStore, MemoryLinkStore
 
-from newsarchive.items import Article, Event, Source
-
-
-@dataclass
-class ArticleTask:
-    article_id: str
-    url: str
-    event_ids: list[str] = field(default_factory=list)
-    requested: bool = False
-    status: str | None = None  # set when settled
-    reason: str | None = None  # why it is not ok
-    article: Article | None = None  # the item being fetched, until it is emitted
+__all__ = ["ArticleTask", "SourceTracker"]
 
 
 class SourceTracker:
-    def __init__(self) -> None:
-        self.tasks: dict[str, ArticleTask] = {}
-        self.aliases: dict[str, str] = {}  # article id as linked -> id of the article it is
-        self._waiting: dict[str, tuple[Event, set[str]]] = {}
+    def __init__(self, store: LinkStore | None = None) -> None:
+        self.store = store if store is not None else MemoryLinkStore()
+
+    def has_task(self, article_id: str) -> bool:
+        """Whether this run fetches (or fetched) the article."""
+        return self.store.task(article_id) is not None
+
+    def event_ids(self, article_id: str) -> list[str]:
+        """Every event citing the article so far (its aliases' included)."""
+        task = self.store.task(article_id)
+        return list(task.event_ids) if task is not None else []
 
     def add_event(self, event: Event, known_status: dict[str, str] | None = None) -> Event | None:
         """Register an event; return it at once when nothing it cites needs fetching.
@@ -41,55 +42,87 @@ class SourceTracker:
         (already archived by an earlier run, say).
         """
         known_status = known_status or {}
-        open_ids: set[str] = set()
-        for source in event.sources:
-            if source.kind != "article" or not source.article_id:
-                continue
-            source.article_id = self.aliases.get(source.article_id, source.article_id)
-            if source.article_id in known_status:
-                source.status = known_status[source.article_id]  # type: ignore[assignment]
-                continue
-            task = self.tasks.get(source.article_id)
-            if task is None:
-                task = self.tasks[source.article_id] = ArticleTask(source.article_id, source.url)
-            if event.id not in task.event_ids:
-                task.event_ids.append(event.id)
-            if task.status is None:
-                open_ids.add(source.article_id)
-            else:
-                source.status = task.status  # type: ignore[assignment]
-                source.reason = task.reason
-        if not open_ids:
-            return event
-        self._waiting[event.id] = (event, open_ids)
-        return None
+        store = self.store
+        with store.transaction():
+            open_ids: set[str] = set()
+            for source in event.sources:
+                if source.kind != "article" or not source.article_id:
+                    continue
+                source.article_id = store.alias_of(source.article_id) or source.article_id
+                if source.article_id in known_status:
+                    source.status = known_status[source.article_id]  # type: ignore[assignment]
+                    continue
+                task = store.task(source.article_id)
+                if task is None:
+                    task = ArticleTask(source.article_id, source.url)
+                    store.add_unrequested(task.article_id)
+                if event.id not in task.event_ids:
+                    task.event_ids.append(event.id)
+                store.put_task(task)
+                if task.status is None:
+                    open_ids.add(source.article_id)
+                else:
+                    source.status = task.status  # type: ignore[assignment]
+                    source.reason = task.reason
+            if not open_ids:
+                return event
+            store.put_waiting(event, open_ids)
+            return None
 
     def unrequested(self) -> list[ArticleTask]:
         """Articles not yet requested; marks them requested."""
-        tasks = [task for task in self.tasks.values() if not task.requested]
-        for task in tasks:
-            task.requested = True
-        return tasks
+        store = self.store
+        with store.transaction():
+            tasks = []
+            for article_id in store.take_unrequested():
+                task = store.task(article_id)
+                if task is None or task.requested:  # aliased away, or fetched under an alias
+                    continue
+                task.requested = True
+                store.put_task(task)
+                tasks.append(task)
+            return tasks
+
+    def is_open(self, article_id: str) -> bool:
+        """Whether the run fetches the article and it is not settled yet."""
+        task = self.store.task(article_id)
+        return task is not None and task.status is None
 
     def settle(self, article_id: str, status: str, reason: str | None = None) -> list[Event]:
         """Record an article's outcome (``reason``: why it is not ``ok``); return the events that
         now have every source settled."""
-        task = self.tasks[article_id]
-        task.status = status
-        task.reason = reason
-        task.article = None
-        ready: list[Event] = []
-        for event_id in task.event_ids:
-            waiting = self._waiting.get(event_id)
-            if waiting is None:
-                continue
-            event, open_ids = waiting
-            _set_status(event.sources, article_id, status, reason)
-            open_ids.discard(article_id)
-            if not open_ids:
-                del self._waiting[event_id]
-                ready.append(event)
-        return ready
+        store = self.store
+        with store.transaction():
+            task = store.task(article_id)
+            if task is None:
+                return []
+            task.status = status
+            task.reason = reason
+            store.put_task(task)
+            ready: list[Event] = []
+            for event_id in task.event_ids:
+                waiting = store.waiting(event_id)
+                if waiting is None:
+                    continue
+                event, open_ids = waiting
+                _set_status(event.sources, article_id, status, reason)
+                open_ids.discard(article_id)
+                if open_ids:
+                    store.put_waiting(event, open_ids)
+                else:
+                    store.pop_waiting(event_id)
+                    ready.append(event)
+            return ready
+
+    def adopt(self, alias_id: str, owner_id: str) -> bool:
+        """The page fetched for ``alias_id`` is the first of article ``owner_id`` this run meets:
+        make it the owner (True), unless the owner is already a task (False: then the page is
+        an alias of it, settled through ``alias``). Atomic, so two workers never both adopt."""
+        with self.store.transaction():
+            if self.store.task(owner_id) is not None:
+                return False
+            self.alias(alias_id, owner_id)
+            return True
 
     def alias(self, alias_id: str, owner_id: str, owner_status: str | None = None) -> list[Event]:
         """The page fetched for ``alias_id`` is article ``owner_id``: point its sources there.
@@ -99,39 +132,41 @@ class SourceTracker:
         the caller emits the page under ``owner_id`` and settles that. Returns the events that
         now have every source settled.
         """
-        self.aliases[alias_id] = owner_id
-        task = self.tasks.pop(alias_id)
-        owner = self.tasks.get(owner_id)
-        if owner is None:
-            owner = self.tasks[owner_id] = ArticleTask(
-                owner_id, task.url, requested=True, status=owner_status, article=task.article)
-        ready: list[Event] = []
-        for event_id in task.event_ids:
-            if event_id not in owner.event_ids:
-                owner.event_ids.append(event_id)
-            article = owner.article  # not emitted yet while unsettled: still editable
-            if owner.status is None and article is not None and event_id not in article.event_ids:
-                article.event_ids.append(event_id)
-            waiting = self._waiting.get(event_id)
-            if waiting is None:
-                continue
-            event, open_ids = waiting
-            for source in event.sources:
-                if source.article_id == alias_id:
-                    source.article_id = owner_id
-            open_ids.discard(alias_id)
-            if owner.status is None:
-                open_ids.add(owner_id)
-            else:
-                _set_status(event.sources, owner_id, owner.status, owner.reason)
-            if not open_ids:
-                del self._waiting[event_id]
-                ready.append(event)
-        return ready
+        store = self.store
+        with store.transaction():
+            store.set_alias(alias_id, owner_id)
+            task = store.pop_task(alias_id)
+            owner = store.task(owner_id)
+            if owner is None:
+                owner = ArticleTask(owner_id, task.url if task else "", requested=True,
+                                    status=owner_status)
+            ready: list[Event] = []
+            for event_id in task.event_ids if task else []:
+                if event_id not in owner.event_ids:
+                    owner.event_ids.append(event_id)
+                waiting = store.waiting(event_id)
+                if waiting is None:
+                    continue
+                event, open_ids = waiting
+                for source in event.sources:
+                    if source.article_id == alias_id:
+                        source.article_id = owner_id
+                open_ids.discard(alias_id)
+                if owner.status is None:
+                    open_ids.add(owner_id)
+                else:
+                    _set_status(event.sources, owner_id, owner.status, owner.reason)
+                if open_ids:
+                    store.put_waiting(event, open_ids)
+                else:
+                    store.pop_waiting(event_id)
+                    ready.append(event)
+            store.put_task(owner)
+            return ready
 
     @property
     def waiting_events(self) -> int:
-        return len(self._waiting)
+        return self.store.waiting_count()
 
 
 def _set_status(sources: list[Source], article_id: str, status: str, reason: str | None) -> None:

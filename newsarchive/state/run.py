@@ -16,6 +16,10 @@ An article fetch (the page's validators, whether it had a comment thread) descri
 of the page, so it is committed only when *that* version is in the archive: its record is held
 by a feed of this run, or it was unchanged since an earlier run archived it. Otherwise the next
 run's conditional request could get a 304 for a version the archive does not hold.
+
+With several workers in one run (``REDIS_URL``), ``shared`` (``newsarchive.state.shared_run``)
+holds the run's dedupe claims for all of them: URLs, content hashes and sketches claimed by one
+worker are seen by the others at once; each worker still commits only its own.
 """
 
 from __future__ import annotations
@@ -25,13 +29,16 @@ import logging
 from newsarchive.dedupe.index import NearDuplicateIndex
 from newsarchive.dedupe.minhash import SKETCH_SIZE
 from newsarchive.state.base import ArticleFetch, CrawlState, PageState, UrlRecord
+from newsarchive.state.shared_run import SharedRun
 
 logger = logging.getLogger(__name__)
 
 
 class RunState:
-    def __init__(self, store: CrawlState) -> None:
+    def __init__(self, store: CrawlState, shared: SharedRun | None = None) -> None:
         self.store = store
+        self.shared = shared
+        self._own_sketches: list[tuple[str, bytes]] = []  # with ``shared``: this worker's
         self._urls: dict[str, UrlRecord] = {}
         self._record_hashes: dict[str, str] = {}
         self._contents: dict[str, str] = {}
@@ -54,7 +61,10 @@ class RunState:
 
     # -- URLs ----------------------------------------------------------------------------------
     def url_record(self, key: str) -> UrlRecord | None:
-        return self._urls.get(key) or self.store.url_record(key)
+        found = self._urls.get(key)
+        if found is None and self.shared is not None:
+            found = self.shared.url_record(key)
+        return found or self.store.url_record(key)
 
     def archived_url(self, key: str) -> UrlRecord | None:
         """What an earlier, finished run archived under this URL key."""
@@ -62,6 +72,8 @@ class RunState:
 
     def add_url(self, key: str, record_id: str, content_hash: str | None = None) -> None:
         self._urls[key] = UrlRecord(record_id, content_hash)
+        if self.shared is not None:
+            self.shared.add_url(key, record_id, content_hash)
 
     # -- emitted records -----------------------------------------------------------------------
     def record_hash(self, record_id: str) -> str | None:
@@ -74,6 +86,11 @@ class RunState:
     def claim_content(self, content_hash: str, record_id: str) -> str:
         """The first record with this content hash (``record_id`` itself when it is the first)."""
         owner = self._contents.get(content_hash) or self.store.find_content(content_hash)
+        if owner is None and self.shared is not None:
+            owner = self.shared.claim_content(content_hash, record_id)
+            if owner == record_id:
+                self._contents[content_hash] = owner  # ours to commit
+            return owner
         if owner is None:
             self._contents[content_hash] = owner = record_id
         return owner
@@ -83,11 +100,19 @@ class RunState:
         out to be a near duplicate of ``record_id``: its exact copies are that record's too)."""
         if content_hash in self._contents:
             self._contents[content_hash] = record_id
+            if self.shared is not None:
+                self.shared.give_content(content_hash, record_id)
 
     def claim_sketch(self, sketch: bytes, record_id: str, min_similarity: float) -> str:
         """The first record whose sketch estimates a Jaccard similarity of at least
         ``min_similarity`` (``record_id`` itself, then remembered, when none does)."""
-        owner = self.index.find(sketch, min_similarity)
+        owner = self.index.find(sketch, min_similarity)  # earlier runs' copies come first
+        if owner is None and self.shared is not None:
+            owner = self.shared.claim_sketch(sketch, record_id, min_similarity)
+            if owner is None:
+                self._own_sketches.append((record_id, bytes(sketch)))
+                owner = record_id
+            return owner
         if owner is None:
             self.index.add(record_id, sketch)
             owner = record_id
@@ -95,6 +120,10 @@ class RunState:
 
     def add_sketch(self, key: str, sketch: bytes) -> None:
         """Index a sketch although it matched another (a story's own update, say)."""
+        if self.shared is not None:
+            self.shared.add_sketch(key, sketch)
+            self._own_sketches.append((key, bytes(sketch)))
+            return
         self.index.add(key, sketch)
 
     # -- pages ---------------------------------------------------------------------------------
@@ -152,7 +181,7 @@ class RunState:
             for content_hash, record_id in self._contents.items():
                 if self.in_archive(record_id):
                     store.add_content(content_hash, record_id)
-            for key, sketch in self.index.items(self._stored_sketches):
+            for key, sketch in [*self.index.items(self._stored_sketches), *self._own_sketches]:
                 if self.in_archive(key.split(" ", 1)[0]):
                     store.add_sketch(key, sketch)
             for url, page in self._pages.items():

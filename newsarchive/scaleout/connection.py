@@ -1,0 +1,103 @@
+"""The one place a Redis client is built from ``REDIS_URL`` (and checked before use).
+
+Every call retries on connection errors and timeouts for about ``retry_seconds`` (a Redis
+restarted, a network blip); when the retries run out the client calls ``on_lost`` once (the
+``ScaleOut`` extension then stops the worker cleanly) and from then on tries each call once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+SCHEMES = {"redis", "rediss", "unix"}
+RETRY_SECONDS = 30.0
+_BACKOFF = 0.5  # seconds between two tries
+
+
+class RedisUnavailable(Exception):
+    """``REDIS_URL`` is malformed or no Redis answers there; the message is one line."""
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    user = f"{parts.username}:***@" if parts.username else ":***@"
+    return urlunsplit(parts._replace(netloc=user + netloc))
+
+
+def one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def is_redis_error(error: BaseException) -> bool:
+    """A Redis client error (the client library is optional: without it, never)."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:
+        return False
+    return isinstance(error, RedisError)
+
+
+def _guarded_class() -> type:
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    class GuardedRedis(redis.Redis):
+        """``redis.Redis`` that reports, once, a server that stayed away through the retries."""
+
+        on_lost: Callable[[BaseException], None] | None = None
+        lost = False
+        _lost_lock = threading.Lock()
+
+        def execute_command(self, *args: Any, **options: Any) -> Any:
+            try:
+                return super().execute_command(*args, **options)
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                with self._lost_lock:
+                    first = not self.lost
+                    if first:
+                        self.lost = True
+                        self.set_retry(Retry(NoBackoff(), 0))  # shutting down: try once
+                if first and self.on_lost is not None:
+                    self.on_lost(error)
+                raise
+
+    return GuardedRedis
+
+
+def connect(
+    url: str,
+    timeout: float = 5.0,
+    retry_seconds: float = RETRY_SECONDS,
+    on_lost: Callable[[BaseException], None] | None = None,
+) -> Any:
+    """A Redis client for ``url`` that answered a PING, or ``RedisUnavailable``."""
+    try:
+        import redis
+        from redis.backoff import ConstantBackoff, NoBackoff
+        from redis.retry import Retry
+    except ImportError as error:
+        raise RedisUnavailable(
+            "REDIS_URL needs the redis extras: pip install 'newsarchive[redis]'") from error
+    scheme = urlsplit(url).scheme
+    if scheme not in SCHEMES:
+        raise RedisUnavailable(
+            f"REDIS_URL {redacted(url)!r} is not a Redis URL (redis://host:6379/0)")
+    try:
+        client = _guarded_class().from_url(
+            url, socket_connect_timeout=timeout, socket_timeout=max(timeout, 30.0),
+            retry=Retry(NoBackoff(), 0),  # a wrong URL is said at once
+            retry_on_error=[redis.ConnectionError, redis.TimeoutError])
+        client.ping()
+        client.set_retry(Retry(ConstantBackoff(_BACKOFF), max(0, int(retry_seconds / _BACKOFF))))
+    except (ValueError, redis.RedisError, OSError) as error:
+        raise RedisUnavailable(f"REDIS_URL {redacted(url)}: {one_line(error)}") from None
+    client.on_lost = on_lost
+    return client

@@ -1,0 +1,121 @@
+"""scrapy-redis's scheduler, queue and dupefilter with the keys of the run (not of the spider).
+
+scrapy-redis names its keys after the spider (``<spider>:requests``); here they belong to the
+run the workers agreed on (``<prefix>:run:<run_id>:requests`` and ``:seen``), so a new run
+starts with an empty queue and dupefilter while a run's workers share both. The queue's pop
+also marks the worker busy, atomically (see ``newsarchive.scaleout.coordinator``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis.exceptions import RedisError
+from scrapy import Spider
+from scrapy.crawler import Crawler
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
+
+from newsarchive.drops import count_drop
+from newsarchive.scaleout.connection import one_line
+from newsarchive.scaleout.coordinator import RunCoordinator
+
+# KEYS: queue, idle set; ARGV: worker. The lowest score first, as scrapy-redis's PriorityQueue.
+_POP = """
+local found = redis.call('ZRANGE', KEYS[1], 0, 0)
+if #found == 0 then return false end
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
+redis.call('SREM', KEYS[2], ARGV[1])
+return found[1]
+"""
+
+
+def coordinator_of(spider: Spider) -> RunCoordinator:
+    from newsarchive.scaleout.extension import ScaleOut
+
+    extension = ScaleOut.of(spider.crawler)
+    if extension is None:
+        raise RuntimeError("the run scheduler needs the ScaleOut extension (REDIS_URL)")
+    return extension.coordinator
+
+
+class RunQueue(PriorityQueue):
+    """scrapy-redis's priority queue; taking a request marks this worker busy."""
+
+    def __init__(self, server: Any, spider: Spider, key: str, serializer: Any = None) -> None:
+        super().__init__(server, spider, key, serializer)
+        coordinator = coordinator_of(spider)
+        self._idle_key = coordinator.key("idle")
+        self._worker = coordinator.worker_id
+        self._pop = server.register_script(_POP)
+
+    def pop(self, timeout: int = 0) -> Any:
+        data = self._pop(keys=[self.key, self._idle_key], args=[self._worker])
+        return self._decode_request(data) if data else None
+
+
+class RunDupeFilter(RFPDupeFilter):
+    @classmethod
+    def from_spider(cls, spider: Spider) -> RunDupeFilter:
+        coordinator = coordinator_of(spider)
+        return cls(coordinator.client, key=coordinator.key("seen"),
+                   debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
+
+    def close(self, reason: str = "") -> None:
+        """Kept: the run's other workers still use it (the run's last worker removes it)."""
+
+
+class RunScheduler(Scheduler):
+    """scrapy-redis's scheduler on the run's keys and the ``ScaleOut`` extension's client
+    (retries, then stops the worker cleanly when Redis stays away)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunScheduler:
+        from newsarchive.scaleout.extension import ScaleOut
+
+        extension = ScaleOut.of(crawler)
+        if extension is None:
+            raise RuntimeError("the run scheduler needs the ScaleOut extension (REDIS_URL)")
+        instance = cls(server=extension.client, persist=True,
+                       dupefilter_cls="newsarchive.scaleout.scheduler.RunDupeFilter",
+                       queue_cls="newsarchive.scaleout.scheduler.RunQueue")
+        instance.stats = crawler.stats
+        return instance
+
+    def open(self, spider: Spider) -> None:
+        self.queue_key = coordinator_of(spider).key("requests")
+        self.queue_cls = "newsarchive.scaleout.scheduler.RunQueue"
+        self.dupefilter_cls = "newsarchive.scaleout.scheduler.RunDupeFilter"
+        self.persist = True  # the queue is the run's, not this worker's
+        super().open(spider)
+
+    # scrapy-redis's own pass ``spider=`` to the stats, which Scrapy 2.19 deprecates; and a
+    # Redis gone for good (the client retried already) must not crash the engine's loop.
+    def enqueue_request(self, request: Any) -> bool:
+        try:
+            if not request.dont_filter and self.df.request_seen(request):
+                self.df.log(request, self.spider)
+                return False
+            self.queue.push(request)
+        except RedisError as error:
+            count_drop(self.stats, "redis_unavailable", request.url, one_line(error))
+            return False
+        if self.stats:
+            self.stats.inc_value("scheduler/enqueued/redis")
+        return True
+
+    def next_request(self) -> Any:
+        try:
+            request = self.queue.pop(self.idle_before_close)
+        except RedisError:
+            return None  # the ScaleOut extension stops the worker
+        if request is not None and self.stats:
+            self.stats.inc_value("scheduler/dequeued/redis")
+        return request
+
+    def has_pending_requests(self) -> bool:
+        try:
+            return len(self) > 0
+        except RedisError:
+            return False

@@ -1,0 +1,229 @@
+"""Where the event↔source linker (``newsarchive.spiders.tracking``) keeps a run's links.
+
+The linker's state is the run's, not a process's: with several workers (``REDIS_URL``) an event
+read by one worker waits for articles fetched by others, and whichever worker settles an event's
+last source emits it. ``MemoryLinkStore`` serves a single process; ``RedisLinkStore`` a run
+shared through Redis. Every read-modify-write of the linker runs inside ``transaction()``: a
+no-op in memory, a short run-wide lock in Redis.
+"""
+
+from __future__ import annotations
+
+import pickle
+import secrets
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from newsarchive.items import Event
+
+
+@dataclass
+class ArticleTask:
+    """An article some event cites: who cites it, whether it was requested, how it settled."""
+
+    article_id: str
+    url: str
+    event_ids: list[str] = field(default_factory=list)
+    requested: bool = False
+    status: str | None = None  # set when settled
+    reason: str | None = None  # why it is not ok
+
+
+class LinkStore(ABC):
+    @abstractmethod
+    def task(self, article_id: str) -> ArticleTask | None: ...
+
+    @abstractmethod
+    def put_task(self, task: ArticleTask) -> None:
+        """Store a task (a changed task must be put again: stores may hold copies)."""
+
+    @abstractmethod
+    def pop_task(self, article_id: str) -> ArticleTask | None: ...
+
+    @abstractmethod
+    def alias_of(self, article_id: str) -> str | None: ...
+
+    @abstractmethod
+    def set_alias(self, alias_id: str, owner_id: str) -> None: ...
+
+    @abstractmethod
+    def waiting(self, event_id: str) -> tuple[Event, set[str]] | None:
+        """A held event and the article ids it still waits for."""
+
+    @abstractmethod
+    def put_waiting(self, event: Event, open_ids: set[str]) -> None: ...
+
+    @abstractmethod
+    def pop_waiting(self, event_id: str) -> None: ...
+
+    @abstractmethod
+    def waiting_count(self) -> int: ...
+
+    @abstractmethod
+    def add_unrequested(self, article_id: str) -> None: ...
+
+    @abstractmethod
+    def take_unrequested(self) -> list[str]:
+        """Every article id not yet requested, in the order first cited; marks them taken."""
+
+    @abstractmethod
+    def claim(self, key: str) -> bool:
+        """True for the first caller of the run to claim ``key`` (a page to fetch), else False."""
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        yield
+
+
+class MemoryLinkStore(LinkStore):
+    """One process's links (live objects: a task changed in place is changed in the store)."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, ArticleTask] = {}
+        self.aliases: dict[str, str] = {}
+        self._waiting: dict[str, tuple[Event, set[str]]] = {}
+        self._unrequested: dict[str, None] = {}
+        self._claimed: set[str] = set()
+
+    def claim(self, key: str) -> bool:
+        if key in self._claimed:
+            return False
+        self._claimed.add(key)
+        return True
+
+    def task(self, article_id: str) -> ArticleTask | None:
+        return self.tasks.get(article_id)
+
+    def put_task(self, task: ArticleTask) -> None:
+        self.tasks[task.article_id] = task
+
+    def pop_task(self, article_id: str) -> ArticleTask | None:
+        return self.tasks.pop(article_id, None)
+
+    def alias_of(self, article_id: str) -> str | None:
+        return self.aliases.get(article_id)
+
+    def set_alias(self, alias_id: str, owner_id: str) -> None:
+        self.aliases[alias_id] = owner_id
+
+    def waiting(self, event_id: str) -> tuple[Event, set[str]] | None:
+        return self._waiting.get(event_id)
+
+    def put_waiting(self, event: Event, open_ids: set[str]) -> None:
+        self._waiting[event.id] = (event, open_ids)
+
+    def pop_waiting(self, event_id: str) -> None:
+        self._waiting.pop(event_id, None)
+
+    def waiting_count(self) -> int:
+        return len(self._waiting)
+
+    def add_unrequested(self, article_id: str) -> None:
+        self._unrequested[article_id] = None
+
+    def take_unrequested(self) -> list[str]:
+        ids = list(self._unrequested)
+        self._unrequested.clear()
+        return ids
+
+
+# Compare-and-delete: only the lock's holder frees it.
+_UNLOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+# Every member of a list, then the list gone (take the unrequested articles once).
+_TAKE = """
+local ids = redis.call('LRANGE', KEYS[1], 0, -1)
+redis.call('DEL', KEYS[1])
+return ids
+"""
+
+
+class RedisLinkStore(LinkStore):
+    """A run's links in Redis hashes under ``base`` (``<prefix>:run:<run_id>:link``).
+
+    Values are pickles of the linker's own dataclasses (the same trust as scrapy-redis's
+    pickled requests: whoever can write the Redis can run code in the workers).
+    ``transaction`` takes a run-wide lock (``SET NX PX``, freed by compare-and-delete); it is
+    held for a few round trips, and a holder that dies frees it after ``lock_ttl``.
+    """
+
+    def __init__(self, client: Any, base: str, lock_ttl: float = 10.0) -> None:
+        self.client = client
+        self.base = base
+        self.lock_ttl_ms = int(lock_ttl * 1000)
+        self._unlock = client.register_script(_UNLOCK)
+        self._take = client.register_script(_TAKE)
+        self._depth = 0
+        self._token = ""
+
+    def claim(self, key: str) -> bool:
+        return bool(self.client.sadd(f"{self.base}:claimed", key))
+
+    def _get(self, name: str, key: str) -> Any:
+        data = self.client.hget(f"{self.base}:{name}", key)
+        return pickle.loads(data) if data is not None else None
+
+    def task(self, article_id: str) -> ArticleTask | None:
+        return self._get("tasks", article_id)
+
+    def put_task(self, task: ArticleTask) -> None:
+        self.client.hset(f"{self.base}:tasks", task.article_id, pickle.dumps(task))
+
+    def pop_task(self, article_id: str) -> ArticleTask | None:
+        task = self.task(article_id)
+        self.client.hdel(f"{self.base}:tasks", article_id)
+        return task
+
+    def alias_of(self, article_id: str) -> str | None:
+        value = self.client.hget(f"{self.base}:aliases", article_id)
+        return value.decode("utf-8") if value is not None else None
+
+    def set_alias(self, alias_id: str, owner_id: str) -> None:
+        self.client.hset(f"{self.base}:aliases", alias_id, owner_id)
+
+    def waiting(self, event_id: str) -> tuple[Event, set[str]] | None:
+        return self._get("waiting", event_id)
+
+    def put_waiting(self, event: Event, open_ids: set[str]) -> None:
+        self.client.hset(f"{self.base}:waiting", event.id, pickle.dumps((event, open_ids)))
+
+    def pop_waiting(self, event_id: str) -> None:
+        self.client.hdel(f"{self.base}:waiting", event_id)
+
+    def waiting_count(self) -> int:
+        if getattr(self.client, "lost", False):
+            return 0  # Redis given up (the worker is stopping): progress lines must not fail
+        return int(self.client.hlen(f"{self.base}:waiting"))
+
+    def add_unrequested(self, article_id: str) -> None:
+        self.client.rpush(f"{self.base}:unrequested", article_id)
+
+    def take_unrequested(self) -> list[str]:
+        return [i.decode("utf-8") for i in self._take(keys=[f"{self.base}:unrequested"])]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth:  # re-entrant within one worker
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        key, token = f"{self.base}:lock", secrets.token_hex(8)
+        delay = 0.001
+        while not self.client.set(key, token, nx=True, px=self.lock_ttl_ms):
+            time.sleep(delay)  # another worker is linking: a few round trips at most
+            delay = min(delay * 2, 0.05)
+        self._depth, self._token = 1, token
+        try:
+            yield
+        finally:
+            self._depth = 0
+            self._unlock(keys=[key], args=[token])
