@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import scrapy
@@ -49,6 +49,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     def __init__(self, name: str | None = None, **kwargs: str) -> None:
         super().__init__(name, **kwargs)
         self.tracker = SourceTracker()
+        self.event_dates: dict[str, str] = {}  # event id -> its date, for archive lookups
+        self.unsettled_sources = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EventsSpider:
@@ -64,6 +66,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         """A crawl stopped early (Ctrl-C, a close condition) may still hold events whose sources
         were never fetched. Their day pages must not count as archived, or the next run, seeing
         them past the refresh window, would never read those events again."""
+        if self.unsettled_sources and self.state is not None:
+            # dead sources the web archive could not be asked about: read their events again
+            self.state.forget_pages()
         held = self.tracker.waiting_events
         if held and self.state is not None:
             self.state.forget_pages()
@@ -178,6 +183,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             if source.status == "invalid":  # kept on the event, never fetched
                 self.count_drop("invalid_url", source.url, f"a source of {event.url}")
         self.rekey_sources(event)
+        if event.date:
+            self.event_dates[event.id] = event.date
         ready = self.tracker.add_event(event, self.archived_sources(event))
         if ready is not None:
             yield ready
@@ -215,6 +222,20 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             for url in {article.url, article.final_url or article.url}:
                 state.add_url(url_key(url, extra), owner_id)
         return owner_id
+
+    def lookup_target(self, article: Article) -> tuple[datetime, datetime | None]:
+        """A dead source's capture is wanted closest to the (earliest) date of the events citing
+        it, on either side."""
+        dates = sorted(d for d in (self.event_dates.get(e) for e in article.event_ids) if d)
+        for day in dates:
+            try:
+                return datetime.fromisoformat(day[:10]).replace(hour=12, tzinfo=UTC), None
+            except ValueError:
+                continue
+        return super().lookup_target(article)
+
+    def sources_unsettled(self) -> None:
+        self.unsettled_sources = True
 
     def article_settled(
         self, article: Article, status: str, reason: str | None = None
