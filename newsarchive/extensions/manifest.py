@@ -90,6 +90,9 @@ class RunManifest:
                 for key, value in sorted(stats.items())
                 if key.startswith("newsarchive/duplicates/")
             },
+            # dead sources by kind, and what the web archive gave for them (newsarchive.dead)
+            "dead": _under(stats, "newsarchive/dead/"),
+            "wayback": _under(stats, "newsarchive/wayback/"),
             "pages_fetched": stats.get("response_received_count", 0),
             **capture_manifest(self.crawler.settings, stats),
             "notes": notes,
@@ -130,6 +133,10 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _under(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {key[len(prefix):]: value for key, value in sorted(stats.items()) if key.startswith(prefix)}
 
 
 def _now() -> str:

@@ -1,0 +1,265 @@
+"""Dead sources recovered from a web archive, end to end, all on 127.0.0.1.
+
+An event of 5 September 2017 cites three live articles and nine that are dead in each way a
+crawler meets: a name that does not resolve, a port nothing listens on, a server that never
+answers, 404, 410, 451, 503, a redirect to the home page and a "Page not found" page. A
+Wayback-style archive (``tests/archive_server.py``) holds real article pages as captures of some
+of them: on both sides of the event's date, behind a soft-404 capture, only as non-200 captures,
+or not at all. The crawl runs as ``scrapy crawl`` does for users; DNS goes through a resolver that
+never leaves the machine (``tests/offline_resolver.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from newsarchive.demo.server import SiteHandler, serving
+from tests.archive_server import ArchiveState, archive_serving, fixture_page
+from tests.crawling import CrawlRun, crawl
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "newsarchive" / "demo" / "site"
+EVENT_PATH = "/news/2017/09/5/storm-hits-coast.md"
+DNS_URL = "http://news.nonexistent.invalid/2017/09/05/storm-dns"
+RATE = 240  # archive requests a minute: 0.25 s apart
+GONE_PAGE = "<html><head><title>Page not found | Coast News</title></head><body>Sorry.</body></html>"
+LIVE = ["summit-leaders-arrive", "storm-warning-issued", "election-result-2024"]
+
+
+class TimedHandler(SiteHandler):
+    """The demo server's handler, logging when each live page was asked for."""
+
+    log: list[tuple[float, str]] = []
+
+    def do_GET(self) -> None:
+        TimedHandler.log.append((time.monotonic(), self.path))
+        super().do_GET()
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (bound once, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def demo_page(path: str, host: str = "http://news.example.org") -> bytes:
+    text = (DEMO / path).read_text("utf-8")
+    for name in ("outlet-a", "outlet-b", "outlet-c"):
+        text = text.replace("{{host:%s}}" % name, host)
+    return text.encode("utf-8")
+
+
+def build_site(root: Path, refused_url: str) -> None:
+    events = root / "events-wb" / "news" / "2017" / "09" / "5"
+    events.mkdir(parents=True)
+    outlet = root / "outlet-wb"
+    (outlet / "news").mkdir(parents=True)
+    sources = [f"1. [Wire {i}]({{{{host:outlet-wb}}}}/news/{slug}.html)" for i, slug in enumerate(LIVE)]
+    dead = {"Ghost News": DNS_URL, "Closed Port": refused_url}
+    for slug in ("hang", "gone", "removed", "blocked", "broken", "moved", "missing"):
+        dead[f"Outlet {slug}"] = "{{host:outlet-wb}}/2017/09/05/storm-" + slug
+    sources += [f"1. [{label}]({url})" for label, url in dead.items()]
+    (events / "storm-hits-coast.md").write_text(
+        "### [2017-09-5](/news/2017/09/5/index.md)\n\n# Storm hits the coast\n\n"
+        "A storm hits the coast overnight; ferries stop and towns flood.\n\n### Source:\n\n"
+        + "\n".join(sources) + "\n", "utf-8")
+    for slug in LIVE:
+        page = (DEMO / "outlet-c" / "news" / f"{slug}.html").read_text("utf-8")
+        (outlet / "news" / f"{slug}.html").write_text(
+            page.replace("{{host:outlet-c}}", "{{host:outlet-wb}}"), "utf-8")
+    (outlet / "index.html").write_bytes(demo_page("outlet-a/politics/2024/03/05/coalition-talks.html"))
+    (outlet / "missing.html").write_text(GONE_PAGE, "utf-8")
+    routes = {
+        "/2017/09/05/storm-hang": {"hang": True},
+        "/2017/09/05/storm-gone": {"status": 404},
+        "/2017/09/05/storm-removed": {"status": 410},
+        "/2017/09/05/storm-blocked": {"status": 451},
+        "/2017/09/05/storm-broken": {"status": 503},
+        "/2017/09/05/storm-moved": {"status": 301, "location": "{{host:outlet-wb}}/"},
+        "/2017/09/05/storm-missing": {"file": "missing.html"},
+    }
+    (outlet / "_routes.json").write_text(json.dumps(routes), "utf-8")
+
+
+def fill_archive(archive: ArchiveState, outlet: str, refused_url: str) -> None:
+    # DNS: captures on both sides of the event's date; the closest (a day after) is wanted
+    archive.add(DNS_URL, "20170820093000", fixture_page("german_meta_only"))
+    archive.add(DNS_URL, "20170906081500", fixture_page("amp_story"))
+    archive.add(DNS_URL, "20171215120000", fixture_page("regional_widgets"))
+    # refused: the closest capture is a "Page not found" page, the next a real article
+    archive.add(refused_url, "20170905120000", GONE_PAGE)
+    archive.add(refused_url, "20170910120000", fixture_page("bignews_jsonld_graph"))
+    # hang (timeout): never captured; gone (404): captured only as a redirect and a 404
+    archive.add(f"{outlet}/2017/09/05/storm-gone", "20170906000000", status=301,
+                location=f"{outlet}/")
+    archive.add(f"{outlet}/2017/09/05/storm-gone", "20170907000000", b"gone", status=404)
+    archive.add(f"{outlet}/2017/09/05/storm-removed", "20170905180000",
+                fixture_page("jsonld_only_blog"))
+    archive.add(f"{outlet}/2017/09/05/storm-blocked", "20170905180000",
+                fixture_page("wordpress_comments"))
+    archive.add(f"{outlet}/2017/09/05/storm-broken", "20170905180000",
+                demo_page("outlet-a/weather/2024/03/04/heavy-rain-floods.html"))
+    archive.add(f"{outlet}/2017/09/05/storm-moved", "20170905180000",
+                demo_page("outlet-b/2024/03/05/summit-opens/index.html"))
+    archive.add(f"{outlet}/2017/09/05/storm-missing", "20170905180000",
+                demo_page("outlet-b/2024/03/05/dam-failure-eyewitness/index.html"))
+
+
+def wayback_settings(archive_url: str, **more: str) -> dict[str, str]:
+    return {
+        "NEWSARCHIVE_WAYBACK_ENABLED": "True",
+        "NEWSARCHIVE_WAYBACK_URL": archive_url,
+        "NEWSARCHIVE_WAYBACK_RATE": str(RATE),
+        "NEWSARCHIVE_WAYBACK_BACKOFF": "0.2",
+        "NEWSARCHIVE_WAYBACK_MAX_WAIT": "5",
+        "DOWNLOAD_TIMEOUT": "1",
+        "TWISTED_DNS_RESOLVER": "tests.offline_resolver.OfflineResolver",
+        **more,
+    }
+
+
+class World:
+    def __init__(self, hosts: dict[str, str], archive: ArchiveState, archive_url: str,
+                 refused_url: str, output: Path) -> None:
+        self.hosts, self.archive, self.archive_url = hosts, archive, archive_url
+        self.refused_url, self.output = refused_url, output
+        self.outlet = hosts["outlet-wb"]
+
+    def crawl(self) -> CrawlRun:
+        run = crawl("events", self.output, {"start_urls": self.hosts["events-wb"] + EVENT_PATH},
+                    wayback_settings(self.archive_url))
+        assert run.returncode == 0, run.log[-3000:]
+        return run
+
+    def url(self, slug: str) -> str:
+        return f"{self.outlet}/2017/09/05/storm-{slug}"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("wayback-site")
+    refused_url = f"http://127.0.0.1:{closed_port()}/2017/09/05/storm-refused"
+    build_site(root, refused_url)
+    archive = ArchiveState()
+    with serving(root, handler=TimedHandler) as hosts, archive_serving(archive) as server:
+        fill_archive(archive, hosts["outlet-wb"], refused_url)
+        yield World(hosts, archive, server.base_url, refused_url,
+                    tmp_path_factory.mktemp("wayback-out"))
+
+
+@pytest.fixture(scope="module")
+def first(world: World) -> tuple[CrawlRun, list[Any], list[Any]]:
+    TimedHandler.log.clear()
+    run = world.crawl()
+    return run, list(world.archive.log), list(TimedHandler.log)
+
+
+def sources(run: CrawlRun) -> dict[str, dict[str, Any]]:
+    (event,) = run.records["event"]
+    return {source["url"]: source for source in event["sources"]}
+
+
+def test_each_kind_of_death_is_counted(first: tuple[CrawlRun, list[Any], list[Any]]) -> None:
+    run = first[0]
+    assert run.manifest["dead"] == {
+        "dns": 1, "refused": 1, "timeout": 1, "http_404": 1, "http_410": 1, "http_451": 1,
+        "http_5xx": 1, "soft404_redirect": 1, "soft404_gone_title": 1,
+    }, run.manifest
+    # only what the archive could not give is a drop
+    assert run.manifest["dropped"] == {"timeout": 1, "http_404": 1}, run.manifest
+
+
+def test_statuses_and_provenance(first: tuple[CrawlRun, list[Any], list[Any]], world: World) -> None:
+    run = first[0]
+    status = {url: source["status"] for url, source in sources(run).items()}
+    assert status == {
+        **{f"{world.outlet}/news/{slug}.html": "ok" for slug in LIVE},
+        DNS_URL: "archived", world.refused_url: "archived",
+        world.url("hang"): "dead", world.url("gone"): "dead",
+        world.url("removed"): "archived", world.url("blocked"): "archived",
+        world.url("broken"): "archived", world.url("moved"): "archived",
+        world.url("missing"): "archived",
+    }
+    articles = run.by_id("article")
+    for url, source in sources(run).items():
+        if source["status"] in ("ok", "archived"):
+            article = articles[source["article_id"]]
+            assert article["url"] == url  # the article keeps the URL it was linked by...
+            assert (article["archived_from"] is not None) == (source["status"] == "archived")
+        else:
+            assert source["article_id"] not in articles
+    schema = json.loads((REPO / "schemas" / "article.schema.json").read_text("utf-8"))
+    for article in run.records["article"]:
+        jsonschema.validate(article, schema)
+
+
+def test_the_capture_closest_to_the_event_is_used(first: tuple[CrawlRun, list[Any], list[Any]],
+                                                  world: World) -> None:
+    run = first[0]
+    by_url = run.by_url("article")
+    dns = by_url[DNS_URL]
+    assert dns["title"] == "Harbor ferries go electric as city signs $48m fleet deal"
+    assert dns["archived_from"] == {
+        "archive": world.archive_url,
+        "memento_url": f"{world.archive_url}/web/20170906081500/{DNS_URL}",
+        "memento_datetime": "2017-09-06T08:15:00+00:00",
+        "dead_reason": "dns",
+    }
+    # ...and its id: the same story, live or archived
+    assert dns["id"] == sources(run)[DNS_URL]["article_id"]
+    # a soft-404 capture is rejected and the next one taken
+    refused = by_url[world.refused_url]
+    assert refused["title"] == "Cologne races to finish Rhine flood barriers before spring thaw"
+    assert refused["archived_from"]["memento_datetime"] == "2017-09-10T12:00:00+00:00"
+    assert run.manifest["wayback"]["rejected/soft404_gone_title"] == 1
+    assert by_url[world.url("moved")]["archived_from"]["dead_reason"] == "soft404_redirect"
+    assert by_url[world.url("missing")]["archived_from"]["dead_reason"] == "soft404_gone_title"
+    blocked = by_url[world.url("blocked")]
+    assert blocked["comment_count"] > 0  # the capture's comment thread is archived too
+    assert blocked["id"] in {c["article_id"] for c in run.records["comment"]}
+
+
+def test_archive_asked_politely(first: tuple[CrawlRun, list[Any], list[Any]], world: World) -> None:
+    run, archive_log, live_log = first
+    raw = [entry.path for entry in archive_log if "id_/" in entry.path]
+    cdx = [entry.path for entry in archive_log if entry.path.startswith("/cdx/")]
+    assert len(cdx) == 9  # one query per dead source
+    assert all("filter=statuscode%3A200" in path and "sort=closest" in path for path in cdx)
+    assert all("closest=20170905120000" in path for path in cdx)  # the event's day
+    assert len(raw) == 8  # 7 sources with one capture tried, 1 with two
+    assert max(entry.in_flight for entry in archive_log) == 1
+    gaps = [b.at - a.at for a, b in zip(archive_log, archive_log[1:], strict=False)]
+    assert min(gaps) >= 60 / RATE - 0.01, gaps
+    # The live crawl did not wait on the archive: every live page was asked for before the
+    # archive's second request, which the rate holds back at least 0.25 s after the first.
+    live = [at for at, path in live_log if path.startswith("/news/") and path.endswith(".html")]
+    assert len(live) == len(LIVE)
+    assert max(live) < archive_log[1].at
+
+
+def test_next_run_does_not_ask_again(first: tuple[CrawlRun, list[Any], list[Any]], world: World) -> None:
+    """A cron run: archived sources stay archived without a fetch, a source with no capture
+    is not looked up again within the recheck period, dead sources are tried live again."""
+    run = first[0]
+    before = len(world.archive.log)
+    TimedHandler.log.clear()
+    again = world.crawl()
+    asked = [entry.path for entry in world.archive.log[before:]]
+    # the timeout and 404 sources are fetched live again; the archive is not asked about them
+    assert asked == []
+    assert again.manifest["wayback"]["remembered_none"] == 2
+    assert {path for _, path in TimedHandler.log} >= {"/2017/09/05/storm-hang",
+                                                      "/2017/09/05/storm-gone"}
+    # nothing changed: the event is not emitted again, its sources keep their status
+    assert again.records["event"] == []
+    assert again.manifest["skipped"]["archived"] == 10
+    assert run.records["event"][0]["sources"]
