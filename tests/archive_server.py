@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -89,6 +90,10 @@ class ArchiveHandler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
+        if self.server.gone.is_set():  # a kept-alive connection to an archive that went away
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         state = self.server.state
         with state.lock:
             state.in_flight += 1
@@ -107,6 +112,7 @@ class ArchiveHandler(BaseHTTPRequestHandler):
                 state.in_flight -= 1
         if last:  # the archive goes away: nothing listens on its port any more
             self.server.gone.set()
+            self.close_connection = True
             threading.Thread(target=_close, args=(self.server,), daemon=True).start()
 
     def _answer(self) -> int:

@@ -263,3 +263,91 @@ def test_next_run_does_not_ask_again(first: tuple[CrawlRun, list[Any], list[Any]
     assert again.records["event"] == []
     assert again.manifest["skipped"]["archived"] == 10
     assert run.records["event"][0]["sources"]
+
+
+# -- an archive in trouble ------------------------------------------------------------------------
+
+TROUBLE_EVENT = "/news/2017/09/5/ferry-strike.md"
+
+
+@pytest.fixture(scope="module")
+def trouble_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Any]]:
+    """An event citing four dead pages (``/story-a`` ... ``/story-d``) and one live one."""
+    from newsarchive.demo.server import start_servers
+
+    root = tmp_path_factory.mktemp("trouble-site")
+    events = root / "events-tr" / "news" / "2017" / "09" / "5"
+    events.mkdir(parents=True)
+    outlet = root / "outlet-tr"
+    outlet.mkdir()
+    (outlet / "live.html").write_bytes(demo_page("outlet-c/news/summit-leaders-arrive.html"))
+    (outlet / "story-d.html").write_bytes(demo_page("outlet-a/2024/03/05/dam-collapse-kills-twelve.html"))
+    (outlet / "_routes.json").write_text(json.dumps(
+        {f"/story-{x}": {"status": 404} for x in "abcd"}), "utf-8")
+    links = [f"1. [Story {x}]({{{{host:outlet-tr}}}}/story-{x})" for x in "abcd"]
+    (events / "ferry-strike.md").write_text(
+        "# Ferry crews strike\n\nFerry crews strike over pay.\n\n### Source:\n\n"
+        + "\n".join([*links, "1. [Live]({{host:outlet-tr}}/live.html)"]) + "\n", "utf-8")
+    hosts, servers = start_servers(root)
+    try:
+        yield hosts, next(s for s in servers if s.folder.name == "outlet-tr")
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def trouble_archive(outlet: str) -> ArchiveState:
+    archive = ArchiveState()
+    pages = ["amp_story", "bignews_jsonld_graph", "jsonld_only_blog", "regional_widgets"]
+    for x, page in zip("abcd", pages, strict=True):
+        archive.add(f"{outlet}/story-{x}", "20170906000000", fixture_page(page))
+    return archive
+
+
+def test_429_honoured_then_archive_gone_then_next_run(
+    trouble_site: tuple[dict[str, str], Any], tmp_path: Path
+) -> None:
+    hosts, outlet_server = trouble_site
+    outlet, start = hosts["outlet-tr"], {"start_urls": hosts["events-tr"] + TROUBLE_EVENT}
+    settings = {"NEWSARCHIVE_WAYBACK_MAX_FAILURES": "3"}
+
+    # Run 1: the archive answers 429 (Retry-After: 1) first, then goes away after 4 requests.
+    archive = trouble_archive(outlet)
+    archive.throttle = [(429, {"Retry-After": "1"})]
+    archive.serve_only = 4
+    with archive_serving(archive) as server:
+        run = crawl("events", tmp_path, start, wayback_settings(server.base_url, **settings))
+    assert run.returncode == 0, run.log[-3000:]
+    log = archive.log
+    assert [entry.status for entry in log] == [429, 200, 200, 200]
+    assert log[1].path == log[0].path  # the same query, asked again...
+    assert log[1].at - log[0].at >= 1.0  # ...after the Retry-After
+    wayback = run.manifest["wayback"]
+    assert wayback["http_429"] == 1 and wayback["stopped"] == 1
+    assert wayback["error/connection_error"] == 3  # then no answer, three times in a row
+    assert wayback["unsettled"] == 3 and wayback["archived"] == 1
+    warnings = [line for line in run.log.splitlines()
+                if "WARNING" in line and "no more archive lookups this run" in line]
+    assert len(warnings) == 1, warnings  # said once, however many sources were waiting
+    assert any("no more archive lookups this run" in note for note in run.manifest["notes"])
+    status = {s["url"].rsplit("/", 1)[-1]: s["status"] for s in run.records["event"][0]["sources"]}
+    first_archived = next(x for x in "abcd" if status[f"story-{x}"] == "archived")
+    assert sorted(status.values()) == ["archived", "dead", "dead", "dead", "ok"]
+    assert run.manifest["dropped"] == {"http_404": 3}
+
+    # Run 2: the archive is back, and one dead page answers again.
+    alive_again = next(x for x in "abcd" if x != first_archived)
+    outlet_server.routes[f"/story-{alive_again}"] = {"file": "story-d.html"}
+    archive = trouble_archive(outlet)
+    with archive_serving(archive) as server:
+        again = crawl("events", tmp_path, start, wayback_settings(server.base_url, **settings))
+    assert again.returncode == 0, again.log[-3000:]
+    status = {s["url"].rsplit("/", 1)[-1]: s["status"] for s in again.records["event"][0]["sources"]}
+    assert status == {
+        **{f"story-{x}": "archived" for x in "abcd"}, f"story-{alive_again}": "ok", "live.html": "ok",
+    }
+    queried = {entry.path.split("story-")[1][0] for entry in archive.log if "/cdx/" in entry.path}
+    assert queried == set("abcd") - {first_archived, alive_again}  # the unsettled ones only
+    revived = again.by_url("article")[f"{outlet}/story-{alive_again}"]
+    assert revived["archived_from"] is None and revived["http_status"] == 200
