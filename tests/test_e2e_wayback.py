@@ -11,6 +11,7 @@ never leaves the machine (``tests/offline_resolver.py``).
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import time
@@ -54,7 +55,7 @@ def closed_port() -> int:
 def demo_page(path: str, host: str = "http://news.example.org") -> bytes:
     text = (DEMO / path).read_text("utf-8")
     for name in ("outlet-a", "outlet-b", "outlet-c"):
-        text = text.replace("{{host:%s}}" % name, host)
+        text = text.replace("{{host:" + name + "}}", host)
     return text.encode("utf-8")
 
 
@@ -229,7 +230,7 @@ def test_the_capture_closest_to_the_event_is_used(first: tuple[CrawlRun, list[An
 
 
 def test_archive_asked_politely(first: tuple[CrawlRun, list[Any], list[Any]], world: World) -> None:
-    run, archive_log, live_log = first
+    _run, archive_log, live_log = first
     raw = [entry.path for entry in archive_log if "id_/" in entry.path]
     cdx = [entry.path for entry in archive_log if entry.path.startswith("/cdx/")]
     assert len(cdx) == 9  # one query per dead source
@@ -237,7 +238,7 @@ def test_archive_asked_politely(first: tuple[CrawlRun, list[Any], list[Any]], wo
     assert all("closest=20170905120000" in path for path in cdx)  # the event's day
     assert len(raw) == 8  # 7 sources with one capture tried, 1 with two
     assert max(entry.in_flight for entry in archive_log) == 1
-    gaps = [b.at - a.at for a, b in zip(archive_log, archive_log[1:], strict=False)]
+    gaps = [b.at - a.at for a, b in itertools.pairwise(archive_log)]
     assert min(gaps) >= 60 / RATE - 0.01, gaps
     # The live crawl did not wait on the archive: every live page was asked for before the
     # archive's second request, which the rate holds back at least 0.25 s after the first.
