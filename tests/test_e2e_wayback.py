@@ -352,3 +352,33 @@ def test_429_honoured_then_archive_gone_then_next_run(
     assert queried == set("abcd") - {first_archived, alive_again}  # the unsettled ones only
     revived = again.by_url("article")[f"{outlet}/story-{alive_again}"]
     assert revived["archived_from"] is None and revived["http_status"] == 200
+
+
+# -- a blog post: the newest capture before the link died -------------------------------------------
+
+def test_dead_blog_post_gets_the_newest_capture_before_it_died(tmp_path: Path) -> None:
+    import shutil
+
+    blog = tmp_path / "site" / "blog-feed"
+    shutil.copytree(REPO / "tests" / "fixtures" / "site_blogs" / "blog-feed", blog)
+    routes = json.loads((blog / "_routes.json").read_text("utf-8"))
+    routes["/2024/02/27/a-winter-walk-along-the-dam/"] = {"status": 404}
+    (blog / "_routes.json").write_text(json.dumps(routes), "utf-8")
+    post = (blog / "2024/02/27/a-winter-walk-along-the-dam/index.html").read_text("utf-8")
+    archive = ArchiveState()
+    with serving(tmp_path / "site") as hosts, archive_serving(archive) as server:
+        url = hosts["blog-feed"] + "/2024/02/27/a-winter-walk-along-the-dam/"
+        page = post.replace("{{host:blog-feed}}", hosts["blog-feed"])
+        archive.add(url, "20240228090000", page.replace("A winter walk", "A first draft"))
+        archive.add(url, "20240301090000", page)
+        run = crawl("blogs", tmp_path / "out", {"start_urls": hosts["blog-feed"] + "/"},
+                    wayback_settings(server.base_url))
+    assert run.returncode == 0, run.log[-3000:]
+    (query,) = [entry.path for entry in archive.log if entry.path.startswith("/cdx/")]
+    assert "&to=" in query  # no capture from after the post was found dead
+    article = run.by_url("article")[url]
+    assert article["kind"] == "blog"
+    assert article["title"] == "A winter walk along the dam"
+    assert article["archived_from"]["memento_datetime"] == "2024-03-01T09:00:00+00:00"
+    assert article["archived_from"]["dead_reason"] == "http_404"
+    assert run.manifest["dead"] == {"http_404": 1} and run.manifest["dropped"] == {}
