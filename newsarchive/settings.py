@@ -105,6 +105,8 @@ NEWSARCHIVE_TRACKING_PARAMS: list[str] = []
 # CDX API at {base}/cdx/search/cdx, raw captures at {base}/web/{timestamp}id_/{url}.
 NEWSARCHIVE_WAYBACK_ENABLED = True
 NEWSARCHIVE_WAYBACK_URL = "https://web.archive.org"
+# How captures are listed: "cdx" (CDX API) or "timemap" (Memento TimeMap, {base}/web/timemap/link/{url}).
+NEWSARCHIVE_WAYBACK_API = "cdx"
 # Requests per minute to the archive, one at a time. The Internet Archive allows about 60 and
 # blocks an IP for an hour (doubling on repeat) when clients exceed it and ignore its 429s.
 NEWSARCHIVE_WAYBACK_RATE = 15.0

@@ -1,6 +1,7 @@
 """A Wayback-style web archive on 127.0.0.1, for tests: a CDX server and raw ``id_`` replay.
 
-Speaks the part of the Internet Archive's API newsarchive uses:
+Speaks the part of the Internet Archive's API newsarchive uses (and the Memento TimeMap at
+``/web/timemap/link/<url>``):
 ``/cdx/search/cdx?url=U&output=json&fl=...&filter=[!]field:regex&closest=TS&sort=closest&limit=N
 &from=TS&to=TS`` and ``/web/<timestamp>id_/<url>`` (an exact capture's bytes with a
 ``Memento-Datetime`` header; another timestamp redirects to the closest capture, as the Internet
@@ -119,6 +120,8 @@ class ArchiveHandler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         if parts.path == "/cdx/search/cdx":
             return self._cdx(parse_qs(parts.query))
+        if self.path.startswith("/web/timemap/link/"):
+            return self._timemap(self.path[len("/web/timemap/link/"):])
         match = re.match(r"/web/(\d{14})id_/(.+)$", self.path)
         if match:
             return self._replay(match.group(1), match.group(2))
@@ -149,6 +152,18 @@ class ArchiveHandler(BaseHTTPRequestHandler):
         rows: list[list[Any]] = [fields] if captures else []
         rows += [[str(_field(c, url, name)) for name in fields] for c in captures]
         self._send(200, json.dumps(rows).encode(), "application/json")
+        return 200
+
+    def _timemap(self, url: str) -> int:
+        captures = sorted(self.server.state.captures.get(url, []), key=lambda c: c.timestamp)
+        if not captures:
+            self._send(404, b"", "application/link-format")
+            return 404
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        links = [f'<{url}>; rel="original"']
+        links += [f'<{base}/web/{c.timestamp}/{url}>; rel="memento"; '
+                  f'datetime="{format_datetime(_when(c.timestamp), usegmt=True)}"' for c in captures]
+        self._send(200, ",\n".join(links).encode(), "application/link-format")
         return 200
 
     def _replay(self, timestamp: str, url: str) -> int:

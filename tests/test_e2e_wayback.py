@@ -356,7 +356,9 @@ def test_429_honoured_then_archive_gone_then_next_run(
 
 # -- a blog post: the newest capture before the link died -------------------------------------------
 
-def test_dead_blog_post_gets_the_newest_capture_before_it_died(tmp_path: Path) -> None:
+@pytest.mark.parametrize("api", ["cdx", "timemap"])
+def test_dead_blog_post_gets_the_newest_capture_before_it_died(api: str, tmp_path: Path) -> None:
+    """Through the CDX API, or through a Memento TimeMap (which lists every capture)."""
     import shutil
 
     blog = tmp_path / "site" / "blog-feed"
@@ -371,11 +373,17 @@ def test_dead_blog_post_gets_the_newest_capture_before_it_died(tmp_path: Path) -
         page = post.replace("{{host:blog-feed}}", hosts["blog-feed"])
         archive.add(url, "20240228090000", page.replace("A winter walk", "A first draft"))
         archive.add(url, "20240301090000", page)
+        archive.add(url, "20240302090000", b"moved", status=301, location=hosts["blog-feed"])
         run = crawl("blogs", tmp_path / "out", {"start_urls": hosts["blog-feed"] + "/"},
-                    wayback_settings(server.base_url))
+                    wayback_settings(server.base_url, NEWSARCHIVE_WAYBACK_API=api))
     assert run.returncode == 0, run.log[-3000:]
-    (query,) = [entry.path for entry in archive.log if entry.path.startswith("/cdx/")]
-    assert "&to=" in query  # no capture from after the post was found dead
+    (query,) = [entry.path for entry in archive.log if "/cdx/" in entry.path or "/timemap/" in entry.path]
+    if api == "cdx":
+        assert "&to=" in query  # no capture from after the post was found dead
+    else:
+        assert query.startswith("/web/timemap/link/")
+        # a TimeMap lists every capture: the newest (a 301) was fetched and rejected
+        assert run.manifest["wayback"]["rejected/http_301"] == 1
     article = run.by_url("article")[url]
     assert article["kind"] == "blog"
     assert article["title"] == "A winter walk along the dam"

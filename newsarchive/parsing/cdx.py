@@ -68,6 +68,11 @@ def cdx_query_url(base: str, url: str, target: datetime, limit: int,
     return f"{base.rstrip('/')}/cdx/search/cdx?{urlencode(params)}"
 
 
+def timemap_url(base: str, url: str) -> str:
+    """The URL's Memento TimeMap in link format, at the Wayback Machine's place for it."""
+    return f"{base.rstrip('/')}/web/timemap/link/{url}"
+
+
 def memento_url(base: str, capture: Capture, raw: bool = True) -> str:
     """``{base}/web/{timestamp}id_/{original}`` (raw bytes) or the replay URL (``raw=False``)."""
     flag = "id_" if raw else ""

@@ -57,6 +57,8 @@ from newsarchive.parsing.cdx import (
     memento_url,
     order_captures,
     parse_cdx_json,
+    parse_timemap,
+    timemap_url,
 )
 from newsarchive.parsing.soft404 import gone_title, home_redirect
 from newsarchive.state.base import ArchiveLookup
@@ -85,6 +87,7 @@ class WaybackConfig:
     backoff: float  # seconds before retrying after a failure without Retry-After (doubles)
     max_wait: float  # a Retry-After longer than this ends lookups for the run
     timeout: float
+    api: str = "cdx"  # how captures are listed: "cdx" or "timemap" (Memento, RFC 7089)
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> WaybackConfig:
@@ -100,6 +103,7 @@ class WaybackConfig:
             backoff=settings.getfloat("NEWSARCHIVE_WAYBACK_BACKOFF"),
             max_wait=settings.getfloat("NEWSARCHIVE_WAYBACK_MAX_WAIT"),
             timeout=settings.getfloat("NEWSARCHIVE_WAYBACK_TIMEOUT"),
+            api=_api(settings.get("NEWSARCHIVE_WAYBACK_API") or "cdx"),
         )
 
     @property
@@ -110,6 +114,12 @@ class WaybackConfig:
     @property
     def host(self) -> str:
         return (urlsplit(self.base_url).hostname or "").lower()
+
+
+def _api(name: str) -> str:
+    if name not in ("cdx", "timemap"):
+        raise ValueError(f"NEWSARCHIVE_WAYBACK_API must be 'cdx' or 'timemap', not {name!r}")
+    return name
 
 
 def slot_settings(settings: BaseSettings) -> dict[str, Any]:
@@ -250,8 +260,11 @@ class WaybackMixin:
                 self.wayback.submit(self._capture_request(lookup, config))
                 return
         self.crawler.stats.inc_value(STATS + "lookups")
-        url = cdx_query_url(config.base_url, article.url, target, config.max_captures * 3, before)
-        self.wayback.submit(self._archive_request(url, self.wayback_cdx, lookup, config))
+        if config.api == "timemap":
+            url = timemap_url(config.base_url, article.url)
+        else:
+            url = cdx_query_url(config.base_url, article.url, target, config.max_captures * 3, before)
+        self.wayback.submit(self._archive_request(url, self.wayback_listing, lookup, config))
 
     def _archivable(self, article: Article, config: WaybackConfig) -> bool:
         if not config.enabled:
@@ -318,7 +331,8 @@ class WaybackMixin:
 
     # -- answers -------------------------------------------------------------------------------
 
-    def wayback_cdx(self, response: Response, lookup: Lookup) -> Iterator[Any]:
+    def wayback_listing(self, response: Response, lookup: Lookup) -> Iterator[Any]:
+        """The archive's list of captures (a CDX answer or a TimeMap)."""
         if self._archive_trouble(response):
             yield from self._retry_or_stop(response.request, lookup, response.status,
                                            _retry_after(response))
@@ -326,11 +340,13 @@ class WaybackMixin:
         self.wayback.failures = 0
         config = self.wayback_config
         if response.status != 200:  # 4xx: the archive will not list this URL
-            self.crawler.stats.inc_value(STATS + f"cdx_http_{response.status}")
-            yield from self._not_found(lookup, f"CDX answered HTTP {response.status}", remember=True)
+            self.crawler.stats.inc_value(STATS + f"listing_http_{response.status}")
+            yield from self._not_found(lookup, f"{config.api} answered HTTP {response.status}",
+                                       remember=True)
             return
         try:
-            captures = parse_cdx_json(response.body)
+            parse = parse_timemap if config.api == "timemap" else parse_cdx_json
+            captures = parse(response.body)
         except BadArchiveAnswer as error:
             self.crawler.stats.inc_value(STATS + "bad_answer")
             yield from self._not_found(lookup, str(error), remember=False)
