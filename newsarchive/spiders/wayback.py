@@ -155,6 +155,7 @@ class ArchiveLane:
         self.failures = 0  # in a row
         self.stopped: str | None = None  # why lookups ended for this run
         self.timer: CallLaterResult | None = None
+        self.watchdog: CallLaterResult | None = None
         crawler.signals.connect(self.on_idle, signal=signals.spider_idle)
 
     @property
@@ -167,7 +168,7 @@ class ArchiveLane:
 
     def done(self, follow_up: scrapy.Request | None = None, wait: float = 0.0) -> None:
         """The request in flight was answered; ``follow_up`` goes next, after ``wait`` s."""
-        self.busy = False
+        self._answered()
         if wait > 0:
             self.next_allowed = max(self.next_allowed, monotonic() + wait)
         if follow_up is not None:
@@ -177,7 +178,7 @@ class ArchiveLane:
     def stop(self, why: str) -> list[scrapy.Request]:
         """No more archive requests this run; returns the requests that were waiting."""
         self.stopped = why
-        self.busy = False
+        self._answered()
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
@@ -195,7 +196,23 @@ class ArchiveLane:
         self.busy = True
         self.next_allowed = monotonic() + self.config.interval
         self.crawler.stats.inc_value(STATS + "requests")
+        # The download timeout bounds the answer; past it (plus the slot's delay), the request
+        # was taken by another worker of a shared queue (scrapy-redis): stop waiting for it.
+        self.watchdog = call_later(self.config.timeout + self.config.interval + 5, self._overdue)
         self.crawler.engine.crawl(self.queue.popleft())
+
+    def _answered(self) -> None:
+        self.busy = False
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog = None
+
+    def _overdue(self) -> None:
+        self.watchdog = None
+        if self.busy:
+            self.crawler.stats.inc_value(STATS + "overdue")
+            self.busy = False
+            self._pump()
 
     def _fire(self) -> None:
         self.timer = None
