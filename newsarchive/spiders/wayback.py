@@ -157,6 +157,7 @@ class ArchiveLane:
         self.timer: CallLaterResult | None = None
         self.watchdog: CallLaterResult | None = None
         crawler.signals.connect(self.on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(self.on_closed, signal=signals.spider_closed)
 
     @property
     def pending(self) -> bool:
@@ -217,6 +218,11 @@ class ArchiveLane:
     def _fire(self) -> None:
         self.timer = None
         self._pump()
+
+    def on_closed(self) -> None:
+        """A crawl stopped early (Ctrl-C, a close condition): no timer may fire after it."""
+        if not self.stopped:
+            self.stop("the crawl closed")
 
     def on_idle(self) -> None:
         if self.pending and not self.stopped:
