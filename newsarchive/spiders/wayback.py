@@ -320,7 +320,8 @@ class WaybackMixin:
         state.set_archive_lookup(
             url_key(lookup.article.url, self.tracking_params),
             ArchiveLookup(found is not None, raw_url, found.memento_datetime if found else None,
-                          datetime.now(UTC).isoformat(timespec="seconds")))
+                          datetime.now(UTC).isoformat(timespec="seconds")),
+            lookup.article.id if found is not None else None)
 
     # -- requests ------------------------------------------------------------------------------
 
