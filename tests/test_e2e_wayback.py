@@ -135,9 +135,9 @@ class World:
         self.refused_url, self.output = refused_url, output
         self.outlet = hosts["outlet-wb"]
 
-    def crawl(self) -> CrawlRun:
+    def crawl(self, **settings: str) -> CrawlRun:
         run = crawl("events", self.output, {"start_urls": self.hosts["events-wb"] + EVENT_PATH},
-                    wayback_settings(self.archive_url))
+                    wayback_settings(self.archive_url, **settings))
         assert run.returncode == 0, run.log[-3000:]
         return run
 
@@ -267,6 +267,13 @@ def test_next_run_does_not_ask_again(first: tuple[CrawlRun, list[Any], list[Any]
     assert again.records["event"] == []
     assert again.manifest["skipped"]["archived"] == 10
     assert run.records["event"][0]["sources"]
+    # past the recheck period, the archive is asked again about those two
+    before = len(world.archive.log)
+    third = world.crawl(NEWSARCHIVE_WAYBACK_RECHECK_DAYS="0")
+    asked = sorted(entry.path for entry in world.archive.log[before:])
+    assert len(asked) == 2 and all(path.startswith("/cdx/") for path in asked)
+    assert "storm-gone" in asked[0] and "storm-hang" in asked[1]
+    assert third.manifest["wayback"]["not_found"] == 2
 
 
 # -- an archive in trouble ------------------------------------------------------------------------
