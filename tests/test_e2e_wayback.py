@@ -3,7 +3,7 @@
 An event of 5 September 2017 cites three live articles and nine that are dead in each way a
 crawler meets: a name that does not resolve, a port nothing listens on, a server that never
 answers, 404, 410, 451, 503, a redirect to the home page and a "Page not found" page. A
-Wayback-style archive (``tests/archive_server.py``) holds real article pages as captures of some
+Wayback-style archive (``newsarchive/demo/archive.py``) holds real article pages as captures of some
 of them: on both sides of the event's date, behind a soft-404 capture, only as non-200 captures,
 or not at all. The crawl runs as ``scrapy crawl`` does for users; DNS goes through a resolver that
 never leaves the machine (``tests/offline_resolver.py``).
@@ -22,8 +22,8 @@ from typing import Any
 import jsonschema
 import pytest
 
+from newsarchive.demo.archive import ArchiveState, archive_serving
 from newsarchive.demo.server import SiteHandler, serving
-from tests.archive_server import ArchiveState, archive_serving, fixture_page
 from tests.crawling import CrawlRun, crawl
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +33,11 @@ DNS_URL = "http://news.nonexistent.invalid/2017/09/05/storm-dns"
 RATE = 240  # archive requests a minute: 0.25 s apart
 GONE_PAGE = "<html><head><title>Page not found | Coast News</title></head><body>Sorry.</body></html>"
 LIVE = ["summit-leaders-arrive", "storm-warning-issued", "election-result-2024"]
+
+
+def fixture_page(name: str) -> bytes:
+    """A real article page from ``tests/fixtures/pages/article/<name>/page.html``."""
+    return (REPO / "tests" / "fixtures" / "pages" / "article" / name / "page.html").read_bytes()
 
 
 class TimedHandler(SiteHandler):

@@ -1,4 +1,4 @@
-"""A Wayback-style web archive on 127.0.0.1, for tests: a CDX server and raw ``id_`` replay.
+"""A Wayback-style web archive on 127.0.0.1 (tests, benchmarks): a CDX server and raw ``id_`` replay.
 
 Speaks the part of the Internet Archive's API newsarchive uses (and the Memento TimeMap at
 ``/web/timemap/link/<url>``):
@@ -6,12 +6,14 @@ Speaks the part of the Internet Archive's API newsarchive uses (and the Memento 
 &from=TS&to=TS`` and ``/web/<timestamp>id_/<url>`` (an exact capture's bytes with a
 ``Memento-Datetime`` header; another timestamp redirects to the closest capture, as the Internet
 Archive does). Every request is logged with its arrival time and the number of requests in flight;
-``throttle`` answers the next requests with a status and headers first (429 + Retry-After), and
-``serve_only`` makes the server go away (close its socket) after that many requests.
+``throttle`` answers the next requests with a status and headers first (429 + Retry-After),
+``serve_only`` makes the server go away (close its socket) after that many requests, and
+``delay`` makes every answer wait (the Internet Archive takes a second or more).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import socket
@@ -23,7 +25,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -37,8 +38,6 @@ class StoredCapture:
 
     @property
     def digest(self) -> str:
-        import hashlib
-
         return hashlib.sha1(self.body + str(self.status).encode()).hexdigest().upper()
 
 
@@ -56,6 +55,7 @@ class ArchiveState:
     log: list[LoggedRequest] = field(default_factory=list)
     throttle: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     serve_only: int | None = None  # go away after this many requests
+    delay: float = 0.0  # seconds before each answer
     in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -103,6 +103,8 @@ class ArchiveHandler(BaseHTTPRequestHandler):
             throttled = state.throttle.pop(0) if state.throttle else None
             last = state.serve_only is not None and len(state.log) >= state.serve_only
         try:
+            if state.delay:
+                time.sleep(state.delay)
             if throttled is not None:
                 entry.status = throttled[0]
                 self._send(throttled[0], b"slow down", "text/plain", throttled[1])
@@ -218,8 +220,3 @@ def archive_serving(state: ArchiveState) -> Iterator[ArchiveServer]:
     finally:
         if not server.gone.is_set():
             _close(server)
-
-
-def fixture_page(name: str) -> bytes:
-    """A real article page from ``tests/fixtures/pages/article/<name>/page.html``."""
-    return (Path(__file__).parent / "fixtures" / "pages" / "article" / name / "page.html").read_bytes()
