@@ -1,8 +1,9 @@
 """Dead sources recovered from a web archive, end to end, all on 127.0.0.1.
 
-An event of 5 September 2017 cites three live articles and nine that are dead in each way a
+An event of 5 September 2017 cites three live articles and ten that are dead in each way a
 crawler meets: a name that does not resolve, a port nothing listens on, a server that never
-answers, 404, 410, 451, 503, a redirect to the home page and a "Page not found" page. A
+answers, 404, 410, 451, 503, a redirect to the home page, a "Page not found" page and a page
+that holds no article. A
 Wayback-style archive (``newsarchive/demo/archive.py``) holds real article pages as captures of some
 of them: on both sides of the event's date, behind a soft-404 capture, only as non-200 captures,
 or not at all. The crawl runs as ``scrapy crawl`` does for users; DNS goes through a resolver that
@@ -32,6 +33,9 @@ EVENT_PATH = "/news/2017/09/5/storm-hits-coast.md"
 DNS_URL = "http://news.nonexistent.invalid/2017/09/05/storm-dns"
 RATE = 240  # archive requests a minute: 0.25 s apart
 GONE_PAGE = "<html><head><title>Page not found | Coast News</title></head><body>Sorry.</body></html>"
+# A page that holds no article: a JavaScript app shell (extraction finds no text)
+SHELL_PAGE = ("<html><head><title>Storm hits the coast | Coast News</title></head><body><header>"
+              "<a href='/'>Coast News</a></header><div id=app></div><script>load()</script></body></html>")
 LIVE = ["summit-leaders-arrive", "storm-warning-issued", "election-result-2024"]
 
 
@@ -71,7 +75,7 @@ def build_site(root: Path, refused_url: str) -> None:
     (outlet / "news").mkdir(parents=True)
     sources = [f"1. [Wire {i}]({{{{host:outlet-wb}}}}/news/{slug}.html)" for i, slug in enumerate(LIVE)]
     dead = {"Ghost News": DNS_URL, "Closed Port": refused_url}
-    for slug in ("hang", "gone", "removed", "blocked", "broken", "moved", "missing"):
+    for slug in ("hang", "gone", "removed", "blocked", "broken", "moved", "missing", "empty"):
         dead[f"Outlet {slug}"] = "{{host:outlet-wb}}/2017/09/05/storm-" + slug
     sources += [f"1. [{label}]({url})" for label, url in dead.items()]
     (events / "storm-hits-coast.md").write_text(
@@ -84,6 +88,7 @@ def build_site(root: Path, refused_url: str) -> None:
             page.replace("{{host:outlet-c}}", "{{host:outlet-wb}}"), "utf-8")
     (outlet / "index.html").write_bytes(demo_page("outlet-a/politics/2024/03/05/coalition-talks.html"))
     (outlet / "missing.html").write_text(GONE_PAGE, "utf-8")
+    (outlet / "shell.html").write_text(SHELL_PAGE, "utf-8")
     routes = {
         "/2017/09/05/storm-hang": {"hang": True},
         "/2017/09/05/storm-gone": {"status": 404},
@@ -92,6 +97,7 @@ def build_site(root: Path, refused_url: str) -> None:
         "/2017/09/05/storm-broken": {"status": 503},
         "/2017/09/05/storm-moved": {"status": 301, "location": "{{host:outlet-wb}}/"},
         "/2017/09/05/storm-missing": {"file": "missing.html"},
+        "/2017/09/05/storm-empty": {"file": "shell.html"},
     }
     (outlet / "_routes.json").write_text(json.dumps(routes), "utf-8")
 
@@ -118,6 +124,9 @@ def fill_archive(archive: ArchiveState, outlet: str, refused_url: str) -> None:
                 demo_page("outlet-b/2024/03/05/summit-opens/index.html"))
     archive.add(f"{outlet}/2017/09/05/storm-missing", "20170905180000",
                 demo_page("outlet-b/2024/03/05/dam-failure-eyewitness/index.html"))
+    # empty (no article on the live page): the closest capture holds none either, the next does
+    archive.add(f"{outlet}/2017/09/05/storm-empty", "20170905120000", SHELL_PAGE)
+    archive.add(f"{outlet}/2017/09/05/storm-empty", "20170908000000", fixture_page("german_meta_only"))
 
 
 def wayback_settings(archive_url: str, **more: str) -> dict[str, str]:
@@ -178,10 +187,11 @@ def test_each_kind_of_death_is_counted(first: tuple[CrawlRun, list[Any], list[An
     run = first[0]
     assert run.manifest["dead"] == {
         "dns": 1, "refused": 1, "timeout": 1, "http_404": 1, "http_410": 1, "http_451": 1,
-        "http_5xx": 1, "soft404_redirect": 1, "soft404_gone_title": 1,
+        "http_5xx": 1, "soft404_redirect": 1, "soft404_gone_title": 1, "soft404_no_article": 1,
     }, run.manifest
-    # only what the archive could not give is a drop
-    assert run.manifest["dropped"] == {"timeout": 1, "http_404": 1}, run.manifest
+    # only what the archive could not give is a drop, and the pages extraction dropped (the
+    # live page and the capture that held no article)
+    assert run.manifest["dropped"] == {"timeout": 1, "http_404": 1, "not_an_article": 2}
 
 
 def test_statuses_and_provenance(first: tuple[CrawlRun, list[Any], list[Any]], world: World) -> None:
@@ -193,7 +203,7 @@ def test_statuses_and_provenance(first: tuple[CrawlRun, list[Any], list[Any]], w
         world.url("hang"): "dead", world.url("gone"): "dead",
         world.url("removed"): "archived", world.url("blocked"): "archived",
         world.url("broken"): "archived", world.url("moved"): "archived",
-        world.url("missing"): "archived",
+        world.url("missing"): "archived", world.url("empty"): "archived",
     }
     articles = run.by_id("article")
     for url, source in sources(run).items():
@@ -229,6 +239,11 @@ def test_the_capture_closest_to_the_event_is_used(first: tuple[CrawlRun, list[An
     assert run.manifest["wayback"]["rejected/soft404_gone_title"] == 1
     assert by_url[world.url("moved")]["archived_from"]["dead_reason"] == "soft404_redirect"
     assert by_url[world.url("missing")]["archived_from"]["dead_reason"] == "soft404_gone_title"
+    empty = by_url[world.url("empty")]  # no article on the page, nor in the closest capture
+    assert empty["archived_from"]["dead_reason"] == "soft404_no_article"
+    assert empty["archived_from"]["memento_datetime"] == "2017-09-08T00:00:00+00:00"
+    assert empty["title"] == "Abriss der Hochstraße Nord verzögert sich erneut"
+    assert run.manifest["wayback"]["rejected/soft404_no_article"] == 1
     blocked = by_url[world.url("blocked")]
     assert blocked["comment_count"] > 0  # the capture's comment thread is archived too
     assert blocked["id"] in {c["article_id"] for c in run.records["comment"]}
@@ -238,17 +253,17 @@ def test_archive_asked_politely(first: tuple[CrawlRun, list[Any], list[Any]], wo
     _run, archive_log, live_log = first
     raw = [entry.path for entry in archive_log if "id_/" in entry.path]
     cdx = [entry.path for entry in archive_log if entry.path.startswith("/cdx/")]
-    assert len(cdx) == 9  # one query per dead source
+    assert len(cdx) == 10  # one query per dead source
     assert all("filter=statuscode%3A200" in path and "sort=closest" in path for path in cdx)
     assert all("closest=20170905120000" in path for path in cdx)  # the event's day
-    assert len(raw) == 8  # 7 sources with one capture tried, 1 with two
+    assert len(raw) == 10  # 7 sources with one capture tried, 2 with two
     assert max(entry.in_flight for entry in archive_log) == 1
     # Requests leave at least 60 / RATE s apart; they arrive within a connection set-up of that.
     gaps = [b.at - a.at for a, b in itertools.pairwise(archive_log)]
     assert min(gaps) >= 0.8 * 60 / RATE, gaps
     span = archive_log[-1].at - archive_log[0].at
     assert span >= (len(archive_log) - 1) * 60 / RATE - 0.05, gaps
-    # The live crawl did not wait on the archive's 17 paced requests: every live page was asked
+    # The live crawl did not wait on the archive's 20 paced requests: every live page was asked
     # for before the archive's third request, which the rate holds back 0.5 s after the first.
     live = [at for at, path in live_log if path.startswith("/news/") and path.endswith(".html")]
     assert len(live) == len(LIVE)
@@ -270,7 +285,7 @@ def test_next_run_does_not_ask_again(first: tuple[CrawlRun, list[Any], list[Any]
                                                       "/2017/09/05/storm-gone"}
     # nothing changed: the event is not emitted again, its sources keep their status
     assert again.records["event"] == []
-    assert again.manifest["skipped"]["archived"] == 10
+    assert again.manifest["skipped"]["archived"] == 11
     assert run.records["event"][0]["sources"]
     # past the recheck period, the archive is asked again about those two
     before = len(world.archive.log)

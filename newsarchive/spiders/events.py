@@ -252,15 +252,20 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     async def on_record_exported(self, item: Any, held: bool) -> None:
         if isinstance(item, Article):
-            await self.settle_record(item.id, "ok" if held else "skipped",
+            await self.settle_record(item.id, self.archived_status(item) if held else "skipped",
                                      None if held else "not_exported")
 
     async def on_item_dropped(self, item: Any, exception: BaseException) -> None:
         if isinstance(item, Article):
             reason = drop_reason(exception)
             if reason == "unchanged":  # the same record is in the archive already
-                await self.settle_record(item.id, "ok", None)
+                await self.settle_record(item.id, self.archived_status(item), None)
+            elif reason == "not_an_article" and item.id in self.tracker.tasks:
+                # a soft-404 (or a capture that is one): looked up in the web archive
+                for event in self.not_an_article(item, str(exception)):
+                    await self.crawler.engine.scraper.start_itemproc_async(event, response=None)
             else:
+                self.archived_status(item)
                 await self.settle_record(item.id, "skipped", reason)
 
     async def on_item_error(self, item: Any) -> None:

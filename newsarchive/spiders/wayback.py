@@ -44,7 +44,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import CallLaterResult, call_later
 from twisted.python.failure import Failure
 
-from newsarchive.dead import SOFT404_GONE_TITLE, SOFT404_REDIRECT
+from newsarchive.dead import SOFT404_GONE_TITLE, SOFT404_NO_ARTICLE, SOFT404_REDIRECT, count_dead
 from newsarchive.drops import failure_reason
 from newsarchive.items import ArchivedFrom, Article, FetchedPage
 from newsarchive.middlewares.safety import is_private_host
@@ -140,6 +140,7 @@ class Lookup:
     candidates: list[Capture] = field(default_factory=list)
     tried: int = 0
     redirects: int = 0
+    drop_counted: bool = False  # the drop was counted already (by extraction)
 
 
 class ArchiveLane:
@@ -163,8 +164,11 @@ class ArchiveLane:
     def pending(self) -> bool:
         return self.busy or bool(self.queue) or self.timer is not None
 
-    def submit(self, request: scrapy.Request) -> None:
-        self.queue.append(request)
+    def submit(self, request: scrapy.Request, first: bool = False) -> None:
+        if first:
+            self.queue.appendleft(request)
+        else:
+            self.queue.append(request)
         self._pump()
 
     def done(self, follow_up: scrapy.Request | None = None, wait: float = 0.0) -> None:
@@ -235,6 +239,7 @@ class WaybackMixin:
 
     _wayback: ArchiveLane | None = None
     _wayback_config: WaybackConfig | None = None
+    _captures_extracting: dict[str, Lookup] | None = None  # article id -> its lookup
 
     @property
     def wayback_config(self) -> WaybackConfig:
@@ -256,24 +261,27 @@ class WaybackMixin:
 
     # -- starting a lookup --------------------------------------------------------------------
 
-    def look_up_dead(self, article: Article, kind: str, drop_reason: str, detail: str) -> Iterator[Any]:
+    def look_up_dead(self, article: Article, kind: str, drop_reason: str, detail: str,
+                     drop_counted: bool = False) -> Iterator[Any]:
         """A dead article: look it up in the archive, or settle it ``dead`` (counted drop)."""
         config = self.wayback_config
         if not self._archivable(article, config):
-            self.count_drop(drop_reason, article.url, detail)
-            yield from self.article_settled(article, "dead")
+            if not drop_counted:
+                self.count_drop(drop_reason, article.url, detail)
+            yield from self.article_settled(article, "dead", drop_reason)
             return
         if self.wayback.stopped:
-            yield from self._unsettled(article, drop_reason, detail)
+            yield from self._unsettled(article, drop_reason, detail, drop_counted)
             return
         remembered = self._remembered(article, config)
         target, before = self.lookup_target(article)
-        lookup = Lookup(article, kind, drop_reason, target, before)
+        lookup = Lookup(article, kind, drop_reason, target, before, drop_counted=drop_counted)
         if remembered is not None and not remembered.found:
             self.crawler.stats.inc_value(STATS + "remembered_none")
-            self.count_drop(drop_reason, article.url, f"{detail}; no capture (archive asked "
-                                                       f"{remembered.checked_at})")
-            yield from self.article_settled(article, "dead")
+            if not drop_counted:
+                self.count_drop(drop_reason, article.url, f"{detail}; no capture (archive asked "
+                                                           f"{remembered.checked_at})")
+            yield from self.article_settled(article, "dead", drop_reason)
             return
         if remembered is not None and remembered.memento_url:
             parts = memento_parts(remembered.memento_url)
@@ -424,8 +432,11 @@ class WaybackMixin:
         self.crawler.stats.inc_value(STATS + "archived")
         self.logger.info("archived copy of dead %s (%s): %s", article.url, lookup.dead_reason,
                          provenance.memento_url)
+        if self._captures_extracting is None:
+            self._captures_extracting = {}
+        self._captures_extracting[article.id] = lookup
+        # settled ``archived`` once its record is exported (see ``archived_status``)
         yield article
-        yield from self.article_settled(article, "archived")
 
     def wayback_failed(self, failure: Failure) -> Iterator[Any]:
         lookup: Lookup = failure.request.cb_kwargs["lookup"]
@@ -448,14 +459,17 @@ class WaybackMixin:
     def _archive_trouble(self, response: Response) -> bool:
         return response.status == 429 or response.status >= 500
 
-    def _not_found(self, lookup: Lookup, why: str, remember: bool) -> Iterator[Any]:
-        self.wayback.done()
+    def _not_found(self, lookup: Lookup, why: str, remember: bool,
+                   answered: bool = True) -> Iterator[Any]:
+        if answered:  # an answer of the archive's brought us here (not an extraction)
+            self.wayback.done()
         self.crawler.stats.inc_value(STATS + "not_found")
         if remember:
             self._remember(lookup, None, None)
-        self.count_drop(lookup.drop_reason, lookup.article.url, f"dead ({lookup.dead_reason}); "
-                                                                f"archive: {why}")
-        yield from self.article_settled(lookup.article, "dead")
+        if not lookup.drop_counted:
+            self.count_drop(lookup.drop_reason, lookup.article.url,
+                            f"dead ({lookup.dead_reason}); archive: {why}")
+        yield from self.article_settled(lookup.article, "dead", lookup.drop_reason)
 
     def _retry_or_stop(self, request: scrapy.Request, lookup: Lookup, status: int | None,
                        retry_after: float | None, error: str | None = None) -> Iterator[Any]:
@@ -479,14 +493,51 @@ class WaybackMixin:
         self.crawler.stats.set_value(STATS + "stopped", 1)
         for pending in [lookup, *(r.cb_kwargs["lookup"] for r in waiting)]:
             yield from self._unsettled(pending.article, pending.drop_reason,
-                                       f"dead ({pending.dead_reason}); archive unavailable")
+                                       f"dead ({pending.dead_reason}); archive unavailable",
+                                       pending.drop_counted)
 
-    def _unsettled(self, article: Article, drop_reason: str, detail: str) -> Iterator[Any]:
+    def _unsettled(self, article: Article, drop_reason: str, detail: str,
+                   drop_counted: bool = False) -> Iterator[Any]:
         """Dead this run, not looked up: nothing is remembered, so a later run tries again."""
         self.crawler.stats.inc_value(STATS + "unsettled")
-        self.count_drop(drop_reason, article.url, detail)
+        if not drop_counted:
+            self.count_drop(drop_reason, article.url, detail)
         self.sources_unsettled()
-        yield from self.article_settled(article, "dead")
+        yield from self.article_settled(article, "dead", drop_reason)
+
+    # -- after extraction ----------------------------------------------------------------------
+
+    def archived_status(self, article: Article) -> str:
+        """The status of a source whose record was exported: ``archived`` when the page came
+        from a web archive, else ``ok``."""
+        if self._captures_extracting is not None:
+            self._captures_extracting.pop(article.id, None)
+        return "archived" if article.archived_from is not None else "ok"
+
+    def not_an_article(self, article: Article, detail: str) -> Iterator[Any]:
+        """Extraction found no article on the page. A live page: a soft-404, looked up in the
+        archive. A capture: rejected, the next one tried. Yields the events this settles."""
+        lookup = (self._captures_extracting or {}).pop(article.id, None)
+        if article.archived_from is None or lookup is None:
+            # the extraction stage counted the drop (not_an_article) already
+            if not self._archivable(article, self.wayback_config):
+                yield from self.article_settled(article, "skipped", "not_an_article")
+                return
+            count_dead(self.crawler.stats, SOFT404_NO_ARTICLE, article.url, detail)
+            yield from self.look_up_dead(article, SOFT404_NO_ARTICLE, "not_an_article", detail,
+                                         drop_counted=True)
+            return
+        self.crawler.stats.inc_value(STATS + "rejected/" + SOFT404_NO_ARTICLE)
+        self.logger.info("archive capture rejected (%s): %s", SOFT404_NO_ARTICLE,
+                         article.archived_from.memento_url)
+        article.archived_from = None
+        lookup.tried += 1
+        lookup.redirects = 0
+        if lookup.tried < len(lookup.candidates) and not self.wayback.stopped:
+            self.wayback.submit(self._capture_request(lookup, self.wayback_config), first=True)
+            return
+        yield from self._not_found(lookup, f"every capture rejected (last: {SOFT404_NO_ARTICLE})",
+                                   remember=True, answered=False)
 
     def sources_unsettled(self) -> None:
         """Hook: some dead sources were not looked up this run (the events spider reads their
