@@ -395,8 +395,12 @@ def test_dead_blog_post_gets_the_newest_capture_before_it_died(api: str, tmp_pat
     shutil.copytree(REPO / "tests" / "fixtures" / "site_blogs" / "blog-feed", blog)
     routes = json.loads((blog / "_routes.json").read_text("utf-8"))
     routes["/2024/02/27/a-winter-walk-along-the-dam/"] = {"status": 404}
+    # another post's page now holds no article (an app shell): a soft-404
+    routes["/2024/03/08/rebuilding-the-old-mill-bridge/"] = {"file": "shell.html"}
+    (blog / "shell.html").write_text(SHELL_PAGE, "utf-8")
     (blog / "_routes.json").write_text(json.dumps(routes), "utf-8")
     post = (blog / "2024/02/27/a-winter-walk-along-the-dam/index.html").read_text("utf-8")
+    bridge = (blog / "2024/03/08/rebuilding-the-old-mill-bridge/index.html").read_text("utf-8")
     archive = ArchiveState()
     with serving(tmp_path / "site") as hosts, archive_serving(archive) as server:
         url = hosts["blog-feed"] + "/2024/02/27/a-winter-walk-along-the-dam/"
@@ -404,10 +408,14 @@ def test_dead_blog_post_gets_the_newest_capture_before_it_died(api: str, tmp_pat
         archive.add(url, "20240228090000", page.replace("A winter walk", "A first draft"))
         archive.add(url, "20240301090000", page)
         archive.add(url, "20240302090000", b"moved", status=301, location=hosts["blog-feed"])
+        bridge_url = hosts["blog-feed"] + "/2024/03/08/rebuilding-the-old-mill-bridge/"
+        archive.add(bridge_url, "20240310090000", bridge.replace("{{host:blog-feed}}", hosts["blog-feed"]))
         run = crawl("blogs", tmp_path / "out", {"start_urls": hosts["blog-feed"] + "/"},
                     wayback_settings(server.base_url, NEWSARCHIVE_WAYBACK_API=api))
     assert run.returncode == 0, run.log[-3000:]
-    (query,) = [entry.path for entry in archive.log if "/cdx/" in entry.path or "/timemap/" in entry.path]
+    query, _ = sorted(entry.path for entry in archive.log
+                      if "/cdx/" in entry.path or "/timemap/" in entry.path)
+    assert "winter-walk" in query
     if api == "cdx":
         assert "&to=" in query  # no capture from after the post was found dead
     else:
@@ -419,4 +427,8 @@ def test_dead_blog_post_gets_the_newest_capture_before_it_died(api: str, tmp_pat
     assert article["title"] == "A winter walk along the dam"
     assert article["archived_from"]["memento_datetime"] == "2024-03-01T09:00:00+00:00"
     assert article["archived_from"]["dead_reason"] == "http_404"
-    assert run.manifest["dead"] == {"http_404": 1} and run.manifest["dropped"] == {}
+    assert run.manifest["dead"] == {"http_404": 1, "soft404_no_article": 1}
+    assert run.manifest["dropped"] == {"not_an_article": 1}  # the live page of the second
+    bridge_post = run.by_url("article")[bridge_url]
+    assert bridge_post["archived_from"]["dead_reason"] == "soft404_no_article"
+    assert bridge_post["title"] == "Rebuilding the old mill bridge"
