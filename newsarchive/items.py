@@ -227,6 +227,8 @@ class RecordAdapter(DataclassAdapter):
         value = super().__getitem__(field_name)
         if isinstance(value, list) and value and is_dataclass(value[0]):
             return [asdict(entry) for entry in value]
+        if is_dataclass(value) and not isinstance(value, type):  # Article.archived_from
+            return asdict(value)
         return value
 
 

@@ -143,3 +143,19 @@ def test_memento_urls_and_datetimes() -> None:
         "2017-09-06T08:15:00+00:00")
     assert memento_datetime(None, "20170906081500") == "2017-09-06T08:15:00+00:00"
     assert parse_timestamp("2017") == datetime(2017, 1, 1, tzinfo=UTC)
+
+
+def test_exporters_see_archived_from_as_a_dict() -> None:
+    """CSV and XML exporters read records through ``RecordAdapter``: a nested dataclass must
+    reach them as a dict (CSV JSON-encodes it), not as its ``repr``."""
+    from itemadapter import ItemAdapter
+
+    from newsarchive.items import ArchivedFrom, Article
+
+    provenance = ArchivedFrom("https://web.archive.org", f"https://web.archive.org/web/2017/{STORY}",
+                              "2017-09-06T08:15:00+00:00", "http_404")
+    adapter = ItemAdapter(Article(id="0" * 16, url=STORY, archived_from=provenance))
+    assert adapter["archived_from"] == {
+        "archive": "https://web.archive.org", "memento_url": f"https://web.archive.org/web/2017/{STORY}",
+        "memento_datetime": "2017-09-06T08:15:00+00:00", "dead_reason": "http_404"}
+    assert ItemAdapter(Article(id="0" * 16, url=STORY))["archived_from"] is None
