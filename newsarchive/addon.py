@@ -16,8 +16,6 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 
 from newsarchive.items import Article, Comment, Event, exported_fields
-from newsarchive.spiders.wayback import SLOT as WAYBACK_SLOT
-from newsarchive.spiders.wayback import slot_settings as wayback_slot_settings
 
 FEED_FILES = {"events": Event, "articles": Article, "comments": Comment}
 FEED_STORAGE = "newsarchive.extensions.atomicfeed.AtomicFileFeedStorage"
@@ -52,6 +50,10 @@ class NewsarchiveAddon:
     def update_settings(self, settings: BaseSettings) -> None:
         if not settings.getdict("FEEDS"):
             settings.set("FEEDS", feeds_for(settings.get("OUTPUT_DIR", "output")), priority="addon")
+        # imported here: the spiders' modules import the capture, which imports this module
+        from newsarchive.spiders.wayback import SLOT as WAYBACK_SLOT
+        from newsarchive.spiders.wayback import slot_settings as wayback_slot_settings
+
         slots = settings.getdict("DOWNLOAD_SLOTS")
         slots.setdefault(WAYBACK_SLOT, wayback_slot_settings(settings))
         settings.set("DOWNLOAD_SLOTS", slots, priority="addon")

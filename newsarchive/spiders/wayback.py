@@ -44,6 +44,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import CallLaterResult, call_later
 from twisted.python.failure import Failure
 
+from newsarchive.capture.middleware import capture_of
 from newsarchive.dead import SOFT404_GONE_TITLE, SOFT404_NO_ARTICLE, SOFT404_REDIRECT, count_dead
 from newsarchive.drops import failure_reason
 from newsarchive.items import ArchivedFrom, Article, FetchedPage
@@ -428,6 +429,7 @@ class WaybackMixin:
         article.final_url = parts[1]
         article.http_status = response.status
         article.html = FetchedPage(response.body, response.encoding)
+        article.capture = capture_of(response)  # the archive's answer, in this run's WARC
         self._remember(lookup, provenance, response.url)
         self.crawler.stats.inc_value(STATS + "archived")
         self.logger.info("archived copy of dead %s (%s): %s", article.url, lookup.dead_reason,
