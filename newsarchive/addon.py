@@ -1,5 +1,8 @@
 """The add-on that lays out a run's output: one JSON Lines feed per record type.
 
+It also gives the web archive its own download slot (``DOWNLOAD_SLOTS``: one request at a time,
+``60 / NEWSARCHIVE_WAYBACK_RATE`` seconds apart; see ``newsarchive.spiders.wayback``).
+
 ``OUTPUT_DIR/runs/<run_id>/{events,articles,comments}.jsonl`` via Scrapy's FEEDS with
 ``item_classes`` (the spider's ``run_id`` attribute fills ``%(run_id)s``). A FEEDS setting given
 on the command line or in a project's settings wins over this layout.
@@ -61,6 +64,13 @@ class NewsarchiveAddon:
                          priority="addon")
         if scale_out:
             scale_out_settings(settings)
+        # imported here: the spiders' modules import the capture, which imports this module
+        from newsarchive.spiders.wayback import SLOT as WAYBACK_SLOT
+        from newsarchive.spiders.wayback import slot_settings as wayback_slot_settings
+
+        slots = settings.getdict("DOWNLOAD_SLOTS")
+        slots.setdefault(WAYBACK_SLOT, wayback_slot_settings(settings))
+        settings.set("DOWNLOAD_SLOTS", slots, priority="addon")
         storages = settings.getdict("FEED_STORAGES")
         storages.setdefault("", FEED_STORAGE)
         storages.setdefault("file", FEED_STORAGE)

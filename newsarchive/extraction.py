@@ -46,6 +46,8 @@ def extract_page(
     if not content.body and nested_too_deep(html):
         return PageExtract(content=None, error="nested deeper than the HTML parser's limit "
                                                "(256 elements): the page cannot be read")
+    if not content.body.strip():  # an app shell, an index page, a consent wall: no story here
+        return PageExtract(content=None, error="no article text on the page")
     reference = _reference_time(fetched_at)
     comments = extract_comments(url, html, article_id, reference, content.published)
     for page_url, page in comment_pages or ():

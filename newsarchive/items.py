@@ -112,6 +112,20 @@ class Event:
 
 
 @dataclass
+class ArchivedFrom:
+    """Where an article's page came from when its URL was dead: a web archive's capture.
+
+    The article keeps its ``url`` and ``id`` (the same story, live or archived); ``final_url`` is
+    the URL as captured and ``http_status`` the capture's.
+    """
+
+    archive: str  # the archive's base URL (``NEWSARCHIVE_WAYBACK_URL``)
+    memento_url: str  # the capture's replay URL (URI-M); its raw bytes are at ``.../<ts>id_/...``
+    memento_datetime: str  # when the archive captured the page (UTC, ISO 8601)
+    dead_reason: str  # why the live URL was not used (``newsarchive/dead/<kind>``)
+
+
+@dataclass
 class Article:
     id: str
     url: str
@@ -134,6 +148,7 @@ class Article:
     event_ids: list[str] = field(default_factory=list)
     comment_count: int = 0
     http_status: int | None = None
+    archived_from: ArchivedFrom | None = None  # set when the page came from a web archive
     type: Literal["article"] = "article"
     schema_version: int = SCHEMA_VERSION
     fetched_at: str | None = None
@@ -212,6 +227,8 @@ class RecordAdapter(DataclassAdapter):
         value = super().__getitem__(field_name)
         if isinstance(value, list) and value and is_dataclass(value[0]):
             return [asdict(entry) for entry in value]
+        if is_dataclass(value) and not isinstance(value, type):  # Article.archived_from
+            return asdict(value)
         return value
 
 

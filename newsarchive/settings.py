@@ -101,8 +101,21 @@ NEWSARCHIVE_EXTRACT_MAX_TASKS = 0  # pages per worker before it is replaced (0 =
 NEWSARCHIVE_ALLOWED_HOSTS: list[str] = []
 # More query parameters to strip as tracking parameters (utm_*, fbclid, gclid... are built in).
 NEWSARCHIVE_TRACKING_PARAMS: list[str] = []
-# Web archive used for dead source links (Wayback-style: {base}/web/{timestamp}id_/{url}).
-NEWSARCHIVE_WAYBACK_URL = ""
+# Dead sources looked up in a Wayback-style web archive (see newsarchive.spiders.wayback):
+# CDX API at {base}/cdx/search/cdx, raw captures at {base}/web/{timestamp}id_/{url}.
+NEWSARCHIVE_WAYBACK_ENABLED = True
+NEWSARCHIVE_WAYBACK_URL = "https://web.archive.org"
+# How captures are listed: "cdx" (CDX API) or "timemap" (Memento TimeMap, {base}/web/timemap/link/{url}).
+NEWSARCHIVE_WAYBACK_API = "cdx"
+# Requests per minute to the archive, one at a time. The Internet Archive allows about 60 and
+# blocks an IP for an hour (doubling on repeat) when clients exceed it and ignore its 429s.
+NEWSARCHIVE_WAYBACK_RATE = 15.0
+NEWSARCHIVE_WAYBACK_RECHECK_DAYS = 30.0  # a lookup's answer (capture / none) is kept this long
+NEWSARCHIVE_WAYBACK_MAX_CAPTURES = 3  # captures tried per URL (a soft-404 capture: the next)
+NEWSARCHIVE_WAYBACK_MAX_FAILURES = 3  # 429/5xx/no answer in a row: no more lookups this run
+NEWSARCHIVE_WAYBACK_BACKOFF = 60.0  # seconds before a retry without Retry-After (doubles)
+NEWSARCHIVE_WAYBACK_MAX_WAIT = 300.0  # a longer Retry-After ends lookups for the run
+NEWSARCHIVE_WAYBACK_TIMEOUT = 60.0  # download timeout of archive requests (CDX can be slow)
 
 # Related events are followed up to this depth from the first event pages.
 NEWSARCHIVE_RELATED_DEPTH = 1

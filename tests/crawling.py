@@ -20,6 +20,8 @@ TEST_SETTINGS = {
     "LOG_LEVEL": "INFO",
     "NEWSARCHIVE_EXTRACT_POOL_SIZE": "0",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
+    # never the real web archive: tests that look sources up serve their own on loopback
+    "NEWSARCHIVE_WAYBACK_ENABLED": "False",
 }
 
 

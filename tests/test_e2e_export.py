@@ -54,10 +54,10 @@ def read_back(path: Path) -> list[dict[str, Any]]:
                 kinds = spec.get("type", [])
                 kinds = [kinds] if isinstance(kinds, str) else kinds
                 text = row[name]
-                if "array" in kinds or "object" in kinds:
-                    record[name] = json.loads(text)
-                elif text == "" and "null" in kinds:
+                if text == "" and "null" in kinds:  # a nullable object too (archived_from)
                     record[name] = None
+                elif "array" in kinds or "object" in kinds:
+                    record[name] = json.loads(text)
                 elif "integer" in kinds or name == "schema_version":
                     record[name] = int(text)
                 else:

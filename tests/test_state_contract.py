@@ -345,3 +345,19 @@ def test_payload_captures_keep_the_first_and_persist(backend: Backend) -> None:
     with backend.open() as state:
         assert state.payload_capture("sha1:AAAA") == ("http://a.test/x", "2024-03-05T10:00:00Z")
         assert state.payload_capture("sha1:BBBB") is None
+
+
+def test_archive_lookups_persist_and_replace(backend: Backend) -> None:
+    from newsarchive.state.base import ArchiveLookup
+
+    found = ArchiveLookup(True, "http://archive.test/web/20170905id_/http://a.test/x",
+                          "2017-09-05T10:00:00+00:00", "2026-12-01T00:00:00+00:00")
+    none = ArchiveLookup(False, None, None, "2026-12-01T00:00:00+00:00")
+    with backend.open() as state:
+        assert state.archive_lookup("a/x") is None
+        state.set_archive_lookup("a/x", none)
+        state.set_archive_lookup("a/x", found)  # asked again later: the newer answer wins
+        state.set_archive_lookup("a/y", none)
+    with backend.open() as state:
+        assert state.archive_lookup("a/x") == found
+        assert state.archive_lookup("a/y") == none

@@ -71,3 +71,30 @@ def test_run_state_commits_only_what_a_feed_holds_in_one_transaction(tmp_path: P
         assert store.url_record("example.org/lost") is None
         assert store.find_content("hash-lost") is None
         assert store.page("https://example.org/day") is not None
+
+
+def test_archive_lookups_persist_and_wait_for_the_run_commit(tmp_path: Path) -> None:
+    from newsarchive.state.base import ArchiveLookup
+
+    path = tmp_path / "state.db"
+    found = ArchiveLookup(True, "http://archive/web/20170906000000id_/http://a/x",
+                          "2017-09-06T00:00:00+00:00", "2026-12-01T02:15:00+00:00")
+    none = ArchiveLookup(False, None, None, "2026-12-01T02:16:00+00:00")
+    with SQLiteState(path) as store:
+        run = RunState(store)
+        run.set_archive_lookup("a/x", found, "rx")  # a capture found: the record made from it
+        run.set_archive_lookup("a/y", none)  # no capture: no record
+        run.set_archive_lookup("a/w", found._replace(memento_url="http://archive/w"), "rw")
+        run.record_held("rx")  # rw was dropped after extraction: its lookup is not kept
+        assert run.archive_lookup("a/x") == found  # the run sees its own lookups at once...
+        assert store.archive_lookup("a/x") is None  # ...the store only after the commit
+        run.commit("run-1")
+    with SQLiteState(path) as store:
+        assert store.archive_lookup("a/x") == found
+        assert store.archive_lookup("a/y") == none
+        assert store.archive_lookup("a/w") is None
+        assert store.archive_lookup("a/z") is None
+        later = ArchiveLookup(True, "http://archive/web/20180101000000id_/http://a/y",
+                              "2018-01-01T00:00:00+00:00", "2026-12-05T02:15:00+00:00")
+        store.set_archive_lookup("a/y", later)  # a new answer replaces the old one
+        assert store.archive_lookup("a/y") == later

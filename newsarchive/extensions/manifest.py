@@ -95,6 +95,9 @@ class RunManifest:
                 for key, value in sorted(stats.items())
                 if key.startswith("newsarchive/duplicates/")
             },
+            # dead sources by kind, and what the web archive gave for them (newsarchive.dead)
+            "dead": _under(stats, "newsarchive/dead/"),
+            "wayback": _under(stats, "newsarchive/wayback/"),
             "pages_fetched": stats.get("response_received_count", 0),
             **capture_manifest(self.crawler.settings, stats),
             "notes": notes,
@@ -213,6 +216,8 @@ def merge_parts(parts: list[dict[str, Any]], lost: list[str]) -> dict[str, Any]:
     }
     merged["lost_workers"] = lost
     return merged
+def _under(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {key[len(prefix):]: value for key, value in sorted(stats.items()) if key.startswith(prefix)}
 
 
 def _now() -> str:

@@ -18,7 +18,9 @@ stranger's say-so. Two checks, one rule:
   neither retried nor counted as DNS errors.
 
 Allowed anyway: the hosts of the spider's start URLs, on any port (tests serve several "hosts"
-as ports of 127.0.0.1), and ``NEWSARCHIVE_ALLOWED_HOSTS``. A host given as an address is allowed
+as ports of 127.0.0.1), ``NEWSARCHIVE_ALLOWED_HOSTS``, and the web archive's host
+(``NEWSARCHIVE_WAYBACK_URL``, when lookups are enabled), trusted like a start URL. A host given
+as an address is allowed
 under every spelling of that address and for every name that resolves to it; a host given as a
 name is allowed by that name only (its address under another name or spelling is not).
 **Starting a crawl on a private host trusts that host**: any page may then make the crawler
@@ -211,7 +213,11 @@ class AddressSafetyMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> AddressSafetyMiddleware:
-        return cls(crawler, crawler.settings.getlist("NEWSARCHIVE_ALLOWED_HOSTS"))
+        allowed = crawler.settings.getlist("NEWSARCHIVE_ALLOWED_HOSTS")
+        wayback = crawler.settings.get("NEWSARCHIVE_WAYBACK_URL") or ""
+        if wayback and crawler.settings.getbool("NEWSARCHIVE_WAYBACK_ENABLED"):
+            allowed = [*allowed, urlsplit(wayback).hostname or ""]
+        return cls(crawler, allowed)
 
     def allow_list(self, spider: Spider | None) -> AllowList:
         """Start URLs' hosts and ``NEWSARCHIVE_ALLOWED_HOSTS``, shared with the resolver guard

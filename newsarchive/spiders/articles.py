@@ -28,11 +28,14 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsarchive.capture.middleware import capture_of
+from newsarchive.dead import SOFT404_GONE_TITLE, SOFT404_REDIRECT, count_dead, dead_kind
 from newsarchive.drops import failure_reason
 from newsarchive.items import Article, FetchedPage, PageFetch
 from newsarchive.parsing.canonical import canonical_link
 from newsarchive.parsing.comments import comment_page_urls
+from newsarchive.parsing.soft404 import gone_title, home_redirect
 from newsarchive.spiders.base import RequestType
+from newsarchive.spiders.wayback import WaybackMixin
 from newsarchive.urls import url_key
 
 NOT_MODIFIED = 304
@@ -51,9 +54,9 @@ def transient_text(response: TextResponse) -> str:
     return FetchedPage(response.body, response.encoding).text()
 
 
-class ArticleFetchMixin:
+class ArticleFetchMixin(WaybackMixin):
     """Needs ``count_drop``, ``is_text_page``, ``state`` and ``tracking_params`` from
-    ``ArchiveSpider``."""
+    ``ArchiveSpider``. Dead articles are looked up in a web archive (``WaybackMixin``)."""
 
     def article_request(self, article: Article, priority: int = RequestType.ARTICLE) -> scrapy.Request:
         headers, meta = self.conditional_headers(article), {}
@@ -104,6 +107,14 @@ class ArticleFetchMixin:
         article.http_status = response.status
         article.capture = capture_of(response)
         text = transient_text(response)
+        soft404 = self.soft404_kind(article, response, text)
+        if soft404 is not None:
+            del text
+            kind, detail = soft404
+            count_dead(self.crawler.stats, kind, article.url, detail)
+            for output in self.look_up_dead(article, kind, kind, detail):
+                yield output
+            return
         identity_url = canonical_link(response.url, text) or response.url
         original = self.article_alias(article, identity_url)
         if original is not None:
@@ -154,13 +165,27 @@ class ArticleFetchMixin:
                     if found not in seen and found not in pending:
                         pending.append(found)
 
+    def soft404_kind(self, article: Article, response: Response, text: str) -> tuple[str, str] | None:
+        """(dead kind, detail) when the page answered but is not the article: a redirect to the
+        home page or a section front, or a page whose title says it is gone."""
+        if response.meta.get("redirect_urls") and home_redirect(article.url, response.url):
+            return SOFT404_REDIRECT, f"redirected to {response.url}"
+        title = gone_title(text)
+        if title is not None:
+            return SOFT404_GONE_TITLE, f"title: {title}"
+        return None
+
     def article_failed(self, failure: Failure) -> Iterator[Any]:
         article: Article = failure.request.cb_kwargs["article"]
         reason = failure_reason(failure)
-        self.count_drop(reason, failure.request.url, str(failure.value))
-        status = ("refused" if reason == "refused_address"  # a private address: never fetched
-                  else "skipped" if reason in SKIP_REASONS else "dead")
-        yield from self.article_settled(article, status, reason)
+        if reason in SKIP_REASONS:
+            self.count_drop(reason, failure.request.url, str(failure.value))
+            status = "refused" if reason == "refused_address" else "skipped"  # never fetched
+            yield from self.article_settled(article, status, reason)
+            return
+        kind = dead_kind(failure)
+        count_dead(self.crawler.stats, kind, article.url, str(failure.value))
+        yield from self.look_up_dead(article, kind, reason, str(failure.value))
 
     def article_alias(self, article: Article, identity_url: str) -> str | None:
         """Hook: the id of the article this fetched page already is (not emitted again), or None.
@@ -177,7 +202,9 @@ class ArticleFetchMixin:
     ) -> Iterator[Any]:
         """Hook: what to emit once an article is given up (dead/skipped, with the reason),
         found to be another article (``alias``: ``article.duplicate_of`` is that article's id),
-        or found unchanged since it was archived (``ok``: a 304 to a conditional request)."""
+        or found unchanged since it was archived (``ok``: a 304 to a conditional request). A page
+        recovered from a web archive is settled ``archived`` like a fetched one: when its record
+        is exported."""
         return iter(())
 
 

@@ -147,9 +147,10 @@ class ArchiveSpider(scrapy.Spider):
             state.set_page(response.url, digest, datetime.now(UTC).isoformat(timespec="seconds"))
 
     def archived_sources(self, event: Event) -> dict[str, str]:
-        """Article sources an earlier run archived: not fetched again, status ``ok``, counted
-        once per article as ``newsarchive/skipped/archived`` (and, for a young event's source
-        whose page had no comment thread, ``newsarchive/skipped/no_comment_thread``).
+        """Article sources an earlier run archived: not fetched again, status ``ok`` (``archived``
+        when it came from a web archive), counted once per article as
+        ``newsarchive/skipped/archived`` (and, for a young event's source whose page had no
+        comment thread, ``newsarchive/skipped/no_comment_thread``).
 
         A source whose URL is archived under another id (a redirect or canonical alias) takes
         that id, so every event citing one story points at one article.
@@ -168,7 +169,8 @@ class ArchiveSpider(scrapy.Spider):
                 source.article_id = record.record_id
                 if young and self.comments_may_grow(key):
                     continue  # fetched again (conditionally: ``article_request``)
-                known[record.record_id] = "ok"
+                lookup = state.archive_lookup(key)
+                known[record.record_id] = "archived" if lookup is not None and lookup.found else "ok"
                 if record.record_id not in self.archived_seen:
                     self.archived_seen.add(record.record_id)
                     self.crawler.stats.inc_value("newsarchive/skipped/archived")

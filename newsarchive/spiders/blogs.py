@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
@@ -23,6 +25,7 @@ from twisted.python.failure import Failure
 
 from newsarchive.args import BlogsArgs
 from newsarchive.drops import failure_reason
+from newsarchive.extensions.feeds import record_exported
 from newsarchive.items import Article
 from newsarchive.parsing.discovery import (
     MAX_SITEMAP_BYTES,
@@ -66,6 +69,26 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
         if self._claims is None:
             self._claims = self.link_store()
         return self._claims.claim(key)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BlogsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.on_record_exported, signal=record_exported)
+        crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
+        return spider  # type: ignore[return-value]
+
+    def on_record_exported(self, item: Any, held: bool) -> None:
+        if isinstance(item, Article):
+            self.archived_status(item)  # done with its web-archive capture, if any
+
+    def on_item_dropped(self, item: Any, exception: BaseException) -> None:
+        """A post whose page holds no article is looked up in the web archive (a capture that
+        holds none: the next one)."""
+        if isinstance(item, Article) and str(exception).startswith("not_an_article"):
+            for _ in self.not_an_article(item, str(exception)):
+                pass  # a blog post settles no event
+        elif isinstance(item, Article):
+            self.archived_status(item)
 
     def start_urls_for_safety(self) -> list[str]:
         return list(self.args.start_urls)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import scrapy
@@ -50,6 +50,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     def __init__(self, name: str | None = None, **kwargs: str) -> None:
         super().__init__(name, **kwargs)
         self._tracker: SourceTracker | None = None
+        self.event_dates: dict[str, str] = {}  # event id -> its date, for archive lookups
+        self.unsettled_sources = False
 
     @property
     def tracker(self) -> SourceTracker:
@@ -74,6 +76,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         them past the refresh window, would never read those events again."""
         if self.redis_failed:
             return  # the run's links are out of reach; the state is not committed either
+        if self.unsettled_sources and self.state is not None:
+            # dead sources the web archive could not be asked about: read their events again
+            self.state.forget_pages()
         held = self.tracker.waiting_events
         if held and self.state is not None:
             self.state.forget_pages()
@@ -188,6 +193,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             if source.status == "invalid":  # kept on the event, never fetched
                 self.count_drop("invalid_url", source.url, f"a source of {event.url}")
         self.rekey_sources(event)
+        if event.date:
+            self.event_dates[event.id] = event.date
         ready = self.tracker.add_event(event, self.archived_sources(event))
         if ready is not None:
             yield ready
@@ -236,6 +243,20 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
                 state.add_url(url_key(url, extra), owner_id)
         return owner_id
 
+    def lookup_target(self, article: Article) -> tuple[datetime, datetime | None]:
+        """A dead source's capture is wanted closest to the (earliest) date of the events citing
+        it, on either side."""
+        dates = sorted(d for d in (self.event_dates.get(e) for e in article.event_ids) if d)
+        for day in dates:
+            try:
+                return datetime.fromisoformat(day[:10]).replace(hour=12, tzinfo=UTC), None
+            except ValueError:
+                continue
+        return super().lookup_target(article)
+
+    def sources_unsettled(self) -> None:
+        self.unsettled_sources = True
+
     def article_settled(
         self, article: Article, status: str, reason: str | None = None
     ) -> Iterator[Any]:
@@ -251,15 +272,20 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     async def on_record_exported(self, item: Any, held: bool) -> None:
         if isinstance(item, Article):
-            await self.settle_record(item.id, "ok" if held else "skipped",
+            await self.settle_record(item.id, self.archived_status(item) if held else "skipped",
                                      None if held else "not_exported")
 
     async def on_item_dropped(self, item: Any, exception: BaseException) -> None:
         if isinstance(item, Article):
             reason = drop_reason(exception)
             if reason == "unchanged":  # the same record is in the archive already
-                await self.settle_record(item.id, "ok", None)
+                await self.settle_record(item.id, self.archived_status(item), None)
+            elif reason == "not_an_article" and self.tracker.has_task(item.id):
+                # a soft-404 (or a capture that is one): looked up in the web archive
+                for event in self.not_an_article(item, str(exception)):
+                    await self.crawler.engine.scraper.start_itemproc_async(event, response=None)
             else:
+                self.archived_status(item)
                 await self.settle_record(item.id, "skipped", reason)
 
     async def on_item_error(self, item: Any) -> None:

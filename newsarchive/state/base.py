@@ -18,6 +18,9 @@ workers) are interchangeable. Keys are plain strings chosen by the caller:
   together, in ``transaction``: a prepared manifest of a committed run can be published later).
 - Payloads: WARC payload digest → target URI and WARC-Date of its first full capture, so a
   later identical payload is written as a ``revisit`` record (``newsarchive.capture``).
+- Archive lookups: URL key of a dead source → what the web archive answered (a capture and its
+  memento, or none) and when, so cron runs don't ask again within
+  ``NEWSARCHIVE_WAYBACK_RECHECK_DAYS``.
 
 Writes may be buffered; ``flush`` makes them durable, ``close`` flushes. Nothing written before
 the last ``flush`` is lost when the process dies; later writes may be (the next run then redoes
@@ -60,6 +63,13 @@ class ArticleFetch(NamedTuple):
     last_modified: str | None
     threaded: bool
     paged: bool
+class ArchiveLookup(NamedTuple):
+    """What a web archive answered for a dead URL."""
+
+    found: bool
+    memento_url: str | None  # the capture used (raw ``id_`` URL), when found
+    memento_datetime: str | None  # UTC ISO 8601
+    checked_at: str  # UTC ISO 8601: when the archive was asked
 
 
 class CrawlState(ABC):
@@ -148,6 +158,14 @@ class CrawlState(ABC):
     @abstractmethod
     def has_run(self, run_id: str) -> bool:
         """Whether ``add_run(run_id)`` was committed."""
+    # -- web-archive lookups of dead sources -------------------------------------------------
+    @abstractmethod
+    def archive_lookup(self, key: str) -> ArchiveLookup | None:
+        """The last archive lookup of a URL key, or None if never looked up."""
+
+    @abstractmethod
+    def set_archive_lookup(self, key: str, lookup: ArchiveLookup) -> None:
+        """Remember an archive lookup (replaces an earlier one)."""
 
     # -- raw capture: payloads already in a WARC file ------------------------------------------
     @abstractmethod

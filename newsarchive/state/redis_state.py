@@ -33,7 +33,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from newsarchive.state.base import ArticleFetch, CrawlState, PageState, StateLocked, UrlRecord
+from newsarchive.state.base import (
+    ArchiveLookup,
+    ArticleFetch,
+    CrawlState,
+    PageState,
+    StateLocked,
+    UrlRecord,
+)
 
 COMMIT_EVERY = 1000
 LOCK_TTL = 30.0  # seconds a lock outlives its holder's last refresh (a SIGKILLed run, say)
@@ -249,6 +256,22 @@ class RedisState(CrawlState):
         with self._mutex:
             self._check_open()
             self._pipe.hset(*self._key("f", key), value)
+            self._queued()
+
+    # -- web archive lookups of dead sources ------------------------------------------------------
+    def archive_lookup(self, key: str) -> ArchiveLookup | None:
+        value = self._read("HGET", *self._key("a", key))
+        if value is None:
+            return None
+        found, memento_url, memento_datetime, checked_at = value.decode("utf-8").split(_SEP)
+        return ArchiveLookup(found == "1", memento_url or None, memento_datetime or None, checked_at)
+
+    def set_archive_lookup(self, key: str, lookup: ArchiveLookup) -> None:
+        value = _SEP.join(["1" if lookup.found else "0", lookup.memento_url or "",
+                           lookup.memento_datetime or "", lookup.checked_at])
+        with self._mutex:
+            self._check_open()
+            self._pipe.hset(*self._key("a", key), value)
             self._queued()
 
     # -- raw capture: where each payload was first captured in full -----------------------------

@@ -28,7 +28,7 @@ import logging
 
 from newsarchive.dedupe.index import NearDuplicateIndex
 from newsarchive.dedupe.minhash import SKETCH_SIZE
-from newsarchive.state.base import ArticleFetch, CrawlState, PageState, UrlRecord
+from newsarchive.state.base import ArchiveLookup, ArticleFetch, CrawlState, PageState, UrlRecord
 from newsarchive.state.shared_run import SharedRun
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,8 @@ class RunState:
         # payload digest -> (uri, WARC-Date); written by the WARC writer thread (plain dict
         # reads and writes, atomic under the GIL), committed once the writer is closed
         self._payloads: dict[str, tuple[str, str]] = {}
+        # URL key -> (archive lookup, id of the record made from the capture it found, if any)
+        self._lookups: dict[str, tuple[ArchiveLookup, str | None]] = {}
         self.index = NearDuplicateIndex(capacity=max(1 << 16, store.sketch_count() + 1024))
         skipped = 0
         for record_id, sketch in store.all_sketches():
@@ -153,6 +155,17 @@ class RunState:
     def add_payload(self, digest: str, uri: str, date: str) -> None:
         self._payloads.setdefault(digest, (uri, date))
 
+    # -- web-archive lookups --------------------------------------------------------------------
+    def archive_lookup(self, key: str) -> ArchiveLookup | None:
+        mine = self._lookups.get(key)
+        return mine[0] if mine is not None else self.store.archive_lookup(key)
+
+    def set_archive_lookup(self, key: str, lookup: ArchiveLookup, record_id: str | None = None) -> None:
+        """Remember what the web archive answered for a dead URL. A capture found belongs to the
+        record made from it (``record_id``): committed only if that record is in the archive; an
+        answer of none has no record and is committed with the run."""
+        self._lookups[key] = (lookup, record_id)
+
     # -- lifecycle -----------------------------------------------------------------------------
     def record_held(self, record_id: str) -> None:
         """A feed of this run holds the record: its writes may be committed."""
@@ -191,4 +204,7 @@ class RunState:
                     store.set_article_fetch(key, fetch)
             for digest, (uri, date) in list(self._payloads.items()):
                 store.add_payload_capture(digest, uri, date)  # their WARC files are closed
+            for key, (lookup, record_id) in self._lookups.items():
+                if record_id is None or self.in_archive(record_id):
+                    store.set_archive_lookup(key, lookup)
             store.add_run(run_id)

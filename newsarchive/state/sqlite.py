@@ -21,7 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from newsarchive.state.base import ArticleFetch, CrawlState, PageState, StateLocked, UrlRecord
+from newsarchive.state.base import (
+    ArchiveLookup,
+    ArticleFetch,
+    CrawlState,
+    PageState,
+    StateLocked,
+    UrlRecord,
+)
 
 # 2: MinHash sketches replace SimHash fingerprints. (``article_fetches`` came later without a
 # bump: an added table, which older code ignores and ``CREATE TABLE IF NOT EXISTS`` adds.)
@@ -47,6 +54,9 @@ CREATE TABLE IF NOT EXISTS article_fetches (
 CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS payloads (
     digest TEXT PRIMARY KEY, uri TEXT NOT NULL, date TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS archive_lookups (
+    key TEXT PRIMARY KEY, found INTEGER NOT NULL, memento_url TEXT, memento_datetime TEXT,
+    checked_at TEXT NOT NULL) WITHOUT ROWID;
 """
 
 
@@ -225,6 +235,20 @@ class SQLiteState(CrawlState):
     def add_payload_capture(self, digest: str, uri: str, date: str) -> None:
         self._write("INSERT OR IGNORE INTO payloads (digest, uri, date) VALUES (?, ?, ?)",
                     (digest, uri, date))
+
+    # -- web-archive lookups --------------------------------------------------------------------
+    def archive_lookup(self, key: str) -> ArchiveLookup | None:
+        row = self._read("SELECT found, memento_url, memento_datetime, checked_at "
+                         "FROM archive_lookups WHERE key = ?", (key,))
+        return ArchiveLookup(bool(row[0]), row[1], row[2], row[3]) if row else None
+
+    def set_archive_lookup(self, key: str, lookup: ArchiveLookup) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO archive_lookups "
+            "(key, found, memento_url, memento_datetime, checked_at) VALUES (?, ?, ?, ?, ?)",
+            (key, int(lookup.found), lookup.memento_url, lookup.memento_datetime,
+             lookup.checked_at),
+        )
 
     # -- lifecycle -----------------------------------------------------------------------------
     @contextmanager
