@@ -1,21 +1,40 @@
-"""The add-on that lays out a run's output: one JSON Lines feed per record type.
+"""The add-on: brings newsarchive, with every default, into any Scrapy project.
 
-``OUTPUT_DIR/runs/<run_id>/{events,articles,comments}.jsonl`` via Scrapy's FEEDS with
-``item_classes`` (the spider's ``run_id`` attribute fills ``%(run_id)s``). A FEEDS setting given
-on the command line or in a project's settings wins over this layout.
+``ADDONS = {"newsarchive.addon.NewsarchiveAddon": 0}`` in a project's settings gives the behaviour
+of this repo's own project: the spiders (``SPIDER_MODULES`` appended), the components (middlewares,
+pipelines, extensions, feed storage) and every default of ``newsarchive/settings.py``, the one
+place defaults are written, all at add-on priority, so the project's own settings, a spider's and
+``-s`` on the command line still win. It also lays out a run's output: one JSON Lines feed per
+record type, ``OUTPUT_DIR/runs/<run_id>/{events,articles,comments}.jsonl``, via Scrapy's FEEDS
+with ``item_classes`` (the spider's ``run_id`` attribute fills ``%(run_id)s``). A FEEDS setting
+given on the command line or in a project's settings wins over this layout.
+
+The repo's own project (``scrapy.cfg`` -> ``newsarchive.settings``) enables the add-on too.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
 
 from newsarchive.items import Article, Comment, Event, exported_fields
 
 FEED_FILES = {"events": Event, "articles": Article, "comments": Comment}
 FEED_STORAGE = "newsarchive.extensions.atomicfeed.AtomicFileFeedStorage"
+
+DEFAULTS_MODULE = "newsarchive.settings"
+# Settings of newsarchive.settings that describe this repo's own project, not newsarchive.
+PROJECT_ONLY = frozenset({"BOT_NAME", "SPIDER_MODULES", "NEWSPIDER_MODULE", "ADDONS",
+                          "COMMANDS_MODULE"})
+# Component priority dictionaries: our components are added to the project's, entry by entry.
+COMPONENT_DICTS = frozenset({"SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES",
+                             "EXTENSIONS"})
+SPIDER_MODULE = "newsarchive.spiders"
 
 
 def run_dir(output_dir: str | Path, run_id: str) -> Path:
@@ -36,7 +55,17 @@ def feeds_for(output_dir: str | Path) -> dict[str, dict[str, object]]:
     }
 
 
+def newsarchive_defaults() -> dict[str, Any]:
+    """Every setting ``newsarchive/settings.py`` gives, but those naming this repo's project."""
+    module = import_module(DEFAULTS_MODULE)
+    return {name: getattr(module, name) for name in dir(module)
+            if name.isupper() and name not in PROJECT_ONLY}
+
+
 class NewsarchiveAddon:
+    """Each step is a small method, so that a feature switched on by a setting (for example
+    Redis when ``REDIS_URL`` is set) adds one more step to ``update_settings``."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
@@ -44,10 +73,29 @@ class NewsarchiveAddon:
     def from_crawler(cls, crawler: Crawler) -> NewsarchiveAddon:
         return cls(crawler)
 
+    @classmethod
+    def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:
+        """Settings read before a crawler exists: where ``scrapy crawl NAME`` finds spiders."""
+        settings.add_to_list("SPIDER_MODULES", SPIDER_MODULE)
+
     def update_settings(self, settings: BaseSettings) -> None:
+        self.apply_defaults(settings)
+        self.configure_feeds(settings)
+
+    def apply_defaults(self, settings: BaseSettings) -> None:
+        """Every default at add-on priority; component dictionaries merged entry by entry (a
+        project's own entry for one of our components, even ``None`` to switch it off, wins)."""
+        for name, value in newsarchive_defaults().items():
+            if name in COMPONENT_DICTS:
+                for component, order in value.items():
+                    settings.setdefault_in_component_priority_dict(
+                        name, load_object(component), order)
+            else:
+                settings.set(name, value, priority="addon")
+
+    def configure_feeds(self, settings: BaseSettings) -> None:
         if not settings.getdict("FEEDS"):
             settings.set("FEEDS", feeds_for(settings.get("OUTPUT_DIR", "output")), priority="addon")
-        storages = settings.getdict("FEED_STORAGES")
-        storages.setdefault("", FEED_STORAGE)
-        storages.setdefault("file", FEED_STORAGE)
-        settings.set("FEED_STORAGES", storages, priority="addon")
+        storages = settings["FEED_STORAGES"]
+        storages.setdefault("", FEED_STORAGE, priority="addon")
+        storages.setdefault("file", FEED_STORAGE, priority="addon")

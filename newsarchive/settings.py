@@ -1,8 +1,10 @@
-"""Scrapy settings for newsarchive: politeness, pipelines, feeds. Every NEWSARCHIVE_* default is here.
+"""Scrapy settings for newsarchive: politeness, components, and every NEWSARCHIVE_* default.
 
-Arguments that change behaviour reach components as settings (see ``newsarchive.args``); the feed
-layout (one JSON Lines file per record type under ``OUTPUT_DIR/runs/<run_id>/``) is set by
-``newsarchive.addon.NewsarchiveAddon`` because it depends on ``OUTPUT_DIR``.
+This module is both this repo's project settings (``scrapy.cfg``) and the one source of defaults:
+``newsarchive.addon.NewsarchiveAddon`` applies every setting here (but ``BOT_NAME``,
+``SPIDER_MODULES``, ``NEWSPIDER_MODULE``, ``ADDONS``, ``COMMANDS_MODULE``) at add-on priority in any
+project that enables it. The add-on also sets the feed layout (one JSON Lines file per record
+type under ``OUTPUT_DIR/runs/<run_id>/``), which depends on ``OUTPUT_DIR``.
 """
 
 BOT_NAME = "newsarchive"
