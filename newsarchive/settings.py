@@ -93,7 +93,7 @@ FEED_EXPORTERS = {"csv": "newsarchive.exporters.RecordCsvItemExporter"}
 
 # --- newsarchive components ------------------------------------------------------------------
 # Extraction: processes that extract body/metadata/comments; 0 = inline, in the crawl process.
-NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = os.cpu_count()
+NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = the CPUs available (affinity, cgroup quota)
 NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds per page before the worker is killed
 NEWSARCHIVE_EXTRACT_FUNCTION = "newsarchive.extraction.extract_article_record"
 # Seconds between handing the crawl process's freed heap pages back to the OS (0 = never).
