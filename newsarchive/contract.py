@@ -24,14 +24,14 @@ DOC_PATH = Path("docs") / "records.md"
 VERSIONING = """\
 ## Versioning
 
-Every record carries `schema_version`, today **{version}**. It changes only on a breaking
-change: a field removed or renamed, a type or meaning changed, a value no longer allowed, a
-field made optional that was required. Then the version goes up by one, the schemas' `const`
-with it, and the README says what changed. Additive changes do not bump it: a new field, a new
-value in an enumeration (for example a new source `status`), a new record type. Readers should
-therefore ignore fields they do not know and accept enumeration values they do not know; the
-schemas themselves are strict (`additionalProperties: false`) for the version they describe, so
-validate against the schemas of the newsarchive version that wrote the records.
+Every record carries `schema_version`, today **{version}**. It goes up by one only on a breaking
+change: a field removed or renamed, its type or meaning changed, a value it could take no longer
+allowed, or a field that was never null now null at times. The schemas' `const` changes with it
+and the README says what changed. Additive changes keep the version: a new field, a new value
+of an enumeration (a new source `status`, say), a new record type. So a reader should ignore
+fields it does not know and treat an unknown enumeration value as "other". The schemas are
+strict (`additionalProperties: false`) for the release that ships them: validate records with
+the schemas of the newsarchive release that wrote them (`newsarchive.contract.load_schema`).
 """
 
 
@@ -46,7 +46,15 @@ def load_schema(kind: str) -> dict[str, Any]:
     return json.loads(schema_text(kind))
 
 
+def _cell(text: str) -> str:
+    """Text for a Markdown table cell: a ``|``, even in code, would end the cell."""
+    return text.replace("|", "\\|")
+
+
 def _type_of(prop: dict[str, Any]) -> str:
+    if "properties" in prop:
+        kinds = prop.get("type", "object")
+        return "object or null" if isinstance(kinds, list) and "null" in kinds else "object"
     if "const" in prop:
         return f"`{json.dumps(prop['const'])}`"
     if "enum" in prop:
@@ -62,7 +70,7 @@ def _type_of(prop: dict[str, Any]) -> str:
             names.append(kind)
     extra = []
     if "pattern" in prop:
-        extra.append(f"pattern `{prop['pattern']}`")
+        extra.append(f"pattern `{_cell(prop['pattern'])}`")
     if "format" in prop:
         extra.append(prop["format"])
     return " or ".join(names) + (f" ({', '.join(extra)})" if extra else "")
@@ -71,12 +79,14 @@ def _type_of(prop: dict[str, Any]) -> str:
 def _rows(properties: dict[str, Any], required: set[str], prefix: str = "") -> list[str]:
     rows = []
     for name, prop in properties.items():
-        text = " ".join(prop.get("description", "").split())
+        text = _cell(" ".join(prop.get("description", "").split()))
         req = "yes" if name in required else "no"
         rows.append(f"| `{prefix}{name}` | {_type_of(prop)} | {req} | {text} |")
         items = prop.get("items", {})
         if items.get("type") == "object":
             rows += _rows(items["properties"], set(items.get("required", [])), f"{prefix}{name}[].")
+        if "properties" in prop:  # an object field (or null)
+            rows += _rows(prop["properties"], set(prop.get("required", [])), f"{prefix}{name}.")
     return rows
 
 
