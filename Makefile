@@ -5,17 +5,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test demo test lint bench-quality bench-comments bench-dedupe bench-crawl clean
+.PHONY: install install-test constraints demo test lint bench-quality bench-comments bench-dedupe bench-crawl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# constraints.txt pins every package to the versions the README's figures were measured with;
+# pyproject.toml keeps ranges (for users installing newsarchive into their own environment).
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 
 install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+
+# Re-pin from the current .venv after upgrading a package there (pip install -U ...; then make test).
+constraints: $(BIN)/python
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/pip freeze --all --exclude-editable | grep -v '^pip=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 demo: install
 	$(BIN)/newsarchive demo --output output
