@@ -34,8 +34,14 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check newsarchive tests benchmarks
 
+# Benchmarks (benchmarks/README.md). bench-dedupe runs on a plain clone; bench-quality and
+# bench-crawl need the page corpus: CORPUS=/path/to/corpus (default ../shared/corpus).
+CORPUS ?= ../shared/corpus
+need_corpus = @test -d $(CORPUS)/pages || { echo "make $@ needs the page corpus (pages/ and expected.json): CORPUS=/path/to/corpus make $@ (default ../shared/corpus)" >&2; exit 2; }
+
 bench-quality: install
-	$(BIN)/python benchmarks/quality.py --corpus ../shared/corpus
+	$(need_corpus)
+	$(BIN)/python benchmarks/quality.py --corpus $(CORPUS)
 
 bench-comments: install
 	$(BIN)/python benchmarks/comments.py --corpus ../shared/corpus --floor benchmarks/comments_floor.json
@@ -44,7 +50,8 @@ bench-dedupe: install
 	$(BIN)/python benchmarks/dedupe.py
 
 bench-crawl: install
-	$(BIN)/python benchmarks/crawl.py --corpus ../shared/corpus/pages --pages 5000 --repeats 1
+	$(need_corpus)
+	$(BIN)/python benchmarks/crawl.py --corpus $(CORPUS)/pages --pages 5000 --repeats 1
 
 clean:
 	rm -rf $(VENV) output/runs output/state *.egg-info
