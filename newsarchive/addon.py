@@ -83,13 +83,16 @@ class NewsarchiveAddon:
         self.configure_feeds(settings)
 
     def apply_defaults(self, settings: BaseSettings) -> None:
-        """Every default at add-on priority; component dictionaries merged entry by entry (a
-        project's own entry for one of our components, even ``None`` to switch it off, wins)."""
+        """Every default at add-on priority. Dictionaries are merged entry by entry: a project's
+        own entry wins (for a component, even ``None``, which switches it off)."""
         for name, value in newsarchive_defaults().items():
             if name in COMPONENT_DICTS:
                 for component, order in value.items():
                     settings.setdefault_in_component_priority_dict(
                         name, load_object(component), order)
+            elif isinstance(value, dict) and isinstance(settings[name], BaseSettings):
+                for key, entry in value.items():  # FEED_EXPORTERS and the like: entry by entry
+                    settings[name].set(key, entry, priority="addon")
             else:
                 settings.set(name, value, priority="addon")
 

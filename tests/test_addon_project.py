@@ -116,3 +116,15 @@ def test_addon_defaults_lose_to_the_project_and_merge_components() -> None:
     downloader = settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
     assert any("newsarchive.middlewares.safety" in str(k) for k, v in downloader.items() if v)
     assert "newsarchive.extensions.atomicfeed" in settings.getdict("FEED_STORAGES")["file"]
+
+
+def test_addon_merges_plain_dictionaries_entry_by_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsarchive.settings as defaults
+
+    monkeypatch.setattr(defaults, "FEED_EXPORTERS", {"csv": "ours.Csv", "xml": "ours.Xml"},
+                        raising=False)
+    settings = _settings({"FEED_EXPORTERS": {"csv": "mine.Csv"},
+                          "FEED_STORAGES": {"s3": "mine.S3"}})
+    assert settings.getdict("FEED_EXPORTERS") == {"csv": "mine.Csv", "xml": "ours.Xml"}
+    assert settings.getdict("FEED_STORAGES")["s3"] == "mine.S3"
+    assert "atomicfeed" in settings.getdict("FEED_STORAGES")["file"]
