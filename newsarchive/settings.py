@@ -106,7 +106,8 @@ NEWSARCHIVE_TRACKING_PARAMS: list[str] = []
 # Web archive used for dead source links (Wayback-style: {base}/web/{timestamp}id_/{url}).
 NEWSARCHIVE_WAYBACK_URL = ""
 
-# Related events are followed up to this depth from the first event pages.
+# Related events are followed up to this depth from the first event pages: the default of the
+# events spider's ``related_depth`` argument.
 NEWSARCHIVE_RELATED_DEPTH = 1
 
 # Dedupe / state (see their modules).
