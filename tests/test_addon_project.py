@@ -62,6 +62,7 @@ def test_generated_project_with_only_the_addon(user_run: tuple[subprocess.Comple
     done, project = user_run
     log = done.stdout + done.stderr
     assert done.returncode == 0, log[-3000:]
+    assert "Traceback" not in log and "] ERROR:" not in log, log[-3000:]
     assert not (project / "output").exists(), "the project's OUTPUT_DIR must win"
     runs = sorted((project / "archive" / "runs").iterdir())
     assert len(runs) == 1, log[-3000:]
