@@ -34,8 +34,8 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check newsarchive tests benchmarks
 
-# Benchmarks (benchmarks/README.md). bench-dedupe runs on a plain clone; bench-quality and
-# bench-crawl need the page corpus: CORPUS=/path/to/corpus (default ../shared/corpus).
+# Benchmarks (benchmarks/README.md). bench-dedupe runs on a plain clone; bench-quality,
+# bench-comments and bench-crawl need the page corpus: CORPUS=/path/to/corpus (default ../shared/corpus).
 CORPUS ?= ../shared/corpus
 need_corpus = @test -d $(CORPUS)/pages || { echo "make $@ needs the page corpus (pages/ and expected.json): CORPUS=/path/to/corpus make $@ (default ../shared/corpus)" >&2; exit 2; }
 
@@ -44,7 +44,8 @@ bench-quality: install
 	$(BIN)/python benchmarks/quality.py --corpus $(CORPUS)
 
 bench-comments: install
-	$(BIN)/python benchmarks/comments.py --corpus ../shared/corpus --floor benchmarks/comments_floor.json
+	$(need_corpus)
+	$(BIN)/python benchmarks/comments.py --corpus $(CORPUS) --floor benchmarks/comments_floor.json
 
 bench-dedupe: install
 	$(BIN)/python benchmarks/dedupe.py
