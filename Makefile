@@ -5,17 +5,24 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install install-test demo test lint bench-quality bench-comments bench-dedupe bench-crawl clean
+.PHONY: install install-test constraints demo test lint bench-quality bench-comments bench-dedupe bench-crawl clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# constraints.txt pins every package to the versions the README's figures were measured with;
+# pyproject.toml keeps ranges (for users installing newsarchive into their own environment).
 install: $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e .
 
 install-test: $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+
+# Re-pin from the current .venv after upgrading a package there (pip install -U ...; then make test).
+constraints: $(BIN)/python
+	{ sed -n '/^#/p' constraints.txt; $(BIN)/pip freeze --all --exclude-editable | grep -v '^pip=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 demo: install
 	$(BIN)/newsarchive demo --output output
@@ -27,17 +34,25 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check newsarchive tests benchmarks
 
+# Benchmarks (benchmarks/README.md). bench-dedupe runs on a plain clone; bench-quality,
+# bench-comments and bench-crawl need the page corpus: CORPUS=/path/to/corpus (default ../shared/corpus).
+CORPUS ?= ../shared/corpus
+need_corpus = @test -d $(CORPUS)/pages || { echo "make $@ needs the page corpus (pages/ and expected.json): CORPUS=/path/to/corpus make $@ (default ../shared/corpus)" >&2; exit 2; }
+
 bench-quality: install
-	$(BIN)/python benchmarks/quality.py --corpus ../shared/corpus
+	$(need_corpus)
+	$(BIN)/python benchmarks/quality.py --corpus $(CORPUS)
 
 bench-comments: install
-	$(BIN)/python benchmarks/comments.py --corpus ../shared/corpus --floor benchmarks/comments_floor.json
+	$(need_corpus)
+	$(BIN)/python benchmarks/comments.py --corpus $(CORPUS) --floor benchmarks/comments_floor.json
 
 bench-dedupe: install
 	$(BIN)/python benchmarks/dedupe.py
 
 bench-crawl: install
-	$(BIN)/python benchmarks/crawl.py --corpus ../shared/corpus/pages --pages 5000 --repeats 1
+	$(need_corpus)
+	$(BIN)/python benchmarks/crawl.py --corpus $(CORPUS)/pages --pages 5000 --repeats 1
 
 clean:
 	rm -rf $(VENV) output/runs output/state *.egg-info

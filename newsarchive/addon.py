@@ -1,11 +1,18 @@
-"""The add-on that lays out a run's output: one JSON Lines feed per record type.
+"""The add-on: brings newsarchive, with every default, into any Scrapy project.
 
-It also gives the web archive its own download slot (``DOWNLOAD_SLOTS``: one request at a time,
+``ADDONS = {"newsarchive.addon.NewsarchiveAddon": 0}`` in a project's settings gives the behaviour
+of this repo's own project: the spiders (``SPIDER_MODULES`` appended), the components (middlewares,
+pipelines, extensions, feed storage) and every default of ``newsarchive/settings.py``, the one
+place defaults are written, all at add-on priority, so the project's own settings, a spider's and
+``-s`` on the command line still win. It also lays out a run's output: one JSON Lines feed per
+record type, ``OUTPUT_DIR/runs/<run_id>/{events,articles,comments}.jsonl``, via Scrapy's FEEDS
+with ``item_classes`` (the spider's ``run_id`` attribute fills ``%(run_id)s``). A FEEDS setting
+given on the command line or in a project's settings wins over this layout.
+
+The repo's own project (``scrapy.cfg`` -> ``newsarchive.settings``) enables the add-on too.
+
+The add-on also gives the web archive its own download slot (``DOWNLOAD_SLOTS``: one request at a time,
 ``60 / NEWSARCHIVE_WAYBACK_RATE`` seconds apart; see ``newsarchive.spiders.wayback``).
-
-``OUTPUT_DIR/runs/<run_id>/{events,articles,comments}.jsonl`` via Scrapy's FEEDS with
-``item_classes`` (the spider's ``run_id`` attribute fills ``%(run_id)s``). A FEEDS setting given
-on the command line or in a project's settings wins over this layout.
 
 With ``REDIS_URL`` set, it also switches on the scale-out (``newsarchive.scaleout``): the
 scrapy-redis scheduler and dupefilter with the run's keys, the Redis crawl state, the ScaleOut
@@ -15,15 +22,27 @@ extension and its SeedOnce middleware, and one set of feed files per worker
 
 from __future__ import annotations
 
+from importlib import import_module
 from pathlib import Path
+from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
+from scrapy.utils.misc import load_object
 
 from newsarchive.items import Article, Comment, Event, exported_fields
 
 FEED_FILES = {"events": Event, "articles": Article, "comments": Comment}
 FEED_STORAGE = "newsarchive.extensions.atomicfeed.AtomicFileFeedStorage"
+
+DEFAULTS_MODULE = "newsarchive.settings"
+# Settings of newsarchive.settings that describe this repo's own project, not newsarchive.
+PROJECT_ONLY = frozenset({"BOT_NAME", "SPIDER_MODULES", "NEWSPIDER_MODULE", "ADDONS",
+                          "COMMANDS_MODULE"})
+# Component priority dictionaries: our components are added to the project's, entry by entry.
+COMPONENT_DICTS = frozenset({"SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES", "ITEM_PIPELINES",
+                             "EXTENSIONS"})
+SPIDER_MODULE = "newsarchive.spiders"
 
 
 def run_dir(output_dir: str | Path, run_id: str) -> Path:
@@ -49,7 +68,17 @@ def feeds_for(output_dir: str | Path, per_worker: bool = False) -> dict[str, dic
     }
 
 
+def newsarchive_defaults() -> dict[str, Any]:
+    """Every setting ``newsarchive/settings.py`` gives, but those naming this repo's project."""
+    module = import_module(DEFAULTS_MODULE)
+    return {name: getattr(module, name) for name in dir(module)
+            if name.isupper() and name not in PROJECT_ONLY}
+
+
 class NewsarchiveAddon:
+    """Each step is a small method, so that a feature switched on by a setting (for example
+    Redis when ``REDIS_URL`` is set) adds one more step to ``update_settings``."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
@@ -57,24 +86,55 @@ class NewsarchiveAddon:
     def from_crawler(cls, crawler: Crawler) -> NewsarchiveAddon:
         return cls(crawler)
 
+    @classmethod
+    def update_pre_crawler_settings(cls, settings: BaseSettings) -> None:
+        """Settings read before a crawler exists: where ``scrapy crawl NAME`` finds spiders."""
+        settings.add_to_list("SPIDER_MODULES", SPIDER_MODULE)
+
     def update_settings(self, settings: BaseSettings) -> None:
-        scale_out = bool(settings.get("REDIS_URL"))
-        if not settings.getdict("FEEDS"):
-            settings.set("FEEDS", feeds_for(settings.get("OUTPUT_DIR", "output"), scale_out),
-                         priority="addon")
-        if scale_out:
+        self.apply_defaults(settings)
+        self.configure_feeds(settings)
+        self.configure_wayback_slot(settings)
+        if settings.get("REDIS_URL"):
             scale_out_settings(settings)
+
+    def apply_defaults(self, settings: BaseSettings) -> None:
+        """Every default at add-on priority. Dictionaries are merged entry by entry: a project's
+        own entry wins (for a component, even ``None``, which switches it off)."""
+        for name, value in newsarchive_defaults().items():
+            if name in COMPONENT_DICTS:
+                for component, order in value.items():
+                    settings.setdefault_in_component_priority_dict(
+                        name, load_object(component), order)
+            elif isinstance(value, dict) and isinstance(settings[name], BaseSettings):
+                for key, entry in value.items():  # FEED_EXPORTERS and the like: entry by entry
+                    settings[name].set(key, entry, priority="addon")
+            else:
+                settings.set(name, value, priority="addon")
+
+    def configure_feeds(self, settings: BaseSettings) -> None:
+        if not settings.getdict("FEEDS"):
+            per_worker = bool(settings.get("REDIS_URL"))
+            settings.set("FEEDS", feeds_for(settings.get("OUTPUT_DIR", "output"), per_worker),
+                         priority="addon")
+        storages = settings["FEED_STORAGES"]
+        storages.setdefault("", FEED_STORAGE, priority="addon")
+        storages.setdefault("file", FEED_STORAGE, priority="addon")
+
+    def configure_wayback_slot(self, settings: BaseSettings) -> None:
+        """The web archive's own download slot, merged into a project's ``DOWNLOAD_SLOTS``
+        (a project's own entry for it wins)."""
         # imported here: the spiders' modules import the capture, which imports this module
         from newsarchive.spiders.wayback import SLOT as WAYBACK_SLOT
         from newsarchive.spiders.wayback import slot_settings as wayback_slot_settings
 
-        slots = settings.getdict("DOWNLOAD_SLOTS")
-        slots.setdefault(WAYBACK_SLOT, wayback_slot_settings(settings))
-        settings.set("DOWNLOAD_SLOTS", slots, priority="addon")
-        storages = settings.getdict("FEED_STORAGES")
-        storages.setdefault("", FEED_STORAGE)
-        storages.setdefault("file", FEED_STORAGE)
-        settings.set("FEED_STORAGES", storages, priority="addon")
+        slots = settings["DOWNLOAD_SLOTS"]
+        if isinstance(slots, BaseSettings):
+            slots.setdefault(WAYBACK_SLOT, wayback_slot_settings(settings), priority="addon")
+        else:
+            merged = dict(slots or {})
+            merged.setdefault(WAYBACK_SLOT, wayback_slot_settings(settings))
+            settings.set("DOWNLOAD_SLOTS", merged, priority="addon")
 
 
 def scale_out_settings(settings: BaseSettings) -> None:

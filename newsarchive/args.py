@@ -2,15 +2,20 @@
 
 ``scrapy crawl NAME -a key=value`` hands spiders strings; each spider turns them into one frozen
 dataclass here, once, when it is built. Bad values raise ``ArgumentError`` with a one-line message;
-the spiders turn it into a clean exit (see ``newsarchive.spiders.base``).
+it is an ordinary exception (a ``ValueError``) for programs that run Scrapy in-process, and one
+line with exit code 2 for ``scrapy crawl`` (see ``newsarchive.commands.crawl``).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
 
 
 class ArgumentError(ValueError):
@@ -82,7 +87,8 @@ class EventsArgs:
     - ``site`` + ``start``/``end``: the day indexes of a date range on an event site
       (default: yesterday and today, UTC); or
     - ``source=portal`` + ``start``/``end``: Wikipedia's Current events portal (default: last 7 days).
-    - ``related_depth``: how far related events are followed (default 1).
+    - ``related_depth``: how far related events are followed (default
+      ``NEWSARCHIVE_RELATED_DEPTH``, 1; ``None`` here until the spider opens).
     """
 
     source: str = "site"  # "site" (start_urls or site+range) or "portal"
@@ -90,14 +96,15 @@ class EventsArgs:
     site: str | None = None
     start: date | None = None
     end: date | None = None
-    related_depth: int = 1
+    related_depth: int | None = None
 
     ALLOWED = frozenset({"start_urls", "site", "start", "end", "related_depth", "source"})
 
     @classmethod
     def from_kwargs(cls, kwargs: dict[str, str]) -> EventsArgs:
         _check_known(kwargs, set(cls.ALLOWED))
-        related_depth = parse_int("related_depth", kwargs.get("related_depth", "1"))
+        related_depth = (parse_int("related_depth", kwargs["related_depth"])
+                         if "related_depth" in kwargs else None)
         source = kwargs.get("source", "").strip().lower()
         if source and source not in {"site", "portal"}:
             raise ArgumentError(f"source: {source!r} is not one of site, portal")
@@ -124,6 +131,14 @@ class EventsArgs:
             raise ArgumentError("source=site needs site=BASE_URL or start_urls=URL[,URL...]")
         start, end = _date_range(kwargs, default_days=7)
         return cls(source="portal", start=start, end=end, related_depth=related_depth)
+
+    def with_settings(self, settings: BaseSettings) -> EventsArgs:
+        """``related_depth`` not given: ``NEWSARCHIVE_RELATED_DEPTH``."""
+        if self.related_depth is not None:
+            return self
+        depth = parse_int("NEWSARCHIVE_RELATED_DEPTH",
+                          str(settings.get("NEWSARCHIVE_RELATED_DEPTH", 1)))
+        return replace(self, related_depth=depth)
 
     def days(self) -> list[date]:
         if self.start is None or self.end is None:

@@ -1,6 +1,7 @@
 """``newsarchive`` command line: ``extract`` (records of a saved page), ``demo`` (offline crawl),
 ``snapshot`` (the newest version of every record), ``reextract`` and ``wacz`` (from the raw
-capture, ``newsarchive.capture.commands``).
+capture, ``newsarchive.capture.commands``) and ``crawl`` (``scrapy crawl`` with newsarchive's
+settings, from any folder).
 
 ``newsarchive extract`` runs the very parsing code the spiders run, so a saved page can be
 debugged or evaluated without a crawl.
@@ -196,6 +197,30 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def cmd_crawl(args: argparse.Namespace) -> int:
+    """``scrapy crawl`` with this package's settings, from any folder (no ``scrapy.cfg`` needed)."""
+    from scrapy.cmdline import execute
+
+    os.environ["SCRAPY_SETTINGS_MODULE"] = "newsarchive.settings"
+    try:
+        execute(["scrapy", "crawl", args.spider, *args.scrapy_options])
+    except SystemExit as done:  # execute() always ends with sys.exit
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    return 0
+
+
+def add_crawl_command(sub: argparse._SubParsersAction) -> None:
+    crawl = sub.add_parser(
+        "crawl", help="run a spider with newsarchive's settings, from any folder",
+        description="Runs `scrapy crawl SPIDER [options]` with newsarchive's own settings "
+                    "(SCRAPY_SETTINGS_MODULE=newsarchive.settings); every `scrapy crawl` option "
+                    "works: -a NAME=VALUE, -s NAME=VALUE, -o/-O FILE, -L LEVEL...")
+    crawl.add_argument("spider", help="events or blogs")
+    crawl.add_argument("scrapy_options", nargs=argparse.REMAINDER,
+                       help="options for scrapy crawl")
+    crawl.set_defaults(func=cmd_crawl)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="newsarchive", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -219,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="rebuild from every run instead of the previous snapshot")
     snap.set_defaults(func=cmd_snapshot)
     add_capture_commands(sub)
+    add_crawl_command(sub)
     return parser
 
 

@@ -19,7 +19,6 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pebble import ProcessExpired, ProcessPool
 
+from newsarchive.cpus import available_cpus
 from newsarchive.worker import run_task
 
 if TYPE_CHECKING:
@@ -49,11 +49,12 @@ class ExtractionFailed(Exception):
 
 
 def default_pool_size() -> int:
-    return os.cpu_count() or 1
+    """The CPUs this process may use (affinity and cgroup quota, see ``newsarchive.cpus``)."""
+    return available_cpus()
 
 
 def configured_pool_size(settings: BaseSettings) -> int:
-    """``NEWSARCHIVE_EXTRACT_POOL_SIZE``: unset or empty = the CPU count, 0 = inline."""
+    """``NEWSARCHIVE_EXTRACT_POOL_SIZE``: unset or empty = the CPUs available, 0 = inline."""
     size = settings.get("NEWSARCHIVE_EXTRACT_POOL_SIZE")
     return default_pool_size() if size in (None, "") else int(size)
 

@@ -1,8 +1,10 @@
-"""Scrapy settings for newsarchive: politeness, pipelines, feeds. Every NEWSARCHIVE_* default is here.
+"""Scrapy settings for newsarchive: politeness, components, and every NEWSARCHIVE_* default.
 
-Arguments that change behaviour reach components as settings (see ``newsarchive.args``); the feed
-layout (one JSON Lines file per record type under ``OUTPUT_DIR/runs/<run_id>/``) is set by
-``newsarchive.addon.NewsarchiveAddon`` because it depends on ``OUTPUT_DIR``.
+This module is both this repo's project settings (``scrapy.cfg``) and the one source of defaults:
+``newsarchive.addon.NewsarchiveAddon`` applies every setting here (but ``BOT_NAME``,
+``SPIDER_MODULES``, ``NEWSPIDER_MODULE``, ``ADDONS``, ``COMMANDS_MODULE``) at add-on priority in any
+project that enables it. The add-on also sets the feed layout (one JSON Lines file per record
+type under ``OUTPUT_DIR/runs/<run_id>/``), which depends on ``OUTPUT_DIR``.
 """
 
 BOT_NAME = "newsarchive"
@@ -91,7 +93,7 @@ FEED_EXPORTERS = {"csv": "newsarchive.exporters.RecordCsvItemExporter"}
 
 # --- newsarchive components ------------------------------------------------------------------
 # Extraction: processes that extract body/metadata/comments; 0 = inline, in the crawl process.
-NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = os.cpu_count()
+NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = the CPUs available (affinity, cgroup quota)
 NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds per page before the worker is killed
 NEWSARCHIVE_EXTRACT_FUNCTION = "newsarchive.extraction.extract_article_record"
 # Seconds between handing the crawl process's freed heap pages back to the OS (0 = never).
@@ -117,7 +119,8 @@ NEWSARCHIVE_WAYBACK_BACKOFF = 60.0  # seconds before a retry without Retry-After
 NEWSARCHIVE_WAYBACK_MAX_WAIT = 300.0  # a longer Retry-After ends lookups for the run
 NEWSARCHIVE_WAYBACK_TIMEOUT = 60.0  # download timeout of archive requests (CDX can be slow)
 
-# Related events are followed up to this depth from the first event pages.
+# Related events are followed up to this depth from the first event pages: the default of the
+# events spider's ``related_depth`` argument.
 NEWSARCHIVE_RELATED_DEPTH = 1
 
 # Dedupe / state (see their modules).

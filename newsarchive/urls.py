@@ -2,7 +2,7 @@
 
 w3lib does the heavy lifting (percent-encoding, query order, fragments, default ports). On top,
 the *identity key* ignores what does not change which story a URL points at: tracking parameters,
-``www.``, and http vs https. Ids are the first 16 hex digits of SHA-256 over that key (DESIGN §3).
+``www.``, and http vs https. Ids are the first 16 hex digits of SHA-256 over that key (docs/records.md).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ heap trim. Kept light: a worker imports this module with its first page."""
 from __future__ import annotations
 
 import functools
+import importlib
 import importlib.util
-import pkgutil
 from collections.abc import Callable
 from typing import Any
 
@@ -25,8 +25,12 @@ def check_function_path(path: str) -> None:
 
 @functools.cache
 def named_function(path: str) -> Callable[..., Any]:
-    """The function at dotted ``path``, imported on first use (in a worker: once per worker)."""
-    return pkgutil.resolve_name(path)
+    """The function at dotted ``path`` (``package.module.function``), imported on first use (in a
+    worker: once per worker). The module is imported directly, so that a module that fails to
+    import says why (``pkgutil.resolve_name`` reports it as a missing attribute of the package:
+    a broken install dropped every page as "module 'newsarchive' has no attribute 'extraction'")."""
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 def run_task(function: str | Callable[..., Any], *args: Any) -> Any:

@@ -1,5 +1,5 @@
-"""Dates to ISO 8601. Absolute dates via dateutil/dateparser, relative ones ("3 days ago",
-"vor 2 Stunden", "il y a 5 minutes") via dateparser against a reference time."""
+"""Dates to ISO 8601. ISO dates via ``datetime.fromisoformat``, other absolute ones and relative ones
+("3 days ago", "vor 2 Stunden", "il y a 5 minutes") via dateparser against a reference time."""
 
 from __future__ import annotations
 

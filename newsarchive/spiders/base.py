@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import sys
 from datetime import UTC, date, datetime
 from enum import IntEnum
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from newsarchive.args import ArgumentError, today_utc
+from newsarchive.args import today_utc
 from newsarchive.drops import count_drop, failure_reason
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Event
@@ -55,14 +55,20 @@ class ArchiveSpider(scrapy.Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> ArchiveSpider:
-        try:
-            spider = super().from_crawler(crawler, *args, **kwargs)
-        except ArgumentError as error:
-            # One line, non-zero exit: a traceback helps nobody when an argument is mistyped.
-            sys.stderr.write(f"error: scrapy crawl {cls.name}: {error}\n")
-            sys.stderr.flush()
-            raise SystemExit(2) from None
-        return spider
+        """A bad argument raises ``ArgumentError`` (a ``ValueError``), which a program running
+        Scrapy in-process can catch; ``scrapy crawl`` prints it as one line and exits with code
+        2 (``newsarchive.commands.crawl``)."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        # Settings that give arguments their defaults are read once the spider opens: in a
+        # project that enables the add-on, its defaults are applied after the spider is built.
+        crawler.signals.connect(spider.settle_arguments, signal=signals.spider_opened)
+        return spider  # type: ignore[return-value]
+
+    def settle_arguments(self) -> None:
+        """Arguments not given take their defaults from settings (``args_model.with_settings``)."""
+        with_settings = getattr(self.args, "with_settings", None)
+        if with_settings is not None:
+            self.args = with_settings(self.crawler.settings)
 
     @property
     def state(self) -> RunState | None:

@@ -1,0 +1,131 @@
+"""The add-on in a user's own Scrapy project: ``scrapy startproject``, then only
+``ADDONS = {"newsarchive.addon.NewsarchiveAddon": 0}``, gives this repo's behaviour.
+
+The end-to-end test generates a project with Scrapy's own ``startproject`` (its template sets
+``ROBOTSTXT_OBEY``, ``CONCURRENT_REQUESTS_PER_DOMAIN = 1`` and ``DOWNLOAD_DELAY = 1``, which
+stay the user's), crawls the loopback demo site from the project folder, with no
+``SCRAPY_SETTINGS_MODULE`` and no newsarchive settings module anywhere, and checks what a user
+would: every record valid, the manifest and the crawl state written, exit code 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+from scrapy.settings import Settings
+
+from newsarchive.addon import NewsarchiveAddon
+from newsarchive.contract import load_schema
+from tests.crawling import read_jsonl
+
+ADDON = "newsarchive.addon.NewsarchiveAddon"
+RANGE = ("2024-03-02", "2024-03-05")
+
+
+def user_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
+    return {**env, "PYTHONUNBUFFERED": "1"}
+
+
+def start_project(folder: Path, extra_settings: str) -> Path:
+    subprocess.run([sys.executable, "-m", "scrapy", "startproject", "userproj", str(folder)],
+                   check=True, capture_output=True, env=user_env(), timeout=60)
+    settings = folder / "userproj" / "settings.py"
+    settings.write_text(settings.read_text("utf-8") + f"\nADDONS = {{{ADDON!r}: 0}}\n"
+                        + extra_settings, "utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def user_run(sites: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[subprocess.CompletedProcess[str], Path]:
+    # The user's own setting must beat the add-on's default (OUTPUT_DIR = "output").
+    project = start_project(tmp_path_factory.mktemp("userproj"), 'OUTPUT_DIR = "archive"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "events", "-a", f"site={sites['events']}",
+         "-a", f"start={RANGE[0]}", "-a", f"end={RANGE[1]}",
+         # test speed only; the template's politeness settings stay the user's otherwise
+         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
+         "-s", "NEWSARCHIVE_EXTRACT_POOL_SIZE=0"],
+        cwd=project, env=user_env(), capture_output=True, text=True, timeout=240, check=False)
+    return done, project
+
+
+def test_generated_project_with_only_the_addon(user_run: tuple[subprocess.CompletedProcess[str],
+                                                                Path]) -> None:
+    done, project = user_run
+    log = done.stdout + done.stderr
+    assert done.returncode == 0, log[-3000:]
+    assert "Traceback" not in log and "] ERROR:" not in log, log[-3000:]
+    assert not (project / "output").exists(), "the project's OUTPUT_DIR must win"
+    runs = sorted((project / "archive" / "runs").iterdir())
+    assert len(runs) == 1, log[-3000:]
+    manifest = json.loads((runs[0] / "manifest.json").read_text("utf-8"))
+    assert manifest["finish_reason"] == "finished"
+    assert (project / "archive" / "state" / "state.sqlite").exists()
+    counts = {}
+    for kind, name in (("event", "events"), ("article", "articles"), ("comment", "comments")):
+        records = read_jsonl(runs[0] / f"{name}.jsonl")
+        assert records, f"no {kind} records\n{log[-3000:]}"
+        for record in records:
+            jsonschema.validate(record, load_schema(kind))
+            assert record["run_id"] == manifest["run_id"]
+        counts[kind] = len(records)
+    assert manifest["counts"] == counts
+    articles = read_jsonl(runs[0] / "articles.jsonl")
+    assert all(a["title"] and a["body"] for a in articles if a["http_status"] == 200)
+    assert sum(a["comment_count"] for a in articles) == counts["comment"]
+
+
+class UserPipeline:
+    """A project's own pipeline (only loaded, never run)."""
+
+
+def _settings(project: dict[str, object]) -> Settings:
+    settings = Settings()
+    settings.setdict(project, priority="project")
+    NewsarchiveAddon.update_pre_crawler_settings(settings)
+    NewsarchiveAddon(crawler=None).update_settings(settings)  # type: ignore[arg-type]
+    return settings
+
+
+def test_addon_defaults_lose_to_the_project_and_merge_components() -> None:
+    settings = _settings({
+        "SPIDER_MODULES": ["userproj.spiders"],
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "NEWSARCHIVE_REFRESH_DAYS": 2,
+        "ITEM_PIPELINES": {"tests.test_addon_project.UserPipeline": 900,
+                           "newsarchive.pipelines.dedupe.DedupePipeline": None},
+    })
+    assert settings.getlist("SPIDER_MODULES") == ["userproj.spiders", "newsarchive.spiders"]
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert settings.getint("NEWSARCHIVE_REFRESH_DAYS") == 2
+    assert settings.get("PORTAL_BASE_URL") == "https://en.wikipedia.org"
+    assert settings.getpriority("PORTAL_BASE_URL") == 15  # add-on priority
+    pipelines = settings.getdict("ITEM_PIPELINES")
+    assert pipelines["tests.test_addon_project.UserPipeline"] == 900
+    names = {getattr(k, "__module__", k) + "." + getattr(k, "__name__", "") for k in pipelines}
+    assert "newsarchive.pipelines.state.StatePipeline" in names
+    # the user's None (switched off) stays; the add-on does not put the pipeline back
+    assert [v for k, v in pipelines.items() if "DedupePipeline" in str(k)] == [None]
+    downloader = settings.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    assert any("newsarchive.middlewares.safety" in str(k) for k, v in downloader.items() if v)
+    assert "newsarchive.extensions.atomicfeed" in settings.getdict("FEED_STORAGES")["file"]
+
+
+def test_addon_merges_plain_dictionaries_entry_by_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsarchive.settings as defaults
+
+    monkeypatch.setattr(defaults, "FEED_EXPORTERS", {"csv": "ours.Csv", "xml": "ours.Xml"},
+                        raising=False)
+    settings = _settings({"FEED_EXPORTERS": {"csv": "mine.Csv"},
+                          "FEED_STORAGES": {"s3": "mine.S3"}})
+    assert settings.getdict("FEED_EXPORTERS") == {"csv": "mine.Csv", "xml": "ours.Xml"}
+    assert settings.getdict("FEED_STORAGES")["s3"] == "mine.S3"
+    assert "atomicfeed" in settings.getdict("FEED_STORAGES")["file"]
