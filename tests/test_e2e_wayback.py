@@ -219,6 +219,28 @@ def test_statuses_and_provenance(first: tuple[CrawlRun, list[Any], list[Any]], w
         jsonschema.validate(article, schema)
 
 
+def test_archived_pages_are_captured_under_their_original_url(
+        first: tuple[CrawlRun, list[Any], list[Any]]) -> None:
+    """The archive's raw response is in the run's WARC, tied to the URL the event linked, and the
+    article record points at that very record."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    run = first[0]
+    assert run.run_dir is not None
+    responses = {}
+    for path in sorted((run.run_dir / "warc").glob("*.warc.gz")):
+        with path.open("rb") as stream:
+            for record in ArchiveIterator(stream):
+                if record.rec_type in ("response", "revisit"):
+                    responses[record.rec_headers.get_header("WARC-Record-ID")] = record.rec_headers
+    archived = [a for a in run.records["article"] if a["archived_from"] is not None]
+    assert archived
+    for article in archived:
+        headers = responses[article["capture"]["record_id"]]
+        assert "id_/" in headers.get_header("WARC-Target-URI")  # the raw capture, as fetched
+        assert headers.get_header("WARC-Newsarchive-Original-URI") == article["url"]
+
+
 def test_the_capture_closest_to_the_event_is_used(first: tuple[CrawlRun, list[Any], list[Any]],
                                                   world: World) -> None:
     run = first[0]

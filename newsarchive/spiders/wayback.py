@@ -44,6 +44,7 @@ from scrapy.settings import BaseSettings
 from scrapy.utils.asyncio import CallLaterResult, call_later
 from twisted.python.failure import Failure
 
+from newsarchive.capture import ORIGINAL_URL_META
 from newsarchive.capture.middleware import capture_of
 from newsarchive.dead import SOFT404_GONE_TITLE, SOFT404_NO_ARTICLE, SOFT404_REDIRECT, count_dead
 from newsarchive.drops import failure_reason
@@ -66,7 +67,7 @@ from newsarchive.state.base import ArchiveLookup
 from newsarchive.urls import url_key
 
 SLOT = "newsarchive-wayback"
-META_ORIGINAL_URL = "newsarchive_archived_url"  # the URL a capture request stands for
+META_ORIGINAL_URL = ORIGINAL_URL_META  # the URL a capture request stands for (raw capture reads it)
 META_MEMENTO_DATETIME = "newsarchive_memento_datetime"  # the capture's datetime (UTC ISO 8601)
 STATS = "newsarchive/wayback/"
 ARCHIVE_PRIORITY = 40  # above every live request type: the lane holds one request at a time
