@@ -43,3 +43,11 @@ def test_crawl_bad_argument_is_one_line_and_exit_2(tmp_path: Path) -> None:
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: scrapy crawl events: site: 'ftp://example.org' is not an http(s) URL"]
     assert "Traceback" not in done.stderr
+
+
+def test_crawl_of_an_unknown_spider_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    done = newsarchive(tmp_path, "crawl", "event")  # a typo of "events"
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: scrapy crawl event: no such spider (this project has: blogs, events)"]
+    assert "Traceback" not in done.stderr

@@ -42,6 +42,13 @@ class Command(ScrapyCrawlCommand):
             return
         spider = args[0]
         assert self.crawler_process
+        known = self.crawler_process.spider_loader.list()
+        if spider not in known:  # Scrapy's own answer is a KeyError traceback and exit 1
+            sys.stderr.write(f"error: scrapy crawl {spider}: no such spider "
+                             f"(this project has: {', '.join(sorted(known)) or 'none'})\n")
+            sys.stderr.flush()
+            self.exitcode = 2
+            return
         crawler = self._create_crawler(spider)
         started = self.crawler_process.crawl(crawler, **opts.spargs)
         self._watch(started, spider)
