@@ -66,7 +66,7 @@ def big_sitemap(blog: Path, base: str, inflated_mb: int) -> int:
 def reactor_lag(inflated_mb: int) -> None:
     from twisted.internet import reactor, task, threads
 
-    from newsarchive.parsing.discovery import parse_sitemap
+    from newsarchive.parsing.feeds import parse_sitemap
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "blog").mkdir()

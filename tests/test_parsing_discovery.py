@@ -1,4 +1,5 @@
-"""Blog post discovery: feeds, sitemaps, robots.txt, archive/pagination pages, URL heuristics."""
+"""Blog post discovery (parsing/post_links.py, feeds.py, listings.py): feeds, sitemaps, robots.txt,
+archive/pagination pages, URL heuristics."""
 
 from __future__ import annotations
 
@@ -9,21 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.parsing.discovery import (
+from newsarchive.parsing.feeds import (
     DecompressionLimitExceeded,
-    PostLink,
-    archive_links,
-    feed_urls,
     guess_feed_urls,
     guess_sitemap_urls,
+    parse_feed,
+    parse_sitemap,
+    sitemap_urls_from_robots,
+)
+from newsarchive.parsing.listings import archive_links, feed_urls
+from newsarchive.parsing.post_links import (
+    PostLink,
     is_date_archive_url,
     is_listing_url,
     is_pagination_url,
     is_post_sitemap,
     is_probable_post_url,
-    parse_feed,
-    parse_sitemap,
-    sitemap_urls_from_robots,
 )
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pages" / "discovery"
@@ -665,7 +667,7 @@ def test_big_sitemaps_read_element_by_element_give_the_same_links(
 ) -> None:
     """Above STREAMED_SITEMAP_BYTES a sitemap is read streamed; whole or truncated, it gives
     what reading it whole gives."""
-    import newsarchive.parsing.discovery as discovery
+    import newsarchive.parsing.feeds as feeds
 
     folder, url, _ = _case(case)
     found = 0
@@ -673,8 +675,8 @@ def test_big_sitemaps_read_element_by_element_give_the_same_links(
         body = path.read_bytes()
         for cut in (body, body[: len(body) * 2 // 3]):
             whole = parse_sitemap(url, cut)
-            monkeypatch.setattr(discovery, "STREAMED_SITEMAP_BYTES", 0)
+            monkeypatch.setattr(feeds, "STREAMED_SITEMAP_BYTES", 0)
             assert parse_sitemap(url, cut) == whole, path.name
-            monkeypatch.setattr(discovery, "STREAMED_SITEMAP_BYTES", 1024 * 1024)
+            monkeypatch.setattr(feeds, "STREAMED_SITEMAP_BYTES", 1024 * 1024)
             found += len(whole[0]) + len(whole[1])
     assert found

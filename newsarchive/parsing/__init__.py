@@ -5,6 +5,9 @@ Modules:
 - ``portal``     Wikipedia's Current events portal (wikitext and HTML)
 - ``article``    article body text and metadata (trafilatura + JSON-LD/OpenGraph)
 - ``comments``   reader comment threads (WordPress, Blogger, Drupal, schema.org, generic)
-- ``discovery``  feeds, sitemaps, archive and pagination links of blogs
+- ``post_links`` blog post links and URL heuristics (what a URL says about a post)
+- ``feeds``      feeds, sitemaps and robots.txt of blogs → post links
+- ``listings``   a blog's HTML pages → declared feeds, listed posts, further listing pages
+- ``html``       shared HTML helpers: class tests in XPath, absolute URLs, parsing a page
 - ``text``/``dates`` small shared helpers
 """

@@ -6,14 +6,11 @@ replies have been detached, so ``.//`` only ever sees the comment's own markup.
 
 from __future__ import annotations
 
-
-def cls(name: str) -> str:
-    """XPath test: the element's class attribute has the token ``name``."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+from newsarchive.parsing.html import has_class
 
 
 def any_cls(*names: str) -> str:
-    return "(" + " or ".join(cls(n) for n in names) + ")"
+    return "(" + " or ".join(has_class(n) for n in names) + ")"
 
 
 # --- Removed before anything else: invisible markup, forms, widgets that list other comments. ---
@@ -92,34 +89,34 @@ WPDISCUZ_ID = (
 )
 WPDISCUZ_AUTHOR = (f".//*[{any_cls('wpd-comment-author', 'wc-comment-author')}]",)
 WPDISCUZ_DATE = (
-    f".//*[{cls('wpd-comment-date')}]//time/@datetime",
-    f".//*[{cls('wpd-comment-date')}]/@title",
-    f".//*[{cls('wpd-comment-date')}]",
-    f".//*[{cls('wc-comment-date')}]",
+    f".//*[{has_class('wpd-comment-date')}]//time/@datetime",
+    f".//*[{has_class('wpd-comment-date')}]/@title",
+    f".//*[{has_class('wpd-comment-date')}]",
+    f".//*[{has_class('wc-comment-date')}]",
 )
 WPDISCUZ_TEXT = (f".//*[{any_cls('wpd-comment-text', 'wc-comment-text')}]",)
 WPDISCUZ_PERMALINK = (
-    f".//*[{cls('wpd-comment-link')}]//@data-wpd-clipboard",
-    f".//*[{cls('wpd-comment-link')}]//a/@href",
+    f".//*[{has_class('wpd-comment-link')}]//@data-wpd-clipboard",
+    f".//*[{has_class('wpd-comment-link')}]//a/@href",
 )
 
 BLOGGER_NODES = (
-    f"//li[{cls('comment')}][ancestor::*[{cls('comment-thread')} or @id='comment-holder']]"
+    f"//li[{has_class('comment')}][ancestor::*[{has_class('comment-thread')} or @id='comment-holder']]"
 )
 BLOGGER_AUTHOR = (
-    f".//*[{cls('comment-header')}]//cite",
-    f".//cite[{cls('user')}]",
-    f".//*[{cls('comment-author')}]",
-    f".//*[{cls('user')}]",
+    f".//*[{has_class('comment-header')}]//cite",
+    f".//cite[{has_class('user')}]",
+    f".//*[{has_class('comment-author')}]",
+    f".//*[{has_class('user')}]",
 )
 BLOGGER_DATE = (
-    f".//*[{cls('datetime')}]//a",
-    f".//*[{cls('datetime')}]",
-    f".//*[{cls('comment-timestamp')}]",
+    f".//*[{has_class('datetime')}]//a",
+    f".//*[{has_class('datetime')}]",
+    f".//*[{has_class('comment-timestamp')}]",
 )
-BLOGGER_TEXT = (f".//*[{cls('comment-content')}]", f".//*[{cls('comment-body')}]")
+BLOGGER_TEXT = (f".//*[{has_class('comment-content')}]", f".//*[{has_class('comment-body')}]")
 BLOGGER_PERMALINK = (
-    f".//*[{cls('datetime')}]//a/@href",
+    f".//*[{has_class('datetime')}]//a/@href",
     ".//a[contains(@href, 'showComment=')]/@href",
 )
 
@@ -141,14 +138,14 @@ WP_ID = (
     " or starts-with(@id, 'article-comment-')]/@id",
 )
 WP_AUTHOR = (
-    f".//*[{cls('comment-author')}]//*[{cls('fn')}]",
+    f".//*[{has_class('comment-author')}]//*[{has_class('fn')}]",
     f".//*[{any_cls('comment__author-name', 'comment-author-name', 'comment__author')}]",
-    f".//*[{cls('fn')}]",
+    f".//*[{has_class('fn')}]",
     f".//*[{any_cls('comment-author-name', 'wp-block-comment-author-name')}]",
-    f".//*[{cls('comment-author-link')}]",
-    f".//*[{cls('comment-author')}]//cite",
+    f".//*[{has_class('comment-author-link')}]",
+    f".//*[{has_class('comment-author')}]//cite",
     ".//cite",
-    f".//*[{cls('comment-author')}]",
+    f".//*[{has_class('comment-author')}]",
     ".//*[@itemprop='author']",
 )
 # last resort for dates: the author's block, "Name said, on August 3, 2019 at 3:12 pm"
@@ -169,8 +166,8 @@ WP_TEXT = (
     f".//*[{any_cls('comment-content', 'wp-block-comment-content', 'ast-comment-content')}]",
     ".//*[@itemprop='text' or @itemprop='reviewBody' or @itemprop='description']",
     f".//*[{any_cls('comment-text', 'comment_text', 'commentbody', 'comment-entry')}]",
-    f".//*[{cls('comment-body')}][not(.//*[{cls('comment-author')}])]",
-    f".//*[{cls('description')}]",
+    f".//*[{has_class('comment-body')}][not(.//*[{has_class('comment-author')}])]",
+    f".//*[{has_class('description')}]",
 )
 WP_PERMALINK = (
     f".//*[{any_cls(*_WP_META, 'timendate')}]//a[{_PERMA}]/@href",
@@ -197,7 +194,7 @@ DRUPAL_AUTHOR = (
     ".//*[@property='schema:author']//*[@property='schema:name']",
     f".//*[{any_cls('comment__author', 'comment-author', 'author')}]",
     ".//*[@typeof='sioc:UserAccount' or @property='foaf:name' or @property='schema:name']",
-    f".//*[{cls('username')}]",
+    f".//*[{has_class('username')}]",
 )
 DRUPAL_DATE = (
     ".//*[contains(@property, 'dateCreated') or contains(@property, 'dc:created')"

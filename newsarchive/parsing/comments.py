@@ -44,6 +44,7 @@ from lxml import etree
 from newsarchive.items import Comment
 from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.dates import ShownDate, shown_date
+from newsarchive.parsing.html import join_url
 from newsarchive.parsing.text import clean_block, clean_inline
 from newsarchive.urls import record_id
 
@@ -699,10 +700,7 @@ class _Extractor:
         href = href.strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:")) or href == "#":
             return None
-        try:
-            return urljoin(self.url, href)
-        except ValueError:
-            return None
+        return join_url(self.url, href)
 
     def _date(self, hits: object, permalink: str | None) -> ShownDate | None:
         """The first candidate that reads as a date; an element's title (the exact time behind

@@ -11,13 +11,14 @@ import copy
 import logging
 import re
 from typing import Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
 from markdown_it import MarkdownIt
 
 from newsarchive.items import Event, Related, Source
+from newsarchive.parsing.html import join_url
 from newsarchive.parsing.sources import checked_url_key, is_valid_link, make_source
 from newsarchive.parsing.text import clean_inline
 from newsarchive.urls import url_id
@@ -186,10 +187,7 @@ def _list_items(nodes: list) -> list[etree._Element]:
 
 def _absolute(url: str, href: str) -> str:
     """``href`` resolved against the page; a malformed one (bad port...) is kept as written."""
-    try:
-        return urljoin(url, href)
-    except ValueError:
-        return href
+    return join_url(url, href) or href
 
 
 def _parse_sources(url: str, nodes: list) -> list[Source]:

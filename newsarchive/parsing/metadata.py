@@ -13,10 +13,10 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
 
+from newsarchive.parsing.html import web_url
 from newsarchive.parsing.text import clean_block, clean_inline
 
 JSONLD_XPATH = '//script[contains(translate(@type, "JSONLD", "jsonld"), "application/ld+json")]'
@@ -415,9 +415,7 @@ def absolute_url(value: str | None, base_url: str | None) -> str | None:
     """An absolute http(s) URL, resolved against the page URL; None for anything else."""
     if not value or not value.strip():
         return None
-    url = urljoin(base_url or "", value.strip())
-    parts = urlsplit(url)
-    return url if parts.scheme in ("http", "https") and parts.netloc else None
+    return web_url(base_url or "", value.strip())
 
 
 def text_of_article_body(value: str) -> str:

@@ -66,6 +66,7 @@ from mwparserfromhell.nodes import (
 from mwparserfromhell.wikicode import Wikicode
 
 from newsarchive.items import Event
+from newsarchive.parsing.html import has_class
 from newsarchive.parsing.sources import make_source
 from newsarchive.parsing.text import clean_inline
 from newsarchive.urls import record_id, url_key
@@ -103,15 +104,11 @@ _VISIBLE_DATE = re.compile(rf"({_MONTH_ALT})\s+(\d{{1,2}}),?\s+(\d{{4}})", re.IG
 
 # --- HTML selectors -------------------------------------------------------------------------
 
-def _has_class(name: str) -> str:
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-
-
-XP_DAY_BLOCKS = f"//*[{_has_class('vevent')}]"
-XP_NESTED_BLOCK = f".//*[{_has_class('vevent')}]"
-XP_ISO_DATE = f".//*[{_has_class('bday')}]"
-XP_VISIBLE_DATE = f".//*[{_has_class('summary')}]"
-XP_DESCRIPTION = f".//*[{_has_class('description')}]"
+XP_DAY_BLOCKS = f"//*[{has_class('vevent')}]"
+XP_NESTED_BLOCK = f".//*[{has_class('vevent')}]"
+XP_ISO_DATE = f".//*[{has_class('bday')}]"
+XP_VISIBLE_DATE = f".//*[{has_class('summary')}]"
+XP_DESCRIPTION = f".//*[{has_class('description')}]"
 CLASS_CONTENT_HEADING = "current-events-content-heading"
 # Elements inside a bullet that are never event text: edit links, dead-link notes, citations.
 SKIP_CLASSES = frozenset({"noprint", "reference", "mw-editsection", "mw-ref", "printfooter"})

@@ -27,19 +27,17 @@ from newsarchive.args import BlogsArgs
 from newsarchive.drops import failure_reason
 from newsarchive.extensions.feeds import record_exported
 from newsarchive.items import Article
-from newsarchive.parsing.discovery import (
+from newsarchive.parsing.feeds import (
     MAX_SITEMAP_BYTES,
     DecompressionLimitExceeded,
-    PostLink,
-    archive_links,
-    feed_urls,
     guess_feed_urls,
     guess_sitemap_urls,
-    is_post_sitemap,
     parse_feed,
     parse_sitemap,
     sitemap_urls_from_robots,
 )
+from newsarchive.parsing.listings import archive_links, feed_urls
+from newsarchive.parsing.post_links import PostLink, is_post_sitemap
 from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
 from newsarchive.state.links import LinkStore
