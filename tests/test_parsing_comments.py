@@ -210,3 +210,19 @@ def test_year_of_dates_shown_without_one_comes_from_the_post() -> None:
     assert [c.published[:10] for c in declared[:2]] == ["2019-12-30", "2020-01-02"]
     given = extract_comments(url, html, ARTICLE_ID, fetched, published="2020-12-01T10:00:00")
     assert [c.published[:10] for c in given[:2]] == ["2020-12-30", "2021-01-02"]
+
+
+def test_a_bug_in_a_comment_strategy_is_raised_not_read_as_no_comments(monkeypatch) -> None:
+    """Only markup lxml cannot read gives []: a programming error surfaces (issue 22)."""
+    from newsarchive.parsing.comments import strategies
+
+    class Broken:
+        name = "broken"
+
+        def find(self, page: object) -> list[Comment]:
+            raise TypeError("a bug")
+
+    url, html, _ = load(FIXTURES / "wpdiscuz_de_relative_dates")
+    monkeypatch.setattr(strategies, "STRATEGIES", (Broken(), *strategies.STRATEGIES))
+    with pytest.raises(TypeError, match="a bug"):
+        extract_comments(url, html, ARTICLE_ID)

@@ -1,4 +1,4 @@
-"""XPath expressions used by ``comments.py``, one named constant per role (trafilatura's layout).
+"""XPath expressions used by the ``comments`` package, one named constant per role (trafilatura's layout).
 
 Relative expressions (starting with ``.``) are evaluated on one comment element after its nested
 replies have been detached, so ``.//`` only ever sees the comment's own markup.
@@ -14,7 +14,7 @@ def any_cls(*names: str) -> str:
 
 
 # --- Removed before anything else: invisible markup, forms, widgets that list other comments. ---
-# Matched in one pass over the elements (comments.py::_drop_non_comments) rather than by XPath:
+# Matched in one pass over the elements (comments/markup.py::drop_non_comments) rather than by XPath:
 # eight `//*[contains(...)]` scans cost ~14 ms a page on the corpus, the single pass ~2 ms.
 DROP_TAGS = frozenset({"template", "noscript", "style", "script", "svg", "textarea", "button"})
 HIDDEN_STYLE = r"(display|visibility)\s*:\s*(none|hidden)"

@@ -1,0 +1,203 @@
+"""One comment page's markup: the parse, what is removed before any comment is looked for, and
+the visible text of an element (paragraphs kept, buttons and "No comments yet" lines dropped)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from lxml import etree
+
+from newsarchive.parsing import comment_xpaths as X
+from newsarchive.parsing.text import clean_block, clean_inline
+
+BLOCK_TAGS = frozenset((
+    "p", "div", "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "h1", "h2", "h3", "h4",
+    "h5", "h6", "table", "tr", "section", "article", "header", "footer", "figure", "figcaption",
+    "hr", "address",
+))
+SKIP_TAGS = frozenset((
+    "script", "style", "noscript", "template", "img", "button", "form", "input", "select",
+    "textarea", "svg", "iframe", "video", "audio", "object",
+))
+_WS = re.compile(r"\s+")
+BUTTON_LINE = re.compile(
+    r"^(reply|replies|like|likes|unlike|report|share|quote|edit|delete|flag|permalink|"
+    r"antworten|beantworten|melden|zitieren|gefällt mir|répondre|signaler|citer|j'aime|"
+    r"responder|reportar|rispondi|segnala|beantwoorden|alerter|loading\.*|\d+ likes?|#?\d{1,5}|"
+    r"odpowiedz|reageer|reageren|odpovědět|ответить|svara|svar|vastaa|yanıtla|válasz|"
+    r"your comment is awaiting moderation\.?|ihr kommentar muss noch freigegeben werden\.?|"
+    r"votre commentaire est en attente de modération\.?|log in to reply|"
+    r"(kommentar|comment|posted|written|submitted|antwort|réponse)\s+(von|by|from|de|par)|"
+    r"[↓↑·•|,:;.()\[\]/\s–—-]*)$",
+    re.I,
+)
+NO_COMMENTS = re.compile(
+    r"^(no comments?( yet)?|0 comments?|be the first to comment|leave a (comment|reply)|"
+    r"keine kommentare|noch keine kommentare|aucun commentaire|pas de commentaire)",
+    re.I,
+)
+MAX_AUTHOR = 120
+MAX_BYLINE = 150  # a "Name - date" line
+TAG = re.compile(r"<[^>]+>")
+
+# Plain etree elements: lxml.html's HtmlElement class lookup costs more than the rest of the pass.
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
+
+_HIDDEN_STYLE = re.compile(X.HIDDEN_STYLE, re.I)
+_NOT_COMMENT_TOKENS = frozenset(X.NOT_COMMENT_TOKENS)
+_SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
+# every token and part above contains one of these: a cheap first test for most elements
+_NAME_HINTS = re.compile(
+    "omment|respond|repl|side|secondary|widget|related|shar|author|form|pingl|pingb|trackb", re.I)
+
+
+def parse(html: str) -> etree._Element | None:
+    # Encode ourselves: lxml refuses str input that carries an XML encoding declaration.
+    data = html.replace("\x00", "").encode("utf-8", errors="replace")
+    if not data.strip():
+        return None
+    return etree.fromstring(data, parser=_PARSER)
+
+
+def _is_not_comment(names: str) -> bool:
+    low = names.lower()
+    tokens = low.split()
+    return any(part in low for part in X.NOT_COMMENT_PARTS) or not _NOT_COMMENT_TOKENS.isdisjoint(
+        tokens
+    )
+
+
+def _is_sidebar(el: etree._Element, names: str) -> bool:
+    """A sidebar, unless an old theme put the article itself in it."""
+    return not _SIDEBAR_TOKENS.isdisjoint(names.lower().split()) and not el.xpath(X.SIDEBAR_KEEP)
+
+
+def drop_non_comments(root: etree._Element) -> None:
+    """Remove what is never a reader comment, in one pass over the elements."""
+    doomed = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in X.DROP_TAGS:
+            doomed.append(el)
+            continue
+        attrib = el.attrib
+        if not attrib:
+            continue
+        names = f"{attrib.get('class', '')} {attrib.get('id', '')}"
+        style = attrib.get("style")
+        if (
+            "hidden" in attrib
+            or (style and _HIDDEN_STYLE.search(style))
+            or (
+                len(names) > 1
+                and _NAME_HINTS.search(names)
+                and (_is_not_comment(names) or _is_sidebar(el, names))
+            )
+        ):
+            doomed.append(el)
+    doomed.extend(root.xpath(X.COMMENT_FORMS))
+    for el in doomed:
+        _drop_tree(el)
+
+
+def _drop_tree(el: etree._Element) -> None:
+    """Remove an element and its children, keeping its tail text (lxml.html's drop_tree)."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def text_content(el: etree._Element) -> str:
+    return "".join(el.itertext())
+
+
+def first(node: etree._Element, xpaths: Iterable[str]) -> object | None:
+    """First non-blank hit: an attribute value (str) or an element with some text."""
+    for xpath in xpaths:
+        for hit in node.xpath(xpath):
+            if isinstance(hit, str):
+                if hit.strip():
+                    return str(hit)
+            elif isinstance(hit, etree._Element) and text_content(hit).strip():
+                return hit
+    return None
+
+
+def hits(node: etree._Element, xpaths: Iterable[str], limit: int = 6) -> list:
+    """Every non-blank hit of the XPaths, in order (for dates: the first that reads wins)."""
+    found: list = []
+    for xpath in xpaths:
+        for hit in node.xpath(xpath):
+            if isinstance(hit, str):
+                if hit.strip() and hit not in found:
+                    found.append(hit)
+            elif isinstance(hit, etree._Element) and hit not in found \
+                    and text_content(hit).strip():
+                found.append(hit)
+            if len(found) >= limit:
+                return found
+    return found
+
+
+def text_of(value: object) -> str:
+    """One line of text: an element's visible words, or a string's."""
+    if isinstance(value, etree._Element):
+        return clean_inline(render(value, set(value.xpath(X.JUNK))).replace("\n", " "))
+    return clean_inline(str(value)) if value else ""
+
+
+def render(root: etree._Element, skip: set) -> str:
+    """Visible text with paragraphs: block elements end a paragraph, <br> ends a line."""
+    parts: list[str] = []
+
+    def walk(el: etree._Element, is_root: bool = False) -> None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag and el not in skip and tag not in SKIP_TAGS:
+            if tag == "br":
+                parts.append("\n")
+            elif tag in BLOCK_TAGS:
+                parts.append("\n\n")
+            if el.text:
+                parts.append(el.text if tag == "pre" else _WS.sub(" ", el.text))
+            for child in el:
+                walk(child)
+            if tag in BLOCK_TAGS:
+                parts.append("\n\n")
+        if el.tail and not is_root:
+            parts.append(_WS.sub(" ", el.tail))
+
+    walk(root, True)
+    return "".join(parts)
+
+
+def is_line(el: etree._Element) -> bool:
+    return len(text_content(el)) <= MAX_BYLINE
+
+
+def enclosing_line(el: etree._Element, stop: etree._Element) -> etree._Element:
+    """The short block (a byline such as <p><cite>Name</cite> — date</p>) that holds ``el``."""
+    best = el
+    for anc in el.iterancestors():
+        if anc is stop or len(text_content(anc)) > MAX_AUTHOR:
+            break
+        best = anc
+    return best
+
+
+def clean_text(raw: str) -> str:
+    paragraphs = []
+    for para in clean_block(raw).split("\n\n"):
+        lines = [line for line in para.split("\n") if not BUTTON_LINE.match(line)]
+        if lines:
+            paragraphs.append("\n".join(lines))
+    return "\n\n".join(paragraphs)
