@@ -12,19 +12,23 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from newsarchive.args import BlogsArgs
 from newsarchive.items import Article, Comment, Event, Related, Source
 from newsarchive.pipelines.link import LinkPipeline
 from newsarchive.pipelines.normalize import NormalizePipeline
 from newsarchive.pipelines.state import VOLATILE_FIELDS, StatePipeline, record_hash
 from newsarchive.pipelines.window import DateWindowPipeline
+from newsarchive.run_context import RunContext
 from newsarchive.state.run import RunState
 from newsarchive.state.sqlite import SQLiteState
 
 
-def crawler_with(**spider_attributes: object):
+def crawler_with(since: date | None = None):
     crawler = get_crawler()
     crawler.stats.open_spider()
-    crawler.spider = SimpleNamespace(run_id="20240101T000000Z-abcdef", **spider_attributes)
+    run = RunContext(run_id="20240101T000000Z-abcdef", arguments=BlogsArgs(), raw_arguments={},
+                     since=since)
+    crawler.spider = SimpleNamespace(run=run)
     return crawler
 
 
@@ -43,7 +47,7 @@ def test_normalize_stamps_run_fields_and_drops_invalid_records() -> None:
 
 
 def test_window_skips_posts_before_since_and_their_comments() -> None:
-    crawler = crawler_with(args=SimpleNamespace(since=date(2024, 1, 1)))
+    crawler = crawler_with(since=date(2024, 1, 1))
     pipeline = DateWindowPipeline(crawler)
     new = Article(id="a" * 16, url="https://b.org/new", kind="blog", published="2024-02-01")
     old = Article(id="b" * 16, url="https://b.org/old", kind="blog", published="2023-12-31T10:00")

@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newsarchive.items import Article, Comment
+from newsarchive.run_context import run_context
 
 
 class DateWindowPipeline:
@@ -27,8 +28,8 @@ class DateWindowPipeline:
 
     @property
     def since(self) -> date | None:
-        args = getattr(self.crawler.spider, "args", None)
-        return getattr(args, "since", None)
+        context = run_context(self.crawler)
+        return context.since if context is not None else None
 
     def process_item(self, item: Any) -> Any:
         since = self.since

@@ -91,6 +91,9 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
     def start_urls_for_safety(self) -> list[str]:
         return list(self.args.start_urls)
 
+    def window_start(self) -> date | None:
+        return self.args.since
+
     async def start(self) -> AsyncIterator[Any]:
         for url in self.args.start_urls:
             yield scrapy.Request(url, callback=self.discover, errback=self.on_fetch_error,
