@@ -36,6 +36,16 @@ class RunContext:
     worker_id: str | None = None  # this process's name in a run shared by several workers
     notes: list[str] = field(default_factory=list)  # said in the log and the manifest at the end
 
+    def before_since(self, published: str | None) -> bool:
+        """Published (ISO 8601 date or date-time) before the ``since`` day; an unknown or
+        unreadable date is not."""
+        if self.since is None or not published:
+            return False
+        try:
+            return date.fromisoformat(published[:10]) < self.since
+        except ValueError:
+            return False
+
 
 def run_context(crawler: Crawler) -> RunContext | None:
     """The context of the crawl's spider; None before it exists or for a spider of another kind."""
