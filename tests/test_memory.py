@@ -61,8 +61,8 @@ def test_free_heap_above_the_threshold_goes_back_to_the_os() -> None:
 
 def test_one_pages_working_set_is_kept_for_the_next_page() -> None:
     # A corpus page leaves 25-37 MB free; trimming it would only fault it back in.
-    assert WORKER_TRIM_MIN_FREE > 37 * MB
-    assert rss_drop_mb(free_mb=30, min_free=WORKER_TRIM_MIN_FREE) < 5
+    for free_mb in (25, 37):
+        assert rss_drop_mb(free_mb=free_mb, min_free=WORKER_TRIM_MIN_FREE) < 5, free_mb
 
 
 def test_no_threshold_trims_whatever_is_free() -> None:

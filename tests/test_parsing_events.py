@@ -10,11 +10,11 @@ import pytest
 from newsarchive.parsing.events import (
     NotAnEventPage,
     date_from_path,
-    is_media_link,
     page_kind,
     parse_day_index,
     parse_event_page,
 )
+from newsarchive.parsing.sources import source_kind
 from newsarchive.urls import url_id
 
 PAGES = Path(__file__).parent / "fixtures" / "pages" / "events"
@@ -121,10 +121,19 @@ def test_date_from_path(url: str, expected: str | None) -> None:
         ("https://example.org/report.pdf", "Report", True),
         ("https://news.example.com/2024/03/05/story", "Reuters", False),
         ("https://news.example.com/imagery-of-war-story", "The Guardian", False),
+        # one rule for event sites and the portal: a video player is media, a PDF is media
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "Watch: the dam breaks", True),
+        ("https://youtu.be/dQw4w9WgXcQ", "", True),
+        ("https://m.youtube.com/watch?v=dQw4w9WgXcQ", "", True),
+        ("https://www.example.gov/files/Report.PDF", "", True),
+        ("https://commons.wikimedia.org/wiki/File:Dam.jpg", "", True),
+        ("https://en.wikipedia.org/wiki/File:Dam_map.svg", "", True),
+        ("https://www.youtube-news.example.com/story", "", False),
+        ("https://example.org/reports/2024/dam.html", "", False),
     ],
 )
 def test_media_links(url: str, label: str, media: bool) -> None:
-    assert is_media_link(url, label) is media
+    assert source_kind(url, label) == ("media" if media else "article")
 
 
 # -- what a page is: its content decides, the URL only when the content does not say ----------
@@ -196,4 +205,6 @@ def test_malformed_source_url_matches_the_schema() -> None:
     event = parse_event_page(f"{BASE}/news/2024/03/6/ferry.md", MALFORMED_SOURCES)
     record = {**asdict(event), "fetched_at": "2024-03-06T10:00:00+00:00",
               "run_id": "20240306T100000Z-abcdef"}
-    jsonschema.validate(record, schema)
+    assert [s["status"] for s in record["sources"]].count("invalid") == 2
+    validator = jsonschema.Draft202012Validator(schema)
+    assert [error.message for error in validator.iter_errors(record)] == []

@@ -403,3 +403,19 @@ def test_malformed_source_url_keeps_the_event() -> None:
         ("https://www.example.org/ferry", "skipped", url_id("https://www.example.org/ferry")),
     ]
     assert bridge.summary == "A bridge closes." and bridge.sources[0].status == "invalid"
+
+
+def test_a_pdf_source_is_media_as_on_event_sites() -> None:
+    """One rule for both event sources (parsing/sources.py::source_kind): a document or a video
+    player is recorded, never fetched as an article."""
+    wikitext = """{{Current events|year=2025|month=02|day=16|content=
+'''Disasters and accidents'''
+* A dam report is published. [https://www.example.gov/files/dam-report.pdf (Example Agency)] \
+[https://www.youtube.com/watch?v=abc123 (Example TV)] [https://www.example.org/dam (Example News)]
+}}"""
+    (dam,) = parse_portal_wikitext(PORTAL_DEFAULT_BASE, DAY_2025, wikitext)
+    assert [(s.label, s.kind, s.article_id) for s in dam.sources] == [
+        ("Example Agency", "media", None),
+        ("Example TV", "media", None),
+        ("Example News", "article", url_id("https://www.example.org/dam")),
+    ]

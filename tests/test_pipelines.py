@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict
 from datetime import date
@@ -12,19 +11,23 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
+from newsarchive.args import BlogsArgs
 from newsarchive.items import Article, Comment, Event, Related, Source
 from newsarchive.pipelines.link import LinkPipeline
 from newsarchive.pipelines.normalize import NormalizePipeline
-from newsarchive.pipelines.state import VOLATILE_FIELDS, StatePipeline, record_hash
+from newsarchive.pipelines.state import StatePipeline, record_hash
 from newsarchive.pipelines.window import DateWindowPipeline
+from newsarchive.run_context import RunContext
 from newsarchive.state.run import RunState
 from newsarchive.state.sqlite import SQLiteState
 
 
-def crawler_with(**spider_attributes: object):
+def crawler_with(since: date | None = None):
     crawler = get_crawler()
     crawler.stats.open_spider()
-    crawler.spider = SimpleNamespace(run_id="20240101T000000Z-abcdef", **spider_attributes)
+    run = RunContext(run_id="20240101T000000Z-abcdef", arguments=BlogsArgs(), raw_arguments={},
+                     since=since)
+    crawler.spider = SimpleNamespace(run=run)
     return crawler
 
 
@@ -43,7 +46,7 @@ def test_normalize_stamps_run_fields_and_drops_invalid_records() -> None:
 
 
 def test_window_skips_posts_before_since_and_their_comments() -> None:
-    crawler = crawler_with(args=SimpleNamespace(since=date(2024, 1, 1)))
+    crawler = crawler_with(since=date(2024, 1, 1))
     pipeline = DateWindowPipeline(crawler)
     new = Article(id="a" * 16, url="https://b.org/new", kind="blog", published="2024-02-01")
     old = Article(id="b" * 16, url="https://b.org/old", kind="blog", published="2023-12-31T10:00")
@@ -83,10 +86,14 @@ def test_record_hashes_are_those_earlier_runs_stored() -> None:
                                    context=["Weather"])])
     article = Article(id="a" * 16, url="https://n.org/a", body="Text.\n\nMore.", tags=["x"],
                       html="<html></html>", sketch=b"\x00\x01", fetched_at="t", run_id="r")
-    for record in (event, article, Comment(id="c" * 16, article_id="a" * 16, text="Hi")):
-        data = {k: v for k, v in asdict(record).items() if k not in VOLATILE_FIELDS}
-        stored = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-        assert record_hash(record) == stored[:16]
+    comment = Comment(id="c" * 16, article_id="a" * 16, text="Hi")
+    # computed once by the hash earlier runs stored (SHA-256 of the record's sorted JSON without
+    # its volatile fields, 16 hex digits); pinned, not re-derived
+    assert [record_hash(r) for r in (event, article, comment)] == [
+        "52066ea36e478920", "1593afcdd06c644f", "35453ab51bc19dec"]
+    # run fields and the page's html never make a record new
+    article.fetched_at, article.run_id, article.html = "t2", "r2", "<html>other</html>"
+    assert record_hash(article) == "1593afcdd06c644f"
 
 
 def test_state_skips_unchanged_records_and_passes_changed_ones() -> None:

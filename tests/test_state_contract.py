@@ -84,11 +84,6 @@ def _wait_for_line(proc: subprocess.Popen[str], expected: str, timeout: float = 
     raise AssertionError(f"child never printed {expected!r}")
 
 
-def test_is_a_crawl_state(backend: Backend) -> None:
-    with backend.open() as state:
-        assert isinstance(state, CrawlState)
-
-
 def test_everything_persists_across_reopen(backend: Backend) -> None:
     with backend.open() as state:
         state.add_url("example.com/a", "r1", "c1")

@@ -50,6 +50,7 @@ from newsarchive.capture.records import Exchange, request_parts, response_parts
 from newsarchive.capture.recover import recover_open_files
 from newsarchive.capture.writer import MemoryPayloadLog, PayloadLog, WarcWriter
 from newsarchive.items import Capture
+from newsarchive.run_context import run_context
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +102,16 @@ class WarcCaptureMiddleware:
     # -- lifecycle ---------------------------------------------------------------------------
     def spider_opened(self, spider: Spider) -> None:
         output_dir = self.crawler.settings.get("OUTPUT_DIR", "output")
-        run_id = getattr(spider, "run_id", None) or datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        context = run_context(self.crawler)
+        run_id = (context.run_id if context is not None else None) or datetime.now(UTC).strftime(
+            "%Y%m%dT%H%M%SZ")
         for path in recover_open_files(Path(output_dir).resolve() / "runs"):
             self.crawler.stats.inc_value(STATS + "recovered_files")
             logger.warning("closed a WARC file a killed run left open: %s", path)
         folder = run_dir(output_dir, run_id) / "warc"
         # the workers of a shared run (REDIS_URL) write side by side in one folder: each names
         # its files and its index after itself, as it does its feeds
-        worker_id = getattr(spider, "worker_id", None)
+        worker_id = context.worker_id if context is not None else None
         prefix = f"{run_id}-{worker_id}" if worker_id else run_id
         self.index_name = f"index-{worker_id}.cdxj" if worker_id else "index.cdxj"
         self.writer = WarcWriter(
@@ -125,6 +128,7 @@ class WarcCaptureMiddleware:
 
     def warcinfo(self, spider: Spider, run_id: str) -> dict[str, str]:
         settings = self.crawler.settings
+        context = run_context(self.crawler)
         return {
             "software": f"newsarchive/{__version__} (Scrapy {scrapy.__version__}, "
                         f"warcio {package_version('warcio')}, Python {platform.python_version()})",
@@ -134,7 +138,8 @@ class WarcCaptureMiddleware:
             "isPartOf": run_id,
             "description": f"newsarchive run {run_id}, spider {spider.name}",
             "newsarchive-spider": spider.name,
-            "newsarchive-arguments": json.dumps(getattr(spider, "raw_args", {}), sort_keys=True),
+            "newsarchive-arguments": json.dumps(
+                context.raw_arguments if context is not None else {}, sort_keys=True),
             "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             "http-header-user-agent": settings.get("USER_AGENT", ""),
         }

@@ -38,6 +38,7 @@ from newsarchive.extensions.feeds import feed_exporter
 from newsarchive.extensions.manifest import RunManifest, publish
 from newsarchive.extensions.state import CrawlStateExtension
 from newsarchive.lockfile import FolderLock, FolderLocked
+from newsarchive.run_context import run_context
 from newsarchive.state.base import StateLocked
 
 logger = logging.getLogger(__name__)
@@ -52,10 +53,11 @@ class RunCommit:
         self.crawler = crawler
         self.output_dir = output_dir
         # the workers of a shared run (REDIS_URL) may share one output folder: a lock each
-        worker_id = getattr(crawler.spider, "worker_id", None)
+        context = run_context(crawler)
+        worker_id = context.worker_id if context is not None else None
         self.lock = FolderLock(output_dir / (f"crawl-{worker_id}.lock" if worker_id else LOCK_NAME))
         try:
-            self.lock.acquire(f"run {getattr(crawler.spider, 'run_id', 'unknown')}")
+            self.lock.acquire(f"run {context.run_id if context is not None else 'unknown'}")
         except FolderLocked as error:
             # catchable in-process; ``scrapy crawl`` makes it one line and exit code 3
             raise StateLocked(f"another crawl is running on {output_dir}: {error}") from None

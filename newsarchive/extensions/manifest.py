@@ -30,6 +30,7 @@ from newsarchive.addon import run_dir
 from newsarchive.capture.middleware import capture_manifest
 from newsarchive.drops import dropped_counts
 from newsarchive.extensions.feeds import record_exported
+from newsarchive.run_context import RunContext, run_context
 
 MANIFEST_NAME = "manifest.json"
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class RunManifest:
         self.crawler = crawler
         self.counts: Counter[str] = Counter()
         self.started_at: str | None = None
+        self.context: RunContext | None = None  # the run's, once the spider closed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunManifest:
@@ -58,28 +60,29 @@ class RunManifest:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.spider, self.reason = spider, reason
+        self.context = run_context(self.crawler)
 
     @property
     def run_id(self) -> str | None:
-        return getattr(getattr(self, "spider", None), "run_id", None)
+        return self.context.run_id if self.context is not None else None
 
     def build(self) -> dict[str, Any]:
         spider, reason, run_id = self.spider, self.reason, self.run_id
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        notes = list(getattr(spider, "run_notes", []))
+        context = self.context
+        notes = list(context.notes) if context is not None else []
         runs = run_dir(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id).parent
         if not sum(self.counts.values()) and any(  # "since the last run": only if there was one
                 path.parent.name != run_id for path in runs.glob("*/" + MANIFEST_NAME)):
             notes.append("nothing new: no record was new or changed since the last run")
         for note in notes:
             logger.info("run %s: %s", run_id, note)
-        args = getattr(spider, "args", None)
         manifest = {
             "run_id": run_id,
             "spider": spider.name,
             "newsarchive_version": __version__,
-            "arguments": args.as_dict() if args is not None else {},
-            "raw_arguments": getattr(spider, "raw_args", {}),
+            "arguments": context.arguments.as_dict() if context is not None else {},
+            "raw_arguments": context.raw_arguments if context is not None else {},
             "started_at": self.started_at,
             "finished_at": _now(),
             "finish_reason": reason,
@@ -107,7 +110,7 @@ class RunManifest:
     @property
     def worker_id(self) -> str | None:
         """This process's name in a run shared by several workers, else None."""
-        return getattr(getattr(self, "spider", None), "worker_id", None)
+        return self.context.worker_id if self.context is not None else None
 
     def prepare(self) -> Path | None:
         """Write ``manifest.json.part`` (a worker of a shared run: its own part,

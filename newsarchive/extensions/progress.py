@@ -26,6 +26,7 @@ from scrapy.utils.asyncio import create_looping_call
 
 from newsarchive.addon import run_dir
 from newsarchive.drops import dropped_counts
+from newsarchive.run_context import run_context
 
 logger = logging.getLogger(__name__)
 RECORD_TYPES = ("event", "article", "comment")
@@ -118,7 +119,8 @@ class CrawlProgress:
 
     def summary_line(self) -> str:
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
-        run_id = getattr(self.spider, "run_id", None)
+        context = run_context(self.crawler)
+        run_id = context.run_id if context is not None else None
         written = ", ".join(f"{self.written[kind]} {kind}s" for kind in RECORD_TYPES)
         folder = (run_dir(self.crawler.settings.get("OUTPUT_DIR", "output"), run_id)
                   if run_id else None)

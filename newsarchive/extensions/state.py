@@ -25,6 +25,7 @@ from scrapy.exceptions import NotConfigured
 
 from newsarchive.extensions.feeds import record_exported
 from newsarchive.extensions.manifest import MANIFEST_NAME, publish
+from newsarchive.run_context import run_context
 from newsarchive.state.base import CrawlState, StateLocked
 from newsarchive.state.run import RunState
 from newsarchive.state.shared_run import SharedRun
@@ -69,7 +70,8 @@ class CrawlStateExtension:
         self.store = store
         try:
             # the lock names the holder (SQLite's adds its pid) for the message below
-            self._acquire(lock_owner(getattr(crawler.spider, "run_id", "unknown")))
+            context = run_context(crawler)
+            self._acquire(lock_owner(context.run_id if context is not None else "unknown"))
         except StateLocked as error:
             self.store.close()
             # catchable in-process; ``scrapy crawl`` makes it one line and exit code 3

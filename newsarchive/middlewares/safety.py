@@ -44,13 +44,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request, Spider
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
 from zope.interface import implementer
+
+from newsarchive.run_context import run_context
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -219,12 +221,14 @@ class AddressSafetyMiddleware:
             allowed = [*allowed, urlsplit(wayback).hostname or ""]
         return cls(crawler, allowed)
 
-    def allow_list(self, spider: Spider | None) -> AllowList:
-        """Start URLs' hosts and ``NEWSARCHIVE_ALLOWED_HOSTS``, shared with the resolver guard
-        (one list per process: every crawl in it trusts the others' start hosts)."""
+    def allow_list(self) -> AllowList:
+        """Start URLs' hosts (the run context's) and ``NEWSARCHIVE_ALLOWED_HOSTS``, shared with
+        the resolver guard (one list per process: every crawl in it trusts the others' start
+        hosts)."""
         if self._allow is None:
             self._allow = self.guard.allow if self.guard is not None else AllowList()
-            starts = getattr(spider, "start_urls_for_safety", list)()
+            context = run_context(self.crawler)
+            starts = context.start_urls if context is not None else ()
             for host in [*self.extra_allowed, *(urlsplit(url).hostname or "" for url in starts)]:
                 self._allow.add(host)
         return self._allow
@@ -234,7 +238,7 @@ class AddressSafetyMiddleware:
         if parts.scheme not in {"http", "https"}:
             raise IgnoreRequest(f"refused: not http(s): {request.url}")
         host = parts.hostname or ""
-        allow = self.allow_list(self.crawler.spider)
+        allow = self.allow_list()
         if allow.allows_name(host):
             return None
         answer = self.guard.refused.get(host_name(host)) if self.guard is not None else None

@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 
 from newsarchive.items import Event, Related, Source
 from newsarchive.parsing.html import join_url
-from newsarchive.parsing.sources import checked_url_key, is_valid_link, make_source
+from newsarchive.parsing.sources import checked_url_key, is_valid_link, make_source, source_kind
 from newsarchive.parsing.text import clean_inline
 from newsarchive.urls import url_id
 
@@ -28,10 +28,6 @@ EVENT_PATH = re.compile(r"/news/(\d{4})/(\d{1,2})/(\d{1,2})/(?!index\.)[^/]+\.(?
 CONTEXT_PREFIX = re.compile(r"^\s*context\s*:\s*", re.IGNORECASE)
 SOURCE_HEADING = re.compile(r"^\s*sources?\s*:?\s*$", re.IGNORECASE)
 RELATED_HEADING = re.compile(r"^\s*related(?: events)?\s*:?\s*$", re.IGNORECASE)
-MEDIA_EXTENSIONS = re.compile(
-    r"\.(?:jpe?g|png|gif|webp|avif|svg|bmp|tiff?|mp4|webm|mov|m4v|mp3|ogg|wav|pdf)$", re.IGNORECASE
-)
-MEDIA_LABELS = re.compile(r"\b(?:cover image|image|photo|picture|video|audio|gallery)\b", re.I)
 
 # Where the content of an HTML rendering lives when the page has a site template around it.
 NESTED_BLOCKS_XPATH = ".//h1 | .//h2 | .//h3 | .//h4 | .//ol | .//ul"
@@ -91,12 +87,6 @@ def is_day_index_url(url: str) -> bool:
 
 def is_event_url(url: str) -> bool:
     return bool(EVENT_PATH.search(urlsplit(url).path))
-
-
-def is_media_link(url: str, label: str = "") -> bool:
-    """Images, video and documents are recorded as media, never fetched as articles."""
-    path = urlsplit(url).path
-    return bool(MEDIA_EXTENSIONS.search(path)) or bool(MEDIA_LABELS.search(label or ""))
 
 
 def page_kind(url: str, body: str) -> PageKind | None:
@@ -206,8 +196,7 @@ def _parse_sources(url: str, nodes: list) -> list[Source]:
                 continue
             seen.add(key)
             label = clean_inline(link.text_content())
-            kind = "media" if is_media_link(absolute, label) else "article"
-            sources.append(make_source(absolute, label, kind))
+            sources.append(make_source(absolute, label, source_kind(absolute, label)))
     return sources
 
 

@@ -67,7 +67,7 @@ from mwparserfromhell.wikicode import Wikicode
 
 from newsarchive.items import Event
 from newsarchive.parsing.html import has_class
-from newsarchive.parsing.sources import make_source
+from newsarchive.parsing.sources import make_source, source_kind
 from newsarchive.parsing.text import clean_inline
 from newsarchive.urls import record_id, url_key
 
@@ -145,13 +145,6 @@ _DAY_TEMPLATE_NAMES = frozenset({"current events", "current events header"})
 
 # --- sources --------------------------------------------------------------------------------
 
-MEDIA_EXTENSIONS = frozenset({
-    "jpg", "jpeg", "png", "gif", "webp", "svg", "tif", "tiff", "bmp", "avif", "heic",
-    "mp4", "m4v", "webm", "mov", "ogv", "ogg", "oga", "avi", "mkv", "mp3", "wav", "flac", "m3u8",
-})
-# Hosts that serve files or video players, never article text.
-MEDIA_HOSTS = frozenset({"upload.wikimedia.org", "youtube.com", "youtu.be", "vimeo.com",
-                         "dailymotion.com", "i.imgur.com", "pbs.twimg.com"})
 _AUTONUMBER = re.compile(r"^\[\d+\]$")
 # What may sit between or after sources without being event text.
 _SOURCE_GLUE = re.compile(r"^[\s(),;.\[\]|/–—-]*$")
@@ -267,18 +260,6 @@ def _source_label(label: str, url: str) -> str:
     return text
 
 
-def _source_kind(url: str) -> str:
-    parts = urlsplit(url)
-    host = re.sub(r"^(?:www|m)\.", "", (parts.hostname or "").lower())
-    if host in MEDIA_HOSTS:
-        return "media"
-    path = parts.path.lower()
-    if "/wiki/file:" in path or "/wiki/image:" in path:
-        return "media"
-    ext = path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else ""
-    return "media" if ext in MEDIA_EXTENSIONS else "article"
-
-
 def first_sentence(text: str) -> str:
     """The text up to its first sentence end, skipping abbreviations and initials ("U.S.")."""
     for match in _SENTENCE_END.finditer(text):
@@ -378,7 +359,7 @@ def _build_events(base: str, day: date, roots: list[_Root]) -> list[Event]:
                 continue
             # Media are recorded, never fetched: no article id (as on event sites); a malformed
             # URL is kept as an invalid source.
-            sources.append(make_source(url, _source_label(src.label, url), _source_kind(url)))
+            sources.append(make_source(url, _source_label(src.label, url), source_kind(url)))
         valid = [s for s in sources if s.status != "invalid"]
         if valid:
             articles = [s for s in valid if s.kind == "article"] or valid

@@ -8,12 +8,25 @@ invalid_url``).
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
-from newsarchive.items import Source
+from newsarchive.items import Source, SourceKind
 from newsarchive.urls import url_id, url_key
 
 INVALID = "invalid"
+
+# Images, video, audio and documents: recorded as media, never fetched as articles (DESIGN §2).
+MEDIA_EXTENSIONS = frozenset({
+    "jpg", "jpeg", "png", "gif", "webp", "svg", "tif", "tiff", "bmp", "avif", "heic",
+    "mp4", "m4v", "webm", "mov", "ogv", "ogg", "oga", "avi", "mkv", "mp3", "wav", "flac", "m3u8",
+    "pdf",
+})
+# Hosts that serve files or video players, never article text (a YouTube watch page included).
+MEDIA_HOSTS = frozenset({"upload.wikimedia.org", "youtube.com", "youtu.be", "vimeo.com",
+                         "dailymotion.com", "i.imgur.com", "pbs.twimg.com"})
+# Event pages label their media links: "Cover Image", "Photo", "Video"...
+MEDIA_LABELS = re.compile(r"\b(?:cover image|image|photo|picture|video|audio|gallery)\b", re.I)
 
 
 def checked_url_key(url: str) -> str | None:
@@ -29,6 +42,30 @@ def checked_url_key(url: str) -> str | None:
 
 def is_valid_link(url: str) -> bool:
     return checked_url_key(url) is not None
+
+
+def source_kind(url: str, label: str = "") -> SourceKind:
+    """``media`` for a file, a video player or a wiki file page, or a link its label calls an
+    image or a video; else ``article`` (fetched, its text extracted).
+
+    Event pages and the portal both ask this; the portal passes no label (its labels name the
+    outlet).
+    """
+    if label and MEDIA_LABELS.search(label):
+        return "media"
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # malformed: kept as an invalid source (``make_source``)
+        return "article"
+    host = re.sub(r"^(?:www|m)\.", "", (parts.hostname or "").lower())
+    if host in MEDIA_HOSTS:
+        return "media"
+    path = parts.path.lower()
+    if "/wiki/file:" in path or "/wiki/image:" in path:
+        return "media"
+    last = path.rsplit("/", 1)[-1]
+    extension = last.rsplit(".", 1)[-1] if "." in last else ""
+    return "media" if extension in MEDIA_EXTENSIONS else "article"
 
 
 def make_source(url: str, label: str, kind: str) -> Source:

@@ -23,6 +23,7 @@ from newsarchive.drops import count_drop
 from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event
 from newsarchive.parsing.dates import iso_date, iso_datetime
 from newsarchive.parsing.text import clean_block, clean_inline, strip_invisible_fields
+from newsarchive.run_context import run_context
 
 
 class NormalizePipeline:
@@ -44,7 +45,8 @@ class NormalizePipeline:
             count_drop(self.crawler.stats, reason, getattr(item, "url", None) or item.id, problem)
             raise DropItem(f"{reason}: {problem}")
         normalize(item)
-        item.run_id = getattr(self.crawler.spider, "run_id", None)
+        context = run_context(self.crawler)
+        item.run_id = context.run_id if context is not None else None
         item.fetched_at = item.fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
         return item
 

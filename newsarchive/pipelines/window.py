@@ -7,13 +7,13 @@ Counted as ``newsarchive/skipped/before_since`` (not a drop: the user asked for 
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newsarchive.items import Article, Comment
+from newsarchive.run_context import run_context
 
 
 class DateWindowPipeline:
@@ -25,16 +25,11 @@ class DateWindowPipeline:
     def from_crawler(cls, crawler: Crawler) -> DateWindowPipeline:
         return cls(crawler)
 
-    @property
-    def since(self) -> date | None:
-        args = getattr(self.crawler.spider, "args", None)
-        return getattr(args, "since", None)
-
     def process_item(self, item: Any) -> Any:
-        since = self.since
-        if since is None:
+        context = run_context(self.crawler)
+        if context is None or context.since is None:
             return item
-        if isinstance(item, Article) and item.kind == "blog" and _before(item.published, since):
+        if isinstance(item, Article) and item.kind == "blog" and context.before_since(item.published):
             self.skipped_articles.add(item.id)
             self._skip(f"article {item.url} published {item.published}")
         if isinstance(item, Comment) and item.article_id in self.skipped_articles:
@@ -44,12 +39,3 @@ class DateWindowPipeline:
     def _skip(self, what: str) -> None:
         self.crawler.stats.inc_value("newsarchive/skipped/before_since")
         raise DropItem(f"before since: {what}", log_level="DEBUG")
-
-
-def _before(published: str | None, since: date) -> bool:
-    if not published:
-        return False
-    try:
-        return date.fromisoformat(published[:10]) < since
-    except ValueError:
-        return False

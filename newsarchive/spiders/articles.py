@@ -35,6 +35,7 @@ from newsarchive.parsing.canonical import canonical_link
 from newsarchive.parsing.comments import comment_page_urls
 from newsarchive.parsing.soft404 import gone_title, home_redirect
 from newsarchive.spiders.base import RequestType
+from newsarchive.spiders.frontier import Frontier
 from newsarchive.spiders.wayback import WaybackMixin
 from newsarchive.urls import url_key
 
@@ -131,11 +132,11 @@ class ArticleFetchMixin(WaybackMixin):
                                   last_modified=_header(response, b"Last-Modified"),
                                   paged=bool(pending))
         del text  # this generator stays suspended while the page waits for extraction
-        await self._fetch_comment_pages(article, pending, {response.url})
+        await self._fetch_comment_pages(article, Frontier(pending, visited=[response.url]))
         self.article_ready(article)
         yield article  # settled when its record is exported or dropped (see the module)
 
-    async def _fetch_comment_pages(self, article: Article, pending: list[str], seen: set[str]) -> None:
+    async def _fetch_comment_pages(self, article: Article, pages: Frontier) -> None:
         """Fetch the comment pages one after another into ``article.comment_pages``.
 
         Downloaded through the engine (robots.txt, safety, retry and redirect middlewares apply),
@@ -143,11 +144,7 @@ class ArticleFetchMixin(WaybackMixin):
         article, so with a shared queue (``REDIS_URL``) no request carries page bytes, and a
         request is only ever a page to fetch and a small ``Article`` stub.
         """
-        while pending and len(seen) <= MAX_COMMENT_PAGES:
-            url = pending.pop(0)
-            if url in seen:
-                continue
-            seen.add(url)
+        while len(pages.visited) <= MAX_COMMENT_PAGES and (url := pages.next()) is not None:
             request = scrapy.Request(url, priority=RequestType.COMMENT_PAGE, dont_filter=True)
             try:
                 response = await self.crawler.engine.download_async(request)
@@ -161,9 +158,7 @@ class ArticleFetchMixin(WaybackMixin):
             if self.is_text_page(response):
                 article.comment_pages.append((response.url, FetchedPage(response.body,
                                                                         response.encoding)))
-                for found in comment_page_urls(response.url, transient_text(response)):
-                    if found not in seen and found not in pending:
-                        pending.append(found)
+                pages.add(comment_page_urls(response.url, transient_text(response)))
 
     def soft404_kind(self, article: Article, response: Response, text: str) -> tuple[str, str] | None:
         """(dead kind, detail) when the page answered but is not the article: a redirect to the

@@ -18,6 +18,7 @@ from newsarchive.args import today_utc
 from newsarchive.drops import count_drop, failure_reason
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Event
+from newsarchive.run_context import RunContext
 from newsarchive.state.links import LinkStore, MemoryLinkStore
 from newsarchive.state.run import RunState
 from newsarchive.urls import url_id, url_key
@@ -45,12 +46,11 @@ class ArchiveSpider(scrapy.Spider):
     args_model: ClassVar[Any]
 
     def __init__(self, name: str | None = None, **kwargs: str) -> None:
-        # Scrapy copies -a arguments onto the spider; we keep them only as one validated model.
+        # Scrapy copies -a arguments onto the spider; we keep them only as one validated model,
+        # published to the crawl's components as its run context.
         super().__init__(name=name)
-        self.raw_args = dict(kwargs)
         self.args = self.args_model.from_kwargs(kwargs)
-        self.run_id = new_run_id()
-        self.run_notes: list[str] = []  # said in the log and the manifest at the end
+        self.run = RunContext(run_id=new_run_id(), arguments=self.args, raw_arguments=dict(kwargs))
         self.archived_seen: set[str] = set()  # articles not fetched: an earlier run archived them
 
     @classmethod
@@ -65,10 +65,49 @@ class ArchiveSpider(scrapy.Spider):
         return spider  # type: ignore[return-value]
 
     def settle_arguments(self) -> None:
-        """Arguments not given take their defaults from settings (``args_model.with_settings``)."""
+        """Arguments not given take their defaults from settings (``args_model.with_settings``);
+        the run context gets them, with the date window and the start URLs they imply."""
         with_settings = getattr(self.args, "with_settings", None)
         if with_settings is not None:
             self.args = with_settings(self.crawler.settings)
+        self.run.arguments = self.args
+        self.run.since = self.window_start()
+        self.run.start_urls = tuple(self.start_urls_for_safety())
+
+    def window_start(self) -> date | None:
+        """Posts published before this day are skipped (``-a since``); None: no window."""
+        return None
+
+    def start_urls_for_safety(self) -> list[str]:
+        """URLs whose hosts may be private addresses: the ones the user asked to crawl."""
+        return []
+
+    # -- the run context's fields, under the names Scrapy's FEEDS URI parameters and the
+    # -- spiders use (``%(run_id)s``, ``%(worker_id)s``)
+
+    @property
+    def run_id(self) -> str:
+        return self.run.run_id
+
+    @run_id.setter
+    def run_id(self, value: str) -> None:
+        self.run.run_id = value
+
+    @property
+    def worker_id(self) -> str | None:
+        return self.run.worker_id
+
+    @worker_id.setter
+    def worker_id(self, value: str | None) -> None:
+        self.run.worker_id = value
+
+    @property
+    def raw_args(self) -> dict[str, str]:
+        return self.run.raw_arguments
+
+    @property
+    def run_notes(self) -> list[str]:
+        return self.run.notes
 
     @property
     def state(self) -> RunState | None:

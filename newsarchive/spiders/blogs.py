@@ -40,6 +40,7 @@ from newsarchive.parsing.listings import archive_links, feed_urls
 from newsarchive.parsing.post_links import PostLink, is_post_sitemap
 from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
+from newsarchive.spiders.frontier import Frontier
 from newsarchive.state.links import LinkStore
 from newsarchive.urls import url_id, url_key
 
@@ -91,6 +92,9 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
     def start_urls_for_safety(self) -> list[str]:
         return list(self.args.start_urls)
 
+    def window_start(self) -> date | None:
+        return self.args.since
+
     async def start(self) -> AsyncIterator[Any]:
         for url in self.args.start_urls:
             yield scrapy.Request(url, callback=self.discover, errback=self.on_fetch_error,
@@ -137,14 +141,11 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
         robots = await self.fetch_body(urljoin(home.url, "/robots.txt"), quiet=True)
         queue = sitemap_urls_from_robots(robots or b"", home.url) if robots else []
         queue += [u for u in guess_sitemap_urls(home.url) if u not in queue]
-        seen: set[str] = set()
+        sitemaps = Frontier(queue)
         posts: list[PostLink] = []
         found_index = False
-        while queue and len(seen) < MAX_SITEMAPS and not self._enough(posts):
-            url = queue.pop(0)
-            if url in seen:
-                continue
-            seen.add(url)
+        while (len(sitemaps.visited) < MAX_SITEMAPS and not self._enough(posts)
+               and (url := sitemaps.next()) is not None):
             body = await self.fetch_body(url, quiet=True)
             if body is None:
                 continue
@@ -154,32 +155,28 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
                 self.count_drop("decompression_limit", url, f"gzip sitemap {error}")
                 continue
             found_index = found_index or bool(children or links)
-            queue[:0] = [c for c in children if is_post_sitemap(c) and c not in seen]
+            sitemaps.add_first(c for c in children if is_post_sitemap(c))
             if is_post_sitemap(url) or not children:
                 posts += links
-            if found_index and not queue:
+            if found_index and not sitemaps:
                 break
         return posts
 
     async def posts_from_archives(self, home: Response) -> list[PostLink]:
         posts: list[PostLink] = []
-        queue = [home.url]
-        seen: set[str] = set()
+        listings = Frontier([home.url])
         bodies = {home.url: home.text}
-        while queue and len(seen) < MAX_LISTING_PAGES and not self._enough(posts):
-            url = queue.pop(0)
-            if url in seen:
-                continue
-            seen.add(url)
+        while (len(listings.visited) < MAX_LISTING_PAGES and not self._enough(posts)
+               and (url := listings.next()) is not None):
             body = bodies.pop(url, None)
             if body is None:
                 raw = await self.fetch_body(url)
                 if raw is None:
                     continue
                 body = raw.decode("utf-8", "replace")
-            found, listings = archive_links(url, body)
+            found, more = archive_links(url, body)
             posts += found
-            queue += [u for u in listings if u not in seen and u not in queue]
+            listings.add(more)
             if self._older_than_since(found):
                 break
         return posts
@@ -195,7 +192,7 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
             key = url_key(post.url)
             if key in self.scheduled or not self.claim_post(key):
                 continue
-            if self._before_since(post.published):
+            if self.run.before_since(post.published):
                 self.crawler.stats.inc_value("newsarchive/skipped/before_since")
                 continue
             if (self.state is not None and not self.reextracting
@@ -216,17 +213,9 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
     def _enough(self, posts: list[PostLink]) -> bool:
         return bool(self.args.max_posts) and len(posts) >= self.args.max_posts * 2
 
-    def _before_since(self, published: str | None) -> bool:
-        if self.args.since is None or not published:
-            return False
-        try:
-            return date.fromisoformat(published[:10]) < self.args.since
-        except ValueError:
-            return False
-
     def _older_than_since(self, posts: list[PostLink]) -> bool:
         """Feeds and archives run newest first: a page of only older posts ends the walk."""
-        return bool(posts) and all(self._before_since(p.published) for p in posts)
+        return bool(posts) and all(self.run.before_since(p.published) for p in posts)
 
     async def parse_sitemap_off_reactor(self, url: str, body: bytes) -> tuple[list[str], list[PostLink]]:
         """Inflate (a .gz sitemap: at most DOWNLOAD_MAXSIZE, like any download, and the
