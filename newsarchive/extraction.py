@@ -18,10 +18,9 @@ from newsarchive.linking import link_thread
 from newsarchive.parsing.article import ArticleContent, NotAnArticle, extract_article
 from newsarchive.parsing.comment_section import has_comment_section
 from newsarchive.parsing.comments import extract_comments
+from newsarchive.parsing.metadata import PageMetadata
 from newsarchive.parsing.text import word_count
 from newsarchive.urls import canonical_url
-
-ARTICLE_CONTENT_FIELDS = tuple(ArticleContent.__dataclass_fields__)
 
 
 @dataclass
@@ -49,10 +48,11 @@ def extract_page(
     if not content.body.strip():  # an app shell, an index page, a consent wall: no story here
         return PageExtract(content=None, error="no article text on the page")
     reference = _reference_time(fetched_at)
-    comments = extract_comments(url, html, article_id, reference, content.published)
+    comments = extract_comments(url, html, article_id, reference, content.metadata.published)
     for page_url, page in comment_pages or ():
         comments.extend(
-            extract_comments(page_url, page_text(page), article_id, reference, content.published))
+            extract_comments(page_url, page_text(page), article_id, reference,
+                             content.metadata.published))
     return PageExtract(content=content, comments=merge_comments(comments))
 
 
@@ -81,10 +81,8 @@ def apply_extract(article: Article, extract: PageExtract) -> Article:
     content = extract.content
     if content is None:
         return article
-    for name in ARTICLE_CONTENT_FIELDS:
-        if name != "canonical_url" and hasattr(article, name):
-            setattr(article, name, getattr(content, name))
-    article.canonical_url = canonical_url(content.canonical_url or article.final_url or article.url)
+    apply_metadata(article, content.metadata)
+    article.body = content.body
     article.word_count = word_count(content.body)
     # All fingerprints in one pass, here in the worker rather than on the reactor thread.
     prints = fingerprint(content.body)
@@ -95,6 +93,20 @@ def apply_extract(article: Article, extract: PageExtract) -> Article:
     article.html = None
     article.comment_pages = []
     return article
+
+
+def apply_metadata(article: Article, metadata: PageMetadata) -> None:
+    """Every field of the page's metadata onto the record, one by one (a renamed field fails
+    here, and tests/test_parsing_article.py fails for a field left out)."""
+    article.title = metadata.title
+    article.authors = metadata.authors
+    article.published = metadata.published
+    article.modified = metadata.modified
+    article.site_name = metadata.site_name
+    article.language = metadata.language
+    article.description = metadata.description
+    article.tags = metadata.tags
+    article.canonical_url = canonical_url(metadata.canonical_url or article.final_url or article.url)
 
 
 def extract_article_record(article: Article, fetched_at: str | None = None) -> ArticleResult:

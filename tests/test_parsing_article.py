@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import pytest
 
+from newsarchive.extraction import apply_metadata
+from newsarchive.items import Article
 from newsarchive.parsing import metadata as md
 from newsarchive.parsing.article import (
     ArticleContent,
@@ -18,8 +21,7 @@ from newsarchive.parsing.article import (
 
 CASES_DIR = Path(__file__).parent / "fixtures" / "pages" / "article"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "expected.json").exists())
-METADATA_FIELDS = ("title", "authors", "published", "modified", "site_name", "language",
-                   "description", "tags", "canonical_url")
+METADATA_FIELDS = tuple(f.name for f in fields(md.PageMetadata))
 
 
 def load_case(name: str) -> tuple[str, str, dict]:
@@ -33,8 +35,9 @@ def load_case(name: str) -> tuple[str, str, dict]:
 def mismatches(result: ArticleContent, expected: dict) -> list[str]:
     problems = []
     for name in METADATA_FIELDS:
-        if name in expected and getattr(result, name) != expected[name]:
-            problems.append(f"{name}: expected {expected[name]!r}, got {getattr(result, name)!r}")
+        got = getattr(result.metadata, name)
+        if name in expected and got != expected[name]:
+            problems.append(f"{name}: expected {expected[name]!r}, got {got!r}")
     for snippet in expected.get("body_contains", []):
         if snippet not in result.body:
             problems.append(f"body lacks {snippet!r}")
@@ -74,7 +77,7 @@ def test_the_check_can_fail():
     """The fixture comparison reports every wrong field, not only the first."""
     url, html, expected = load_case("wordpress_comments")
     result = extract_article(url, html)
-    result.title, result.authors = "Wrong", []
+    result.metadata.title, result.metadata.authors = "Wrong", []
     result.body += "\n\nBrilliant write-up."
     problems = mismatches(result, expected)
     assert any(p.startswith("title:") for p in problems)
@@ -120,7 +123,7 @@ def test_page_decoded_from_windows_1252():
     )
     decoded = html.encode("cp1252").decode("cp1252")  # what a crawler hands over
     result = extract_article("https://www.lecourrier-exemple.fr/local/halle", decoded)
-    assert result.language == "fr"
+    assert result.metadata.language == "fr"
     for paragraph in paragraphs:
         assert paragraph in result.body
     assert "Mentions légales" not in result.body
@@ -135,7 +138,7 @@ def test_page_without_article_gives_empty_body():
     )
     result = extract_article("https://example.com/sections", html)
     assert result.body == ""
-    assert result.title == "Sections"
+    assert result.metadata.title == "Sections"
 
 
 def test_malformed_html_does_not_raise():
@@ -157,7 +160,7 @@ def test_jsonld_article_body_keeps_its_paragraphs():
             '<body><div class="paywall"><p>Subscribe to read this story.</p></div></body></html>')
     result = extract_article("https://example.com/budget", html)
     assert result.body.split("\n\n") == paragraphs
-    assert result.title == "Budget"
+    assert result.metadata.title == "Budget"
 
 
 @pytest.mark.parametrize(
@@ -206,7 +209,7 @@ def test_jsonld_author_references_and_graph_are_resolved():
        "publisher": {"@id": "#org"}},
       {"@type": "Organization", "@id": "#org", "name": "The Example Times"}]}
     </script></head><body><p>x</p></body></html>"""
-    meta = md.read_jsonld(md_tree(html), "https://example.com/a")
+    meta, _ = md.read_jsonld(md_tree(html), "https://example.com/a")
     assert meta.authors == ["Rita Moreno", "Li Wei"]
     assert meta.site_name == "The Example Times"
 
@@ -214,14 +217,14 @@ def test_jsonld_author_references_and_graph_are_resolved():
 def test_broken_jsonld_is_ignored():
     html = ('<html><head><script type="application/ld+json">{"@type": "NewsArticle", '
             '"headline": </script></head><body><p>text</p></body></html>')
-    assert md.read_jsonld(md_tree(html), None).title is None
+    assert md.read_jsonld(md_tree(html), None)[0].title is None
 
 
 def test_homepage_canonical_is_not_trusted():
     html = ('<html><head><link rel="canonical" href="https://example.com/"></head><body>'
             "<article><p>" + "Some words in a sentence. " * 30 + "</p></article></body></html>")
     result = extract_article("https://example.com/news/2024/story", html)
-    assert result.canonical_url is None  # no canonical: the record's url stands for the page
+    assert result.metadata.canonical_url is None  # no canonical: the record's url stands for the page
 
 
 def md_tree(html: str):
@@ -252,3 +255,17 @@ def test_furniture_is_dropped_only_around_the_story() -> None:
     # "Topics" inside the story, or a "see also" line that links nowhere, stays
     kept = "Topics: what the council discussed.\n\nSee also: the minutes.\n\nThe end."
     assert strip_furniture(kept, set(), set(), links) == kept
+
+
+def test_every_metadata_field_is_carried_onto_the_article_record():
+    """A field of PageMetadata that apply_metadata leaves out (or a renamed one) fails here."""
+    values = {
+        f.name: [f"{f.name}-value"] if str(f.type).startswith("list")
+        else f"https://example.com/{f.name}-value"
+        for f in fields(md.PageMetadata)
+    }
+    article = Article(id="a1", url="https://example.com/article")
+    apply_metadata(article, md.PageMetadata(**values))
+    record = asdict(article)
+    missing = [name for name, value in values.items() if value not in record.values()]
+    assert not missing, f"PageMetadata fields not on the Article record: {missing}"

@@ -1,4 +1,4 @@
-"""Article body text and metadata: (url, html) → ArticleContent.
+"""Article body text and metadata: (url, html) → ArticleContent (a ``PageMetadata`` and the body).
 
 trafilatura finds the body (one ``bare_extraction`` call per page, options built once below). For
 metadata the page's own declarations (JSON-LD, OpenGraph, meta tags, microdata; see
@@ -31,16 +31,11 @@ class NotAnArticle(ValueError):
 
 @dataclass
 class ArticleContent:
-    title: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published: str | None = None
-    modified: str | None = None
-    site_name: str | None = None
-    language: str | None = None
-    description: str | None = None
-    tags: list[str] = field(default_factory=list)
+    """What extraction settles on for one page: its metadata (``canonical_url`` absolute, or
+    None) and its body text."""
+
+    metadata: md.PageMetadata = field(default_factory=md.PageMetadata)
     body: str = ""  # plain text, paragraphs separated by one blank line
-    canonical_url: str | None = None  # absolute, or None
 
 
 def build_options(*, precision: bool = False, recall: bool = False,
@@ -99,7 +94,7 @@ def extract_article(url: str, html: str) -> ArticleContent:
 def _extract(url: str, html: str, options: Extractor, drop_link_only: bool = True,
              drop_labels: bool = True, drop_furniture: bool = True) -> ArticleContent:
     tree = _parse(html)
-    declared = _declared_metadata(tree, url)
+    declared, article_body = _declared_metadata(tree, url)
     furniture = boilerplate.page_furniture(tree, declared.title) if drop_furniture else None
     if options is OPTIONS and _complete(declared):
         options = OPTIONS_BODY_ONLY
@@ -110,11 +105,11 @@ def _extract(url: str, html: str, options: Extractor, drop_link_only: bool = Tru
     except Exception:  # a trafilatura bug on one odd page must not stop a crawl
         doc = None
     body = _body_text(doc.text if doc is not None else "")
-    if declared.article_body:
+    if article_body:
         # trafilatura's last-resort fallback is the JSON-LD articleBody, flattened to one line:
         # give it back its paragraphs. (Preferring articleBody over trafilatura's own body more
         # often than that made the quality benchmark worse, see quality.py.)
-        paragraphed = md.text_of_article_body(declared.article_body)
+        paragraphed = md.text_of_article_body(article_body)
         if _key(paragraphed) == _key(body):
             body = paragraphed
     if drop_link_only and 0 < len(body) < LINK_ONLY_MAX_CHARS and _only_links(body, tree):
@@ -142,11 +137,13 @@ def _parse(html: str) -> HtmlElement:
     return tree
 
 
-def _declared_metadata(tree: HtmlElement, url: str) -> md.PageMetadata:
-    """Merge JSON-LD, meta tags and microdata, in that order of trust, field by field."""
-    sources = (md.read_jsonld(tree, url), md.read_meta_tags(tree, url), md.read_microdata(tree))
+def _declared_metadata(tree: HtmlElement, url: str) -> tuple[md.PageMetadata, str | None]:
+    """Merge JSON-LD, meta tags and microdata, in that order of trust, field by field; and the
+    JSON-LD articleBody."""
+    jsonld, article_body = md.read_jsonld(tree, url)
+    sources = (jsonld, md.read_meta_tags(tree, url), md.read_microdata(tree))
     merged = md.PageMetadata()
-    for name in ("title", "published", "modified", "site_name", "description", "article_body"):
+    for name in ("title", "published", "modified", "site_name", "description"):
         setattr(merged, name, next((getattr(s, name) for s in sources if getattr(s, name)), None))
     # <link rel=canonical> and og:url name the page itself; JSON-LD ids often carry a #fragment.
     merged.canonical_url = _plausible_canonical(sources[1].canonical_url, url) or \
@@ -158,7 +155,7 @@ def _declared_metadata(tree: HtmlElement, url: str) -> md.PageMetadata:
     # Language: the article's own inLanguage, then <html lang>, then og:locale and the like.
     merged.language = sources[0].language or md.html_language(tree) or sources[1].language \
         or sources[2].language
-    return merged
+    return merged, article_body
 
 
 def _complete(declared: md.PageMetadata) -> bool:
@@ -174,7 +171,7 @@ def _merge(url: str, declared: md.PageMetadata, doc, body: str) -> ArticleConten
     tags = declared.tags or [*(getattr(doc, "tags", None) or [])]
     language = declared.language or _doc_field(doc, "language")
     published = iso_datetime(declared.published) if declared.published else None
-    return ArticleContent(
+    metadata = md.PageMetadata(
         title=strip_site_name(title, site_name, url) if title else None,
         authors=authors,
         published=published or iso_datetime(_doc_field(doc, "date")),
@@ -183,10 +180,10 @@ def _merge(url: str, declared: md.PageMetadata, doc, body: str) -> ArticleConten
         language=md.normalize_language(language),
         description=declared.description or _doc_field(doc, "description"),
         tags=md.normalize_tags(tags),
-        body=body,
         canonical_url=declared.canonical_url
         or _plausible_canonical(md.absolute_url(_doc_field(doc, "url"), url), url),
     )
+    return ArticleContent(metadata=metadata, body=body)
 
 
 def _plausible_canonical(candidate: str | None, url: str) -> str | None:

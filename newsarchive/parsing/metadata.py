@@ -93,7 +93,10 @@ _CDATA = re.compile(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$")
 
 @dataclass
 class PageMetadata:
-    """What the page declares. Empty fields mean "not stated", never "stated empty"."""
+    """An article page's metadata: what one source of the page declares (JSON-LD, meta tags,
+    microdata), and what extraction settles on (``article.ArticleContent.metadata``). The one
+    type for it: ``extraction.apply_metadata`` puts every field onto the ``Article`` record.
+    Empty fields mean "not stated", never "stated empty"."""
 
     title: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -104,7 +107,6 @@ class PageMetadata:
     description: str | None = None
     tags: list[str] = field(default_factory=list)
     canonical_url: str | None = None
-    article_body: str | None = None
 
 
 # --- JSON-LD -------------------------------------------------------------------------------------
@@ -219,9 +221,11 @@ def _pick_article(objects: list[dict[str, Any]]) -> dict[str, Any] | None:
     return max(articles, key=lambda o: sum(1 for k in wanted if o.get(k)))
 
 
-def read_jsonld(tree: HtmlElement, base_url: str | None) -> PageMetadata:
+def read_jsonld(tree: HtmlElement, base_url: str | None) -> tuple[PageMetadata, str | None]:
+    """The metadata the page's JSON-LD article declares, and its ``articleBody`` (None if none)."""
     objects = jsonld_objects(tree)
     meta = PageMetadata()
+    article_body = None
     article = _pick_article(objects)
     by_id = {o["@id"]: o for o in objects if isinstance(o.get("@id"), str)}
     if article is not None:
@@ -239,14 +243,14 @@ def read_jsonld(tree: HtmlElement, base_url: str | None) -> PageMetadata:
         meta.site_name = _first_text(publisher)
         body = article.get("articleBody")
         if isinstance(body, str) and body.strip():
-            meta.article_body = body
+            article_body = body
         main = article.get("mainEntityOfPage")
         url = article.get("url") or (main.get("@id") if isinstance(main, dict) else main)
         meta.canonical_url = absolute_url(url if isinstance(url, str) else None, base_url)
     if not meta.site_name:
         sites = [o for o in objects if _types(o) & PUBLISHER_TYPES]
         meta.site_name = next((n for n in (_first_text(o) for o in sites) if n), None)
-    return meta
+    return meta, article_body
 
 
 # --- meta tags, link rel, microdata -------------------------------------------------------------

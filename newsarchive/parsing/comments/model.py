@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from newsarchive.items import Comment
 from newsarchive.urls import record_id
+
+# A date candidate: an attribute value or text (lxml's str subclass), or an element.
+DateHit = str | etree._Element
 
 _ON_PAGE_ID = re.compile(r"^(?:li-|div-|article-)?comment-(\d+)$|^(?:wpd|wc)-comm-(\d+)_\d+$")
 
@@ -25,7 +30,7 @@ class ParsedComment:
     url: str | None = None  # the comment's permalink, absolute
     on_page_id: str | None = None  # "comment-123", normalised (``on_page_id``)
     published: str | None = None
-    date_hits: list = field(default_factory=list)
+    date_hits: list[DateHit] = field(default_factory=list)
 
     def record_id(self, article_id: str) -> str:
         """``record_id(article_id, on-page id)``, else of (author, published, text)."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from urllib.parse import urljoin
 
 from lxml import etree
 
 from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.dates import DateReader
 from newsarchive.parsing.comments.markup import drop_non_comments, parse
+from newsarchive.parsing.html import join_url
 
 
 class CommentPage:
@@ -53,7 +53,4 @@ class CommentPage:
         href = href.strip()
         if not href or href.startswith(("javascript:", "mailto:", "tel:")) or href == "#":
             return None
-        try:
-            return urljoin(self.url, href)
-        except ValueError:
-            return None
+        return join_url(self.url, href)

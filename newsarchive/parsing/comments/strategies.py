@@ -17,7 +17,8 @@ from newsarchive.parsing.comments.page import CommentPage
 class Strategy(Protocol):
     """One comment system: its comments on a page, depth-first in display order; [] if none."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def find(self, page: CommentPage) -> list[Comment]: ...
 
