@@ -24,6 +24,7 @@ from tests.scaleout import (
     comparable,
     delete_prefix,
     differences,
+    exit_times,
     log_of,
     run_records,
     server_hits,
@@ -181,6 +182,37 @@ def test_three_workers_archive_blogs_as_one_process_does(
         twice = {p: n for p, n in paths.items() if n > 1 and p != "/robots.txt"}
         assert not twice, (host, twice)
     assert sorted(manifest["workers"]) == ["w1", "w2", "w3"]
+    assert manifest["counts"] == {kind: len(items) for kind, items in records.items()}
+
+
+def test_a_late_joiner_takes_part_in_the_run_and_all_end_together(
+    sites: dict[str, str], single_process: CrawlRun, redis_url: str, prefix: str, tmp_path: Path,
+) -> None:
+    args = {"site": sites["events"], **RANGE}
+    # slow enough for a worker started late (a few seconds to start) to find work left
+    settings = redis_settings(redis_url, prefix, **{**SHARED, "DOWNLOAD_DELAY": "1.5",
+                                                    "LOG_LEVEL": "DEBUG"})
+    early = start_workers("events", tmp_path, args, settings, 2)
+    # the run is under way: seeded, and pages fetched
+    deadline = time.monotonic() + 120
+    while sum(log_of(tmp_path, w).count("Crawled (200)") for w, _ in early) < 2:
+        assert time.monotonic() < deadline, log_of(tmp_path, "w1")[-3000:]
+        time.sleep(0.05)
+    late = start_workers("events", tmp_path, args, settings, 1, first=3)
+    ended = exit_times(early + late)
+    logs = {w: log_of(tmp_path, w) for w in ended}
+    assert "joined run" in logs["w3"] and "seeds its start requests" not in logs["w3"]
+    (folder,) = (tmp_path / "runs").iterdir()  # the late joiner's run is the others'
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert sorted(manifest["workers"]) == ["w1", "w2", "w3"]
+    assert sum(manifest["workers"]["w3"]["counts"].values()) > 0, manifest["workers"]
+    assert manifest["finish_reason"] == "finished" and manifest["lost_workers"] == []
+    # one end for all: each worker stopped once the run was done, none before
+    for worker, log in logs.items():
+        assert log.count("queue empty and every worker idle: done") == 1, (worker, log[-2000:])
+    assert max(ended.values()) - min(ended.values()) < 15, ended
+    records = run_records(folder)
+    assert comparable(records) == comparable(run_records(single_process.run_dir))
     assert manifest["counts"] == {kind: len(items) for kind, items in records.items()}
 
 
