@@ -83,12 +83,15 @@ def scale_out(args: Any, files: list, folders: list[Path], pages_wanted: int, po
                     settings = {"NEWSARCHIVE_EXTRACT_POOL_SIZE": str(max(1, pool // workers)),
                                 "REDIS_URL": redis_url,
                                 "NEWSARCHIVE_REDIS_PREFIX": f"bench-{repeat}"}
+                    client.config_resetstat()
                     before = int(client.info("stats")["total_commands_processed"])
                     shared_wall = _crawl(
                         [crawl_command(site, start, end, out,
                                        {**settings, "NEWSARCHIVE_WORKER_ID": f"w{n + 1}"})
                          for n in range(workers)], work / "logs" / out.name)
                     commands = int(client.info("stats")["total_commands_processed"]) - before
+                    by_command = {name.removeprefix("cmdstat_"): int(stat["calls"])
+                                  for name, stat in client.info("commandstats").items()}
                     (folder,) = (out / "runs").iterdir()
                     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
                     split = {w: part["counts"]["article"]
@@ -98,7 +101,9 @@ def scale_out(args: Any, files: list, folders: list[Path], pages_wanted: int, po
                         "single": single_articles / single_wall, "single_articles": single_articles,
                         "shared": shared_articles / shared_wall, "shared_articles": shared_articles,
                         "split": split, "wall": shared_wall,
-                        "commands": commands / max(1, shared_articles)})
+                        "commands": commands / max(1, shared_articles),
+                        "by_command": {name: calls / max(1, shared_articles)
+                                       for name, calls in by_command.items()}})
                     print(f"[{repeat + 1}] 1 process: {rounds[-1]['single']:.1f} pages/s; "
                           f"{workers} workers: {rounds[-1]['shared']:.1f} pages/s, split "
                           f"{split}, {rounds[-1]['commands']:.1f} Redis commands/page", flush=True)
@@ -125,4 +130,8 @@ def scale_out(args: Any, files: list, folders: list[Path], pages_wanted: int, po
     print(f"{workers} workers / 1 process (pages/s): {statistics.median(ratios):.2f} "
           f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
     print(f"Redis commands per article page: {middle['commands']:.1f}")
+    top = sorted(middle["by_command"].items(), key=lambda item: -item[1])[:12]
+    print("  by command (calls per page; commands run inside Lua scripts are listed too, and "
+          "counted once, as evalsha, above): "
+          + ", ".join(f"{name} {calls:.2f}" for name, calls in top))
     return 0

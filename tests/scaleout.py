@@ -42,16 +42,17 @@ def delete_prefix(redis_url: str, prefix: str) -> None:
 
 def start_workers(
     spider: str, output_dir: Path, args: dict[str, str], settings: dict[str, str], count: int,
-    env: dict[str, str] | None = None,
+    env: dict[str, str] | None = None, first: int = 1,
 ) -> list[tuple[str, Any]]:
-    """``count`` workers of one run, started together as ``scrapy crawl`` subprocesses."""
+    """``count`` workers of one run (``w<first>``...), started together as ``scrapy crawl``
+    subprocesses."""
     import subprocess
 
     from tests.crawling import REPO, crawl_command, crawl_env
 
     output_dir.mkdir(parents=True, exist_ok=True)
     workers = []
-    for n in range(1, count + 1):
+    for n in range(first, first + count):
         worker_id = f"w{n}"
         log = (output_dir / f"{worker_id}.log").open("w")
         command = crawl_command(spider, output_dir, args,
@@ -59,6 +60,25 @@ def start_workers(
         workers.append((worker_id, subprocess.Popen(command, cwd=REPO, env=crawl_env(env),
                                                     stdout=log, stderr=subprocess.STDOUT)))
     return workers
+
+
+def exit_times(workers: list[tuple[str, Any]], timeout: float = 180) -> dict[str, float]:
+    """When (``time.monotonic()``) each worker exited; every one exits with code 0."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    ended: dict[str, float] = {}
+    while len(ended) < len(workers):
+        for worker_id, proc in workers:
+            if worker_id not in ended and proc.poll() is not None:
+                assert proc.returncode == 0, (worker_id, proc.returncode)
+                ended[worker_id] = time.monotonic()
+        if time.monotonic() > deadline:
+            for _, proc in workers:
+                proc.kill()
+            raise AssertionError(f"workers still running after {timeout} s: {ended}")
+        time.sleep(0.05)
+    return ended
 
 
 def wait_all(workers: list[tuple[str, Any]], timeout: float = 180) -> dict[str, int]:

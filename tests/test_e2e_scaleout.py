@@ -24,6 +24,7 @@ from tests.scaleout import (
     comparable,
     delete_prefix,
     differences,
+    exit_times,
     log_of,
     run_records,
     server_hits,
@@ -184,19 +185,41 @@ def test_three_workers_archive_blogs_as_one_process_does(
     assert manifest["counts"] == {kind: len(items) for kind, items in records.items()}
 
 
+def test_a_late_joiner_takes_part_in_the_run_and_all_end_together(
+    sites: dict[str, str], single_process: CrawlRun, redis_url: str, prefix: str, tmp_path: Path,
+) -> None:
+    args = {"site": sites["events"], **RANGE}
+    # slow enough for a worker started late (a few seconds to start) to find work left
+    settings = redis_settings(redis_url, prefix, **{**SHARED, "DOWNLOAD_DELAY": "1.5",
+                                                    "LOG_LEVEL": "DEBUG"})
+    early = start_workers("events", tmp_path, args, settings, 2)
+    # the run is under way: seeded, and pages fetched
+    deadline = time.monotonic() + 120
+    while sum(log_of(tmp_path, w).count("Crawled (200)") for w, _ in early) < 2:
+        assert time.monotonic() < deadline, log_of(tmp_path, "w1")[-3000:]
+        time.sleep(0.05)
+    late = start_workers("events", tmp_path, args, settings, 1, first=3)
+    ended = exit_times(early + late)
+    logs = {w: log_of(tmp_path, w) for w in ended}
+    assert "joined run" in logs["w3"] and "seeds its start requests" not in logs["w3"]
+    (folder,) = (tmp_path / "runs").iterdir()  # the late joiner's run is the others'
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert sorted(manifest["workers"]) == ["w1", "w2", "w3"]
+    assert sum(manifest["workers"]["w3"]["counts"].values()) > 0, manifest["workers"]
+    assert manifest["finish_reason"] == "finished" and manifest["lost_workers"] == []
+    # one end for all: each worker stopped once the run was done, none before
+    for worker, log in logs.items():
+        assert log.count("queue empty and every worker idle: done") == 1, (worker, log[-2000:])
+    assert max(ended.values()) - min(ended.values()) < 15, ended
+    records = run_records(folder)
+    assert comparable(records) == comparable(run_records(single_process.run_dir))
+    assert manifest["counts"] == {kind: len(items) for kind, items in records.items()}
+
+
 # --- faults ------------------------------------------------------------------------------------
 
 
-def finished_records(output: Path) -> dict[str, list[dict[str, Any]]]:
-    """Every record in a finished feed file of any run in ``output`` (``.part`` files are not)."""
-    records: dict[str, list[dict[str, Any]]] = {"event": [], "article": [], "comment": []}
-    for folder in sorted((output / "runs").iterdir()):
-        for kind, items in run_records(folder).items():
-            records[kind] += items
-    return records
-
-
-def test_a_worker_killed_mid_run_loses_nothing(
+def test_a_worker_killed_mid_run_loses_nothing_its_run_fetches_it_again(
     sites: dict[str, str], single_process: CrawlRun, redis_url: str, prefix: str, tmp_path: Path,
 ) -> None:
     args = {"site": sites["events"], **RANGE}
@@ -206,7 +229,8 @@ def test_a_worker_killed_mid_run_loses_nothing(
     workers = start_workers("events", tmp_path, args, settings, 3)
     victim = dict(workers)["w2"]
     deadline = time.monotonic() + 120
-    # kill w2 as soon as it has downloaded an article: whatever it makes of it is lost with it
+    # kill w2 as soon as it has downloaded an article: it had read event pages, emitted
+    # records (in feeds that never get their final names) and holds an article in flight
     while not any(line.startswith("Crawled (200)", line.find("] DEBUG: ") + 9)
                   and any(o in line for o in outlets)
                   for line in log_of(tmp_path, "w2").splitlines()):
@@ -221,13 +245,20 @@ def test_a_worker_killed_mid_run_loses_nothing(
     assert sorted(manifest["workers"]) == ["w1", "w3"]
     # its feeds never got their final names, nor its manifest part
     assert not (first / "events-w2.jsonl").exists() and not (first / "manifest-w2.json").exists()
+    # a survivor put back what w2 had taken, and the same run fetched it again: complete
+    logs = log_of(tmp_path, "w1") + log_of(tmp_path, "w3")
+    assert "worker(s) w2 lost;" in logs and "requests they had taken put back" in logs
     expected = comparable(run_records(single_process.run_dir))
-    assert set(comparable(run_records(first))) < set(expected)  # this run misses w2's work
+    got = comparable(run_records(first))  # asserts no id twice
+    assert got == expected, differences(got, expected)
+    assert manifest["counts"] == {k: len(v) for k, v in run_records(first).items()}
+    assert manifest["finish_reason"] == "finished"
 
-    # the next run (one worker will do) archives what the killed one had taken
+    # the next run adds nothing the archive does not hold already
     again = crawl("events", tmp_path, args, redis_settings(redis_url, prefix))
     assert again.returncode == 0, again.log[-3000:]
-    assert comparable(finished_records(tmp_path)) == expected
+    for key, record in comparable(run_records(again.run_dir)).items():
+        assert expected.get(key) == record, key
 
 
 @pytest.fixture

@@ -10,8 +10,19 @@ request from the queue marks the worker busy in the same Lua script (``scheduler
 no worker can see "queue empty, everybody idle" while another holds a request it has not yet
 processed. A worker beats every ``heartbeat / 3`` seconds; one that stops beating for
 ``heartbeat`` seconds is dropped from the run (``lost``) so that it cannot hold the run open.
-Its output never got its final name and the state never saw its writes (a worker commits its
-state only after its feeds are stored), so the next run archives what it had taken.
+
+A worker killed mid-run (SIGKILL, a machine gone) loses its output: its feeds never got their
+final names and the state never saw its writes (a worker commits its state only after its feeds
+are stored). So every request a worker takes is also added to its *taken* set
+(``<run>:taken:<worker>``, in the pop's own script) and stays there until the worker leaves the
+run with its feeds stored. Once a worker is lost, the run is not done while its taken set exists
+(``idle`` answers ``RECOVER`` instead): a surviving worker claims the set (``claim_taken``:
+moved into its own ``recover:<worker>`` set by one script, so exactly one survivor gets it, and
+a survivor that dies in turn hands it on the same way), repairs the run's links
+(``SourceTracker.recover``), and puts the requests back in the queue (``RunQueue.requeue``,
+one MULTI/EXEC that also deletes its ``recover`` set). The run's other workers fetch them again,
+in the same run. A worker lost *after* the run was found done (while storing its feeds) is
+left to the next run, which archives what it had taken.
 
 Each worker files its manifest part when it leaves (``leave``); the last one to leave gets every
 part, to write the run's manifest, and removes the run's keys.
@@ -29,6 +40,8 @@ from typing import Any
 logger = logging.getLogger(__name__)
 
 HEARTBEAT = 10.0
+# ``RunCoordinator.idle``'s answers
+BUSY, DONE, RECOVER = 0, 1, 2
 
 _NOW = """
 local t = redis.call('TIME')
@@ -79,9 +92,10 @@ redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], now + tonumber(ARGV[2]))
 """
-# KEYS: workers, idle, hb, lost, queue, done; ARGV: worker, heartbeat ms, finish (1/0).
-# Returns 1 when the run is quiescent (queue empty, every worker idle); with finish, it is then
-# marked done for every worker.
+# KEYS: workers, idle, hb, lost, queue, done; ARGV: worker, heartbeat ms, finish (1/0), run base.
+# Returns 1 when the run is quiescent (queue empty, every worker idle, nothing a lost worker took
+# left to put back); with finish, it is then marked done for every worker. Returns 2 while a
+# lost worker's taken requests wait for a survivor to claim them, 0 otherwise.
 _IDLE = _NOW + _PRUNE + """
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
@@ -89,6 +103,13 @@ redis.call('HSET', KEYS[3], ARGV[1], now + tonumber(ARGV[2]))
 redis.call('SADD', KEYS[2], ARGV[1])
 prune(now)
 if redis.call('EXISTS', KEYS[6]) == 1 then return 1 end
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  if redis.call('EXISTS', ARGV[4] .. ':taken:' .. m) == 1 or
+     redis.call('EXISTS', ARGV[4] .. ':recover:' .. m) == 1 then return 2 end
+end
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', ARGV[4] .. ':recover:' .. m) == 1 then return 0 end
+end
 if redis.call('ZCARD', KEYS[5]) == 0 and
    redis.call('SCARD', KEYS[1]) == redis.call('SCARD', KEYS[2]) then
   if ARGV[3] == '1' then redis.call('SET', KEYS[6], '1') end
@@ -96,9 +117,23 @@ if redis.call('ZCARD', KEYS[5]) == 0 and
 end
 return 0
 """
-# KEYS: workers, idle, hb, lost, reports, group; ARGV: worker, report, run id.
+# Move a lost worker's taken (and claimed-for-recovery) requests into the caller's recover set.
+# KEYS: lost, taken:<lost>, recover:<lost>, recover:<caller>; ARGV: lost worker.
+# Returns every request in the caller's recover set (none unless the worker is still lost).
+_CLAIM = """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return {} end
+for i = 2, 3 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('SUNIONSTORE', KEYS[4], KEYS[4], KEYS[i])
+    redis.call('DEL', KEYS[i])
+  end
+end
+return redis.call('SMEMBERS', KEYS[4])
+"""
+# KEYS: workers, idle, hb, lost, reports, group, taken:<worker>; ARGV: worker, report, run id.
 # Returns {} unless this worker is the last: then {lost workers, report, report, ...}.
 _LEAVE = _NOW + _PRUNE + """
+redis.call('DEL', KEYS[7])
 redis.call('HSET', KEYS[5], ARGV[1], ARGV[2])
 redis.call('SREM', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[1])
@@ -129,6 +164,7 @@ class RunCoordinator:
         self._beat = client.register_script(_BEAT)
         self._idle = client.register_script(_IDLE)
         self._leave = client.register_script(_LEAVE)
+        self._claim = client.register_script(_CLAIM)
         self._stop = threading.Event()
         self._beater: threading.Thread | None = None
 
@@ -137,6 +173,14 @@ class RunCoordinator:
         if self.run_id is None:
             raise RuntimeError("not in a run yet: call join() first")
         return f"{self.prefix}:run:{self.run_id}:{name}"
+
+    def taken_key(self, worker_id: str) -> str:
+        """The requests ``worker_id`` took from the queue in this run (until it leaves)."""
+        return self.key(f"taken:{worker_id}")
+
+    def recover_key(self, worker_id: str) -> str:
+        """Requests of lost workers that ``worker_id`` claimed and is putting back."""
+        return self.key(f"recover:{worker_id}")
 
     def _member_keys(self) -> list[str]:
         return [self.key("workers"), self.key("idle"), self.key("hb"), self.key("lost")]
@@ -177,19 +221,28 @@ class RunCoordinator:
             self._beater = None
 
     # -- the run's end -------------------------------------------------------------------------
-    def idle(self) -> bool:
-        """This worker has no work: True when the whole run is done (for every worker)."""
+    def idle(self) -> int:
+        """This worker has no work: ``DONE`` when the whole run is done (for every worker),
+        ``RECOVER`` when a lost worker's requests wait to be claimed (``claim_taken``), else
+        ``BUSY``."""
         return self._check(finish=True)
 
     def quiescent(self) -> bool:
         """This worker has no work: whether no worker has (the run may still go on: the
         caller is about to queue more, like the events spider's articles)."""
-        return self._check(finish=False)
+        return self._check(finish=False) == DONE
 
-    def _check(self, finish: bool) -> bool:
+    def _check(self, finish: bool) -> int:
         keys = [*self._member_keys(), self.key("requests"), self.key("done")]
-        return bool(int(self._idle(keys=keys, args=[self.worker_id, self.heartbeat_ms,
-                                                    int(finish)])))
+        return int(self._idle(keys=keys, args=[self.worker_id, self.heartbeat_ms, int(finish),
+                                               self.key("")[:-1]]))
+
+    def claim_taken(self, lost_worker: str) -> list[bytes]:
+        """Take over what a lost worker had taken (exactly one caller gets each request):
+        every request now in this worker's recover set, to put back (``RunQueue.requeue``)."""
+        keys = [self.key("lost"), self.taken_key(lost_worker), self.recover_key(lost_worker),
+                self.recover_key(self.worker_id)]
+        return list(self._claim(keys=keys, args=[lost_worker]))
 
     def run_alive(self, run_id: str) -> bool:
         """Whether any worker of run ``run_id`` (of this prefix) still beats."""
@@ -206,7 +259,8 @@ class RunCoordinator:
         """File this worker's report and leave the run. The last worker to leave gets every
         report and the workers lost on the way, and the run's keys are removed; others None."""
         self.stop_heartbeat()
-        keys = [*self._member_keys(), self.key("reports"), self.group_key]
+        keys = [*self._member_keys(), self.key("reports"), self.group_key,
+                self.taken_key(self.worker_id)]
         out = self._leave(keys=keys, args=[self.worker_id, json.dumps(report), self.run_id])
         if not out:
             return None

@@ -33,7 +33,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider, NotConfigured
 
 from newsarchive.scaleout.connection import RedisUnavailable, connect, one_line, redacted
-from newsarchive.scaleout.coordinator import RunCoordinator
+from newsarchive.scaleout.coordinator import DONE, RECOVER, RunCoordinator
 
 logger = logging.getLogger(__name__)
 EXIT_BAD_REDIS = 2
@@ -94,6 +94,7 @@ class ScaleOut:
         else:
             logger.info("worker %s joined run %s", worker_id, run_id)
         self.run_done = False
+        self._queue: Any = None  # to put back what lost workers had taken
         crawler.signals.connect(self.spider_idle, signal=signals.spider_idle)
 
     @classmethod
@@ -136,16 +137,41 @@ class ScaleOut:
         if self.failed:
             raise CloseSpider("redis_unavailable")
         try:
-            done = self.run_done or self.coordinator.idle()
+            answer = DONE if self.run_done else self.coordinator.idle()
+            if answer == RECOVER:
+                self.recover_lost(spider)
         except RedisError:
             raise CloseSpider("redis_unavailable") from None
-        if done:
+        if answer == DONE:
             if not self.run_done:
                 logger.info("run %s: queue empty and every worker idle: done", spider.run_id)
             self.run_done = True
             return
         self._poll_soon()
         raise DontCloseSpider
+
+    def recover_lost(self, spider: Spider) -> int:
+        """Put back in the queue what the run's lost workers had taken (see the coordinator):
+        claim it, let the spider repair the run's links (``workers_lost``), requeue it."""
+        coordinator = self.coordinator
+        lost = [w for w in coordinator.lost_workers() if w != coordinator.worker_id]
+        entries: list[bytes] = []
+        for worker in lost:
+            entries = coordinator.claim_taken(worker)  # each call: all this worker claimed
+        if not entries:
+            return 0
+        repair = getattr(spider, "workers_lost", None)
+        if repair is not None:
+            repair(set(lost))
+        from newsarchive.scaleout.scheduler import RunQueue
+
+        if self._queue is None:
+            self._queue = RunQueue(self.client, spider, coordinator.key("requests"))
+        count = self._queue.requeue(entries, coordinator.recover_key(coordinator.worker_id))
+        self.crawler.stats.inc_value("newsarchive/scaleout/requeued", count)
+        logger.warning("run %s: worker(s) %s lost; %d requests they had taken put back in the "
+                       "queue", spider.run_id, ", ".join(lost), count)
+        return count
 
     def _poll_soon(self) -> None:
         # The engine looks at the scheduler every 5 s when idle (its slot heartbeat); another

@@ -20,13 +20,16 @@ from scrapy_redis.scheduler import Scheduler
 from newsarchive.drops import count_drop
 from newsarchive.scaleout.connection import one_line
 from newsarchive.scaleout.coordinator import RunCoordinator
+from newsarchive.scaleout.requests import RETAKEN
 
-# KEYS: queue, idle set; ARGV: worker. The lowest score first, as scrapy-redis's PriorityQueue.
+# KEYS: queue, idle set, taken set; ARGV: worker. The lowest score first, as scrapy-redis's
+# PriorityQueue.
 _POP = """
 local found = redis.call('ZRANGE', KEYS[1], 0, 0)
 if #found == 0 then return false end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('SREM', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], found[1])
 return found[1]
 """
 
@@ -41,18 +44,32 @@ def coordinator_of(spider: Spider) -> RunCoordinator:
 
 
 class RunQueue(PriorityQueue):
-    """scrapy-redis's priority queue; taking a request marks this worker busy."""
+    """scrapy-redis's priority queue; taking a request marks this worker busy and remembers it
+    as taken by this worker until the worker leaves the run (its feeds stored)."""
 
     def __init__(self, server: Any, spider: Spider, key: str, serializer: Any = None) -> None:
         super().__init__(server, spider, key, serializer)
         coordinator = coordinator_of(spider)
         self._idle_key = coordinator.key("idle")
+        self._taken_key = coordinator.taken_key(coordinator.worker_id)
         self._worker = coordinator.worker_id
         self._pop = server.register_script(_POP)
 
     def pop(self, timeout: int = 0) -> Any:
-        data = self._pop(keys=[self.key, self._idle_key], args=[self._worker])
+        data = self._pop(keys=[self.key, self._idle_key, self._taken_key], args=[self._worker])
         return self._decode_request(data) if data else None
+
+    def requeue(self, entries: list[bytes], recover_key: str) -> int:
+        """Put requests another worker had taken back in the queue, marked ``retaken``, and
+        empty ``recover_key`` (where they were claimed) in the same MULTI/EXEC."""
+        pipe = self.server.pipeline(transaction=True)
+        for data in entries:
+            request = self._decode_request(data)
+            request.meta[RETAKEN] = True
+            pipe.zadd(self.key, {self._encode_request(request): -request.priority})
+        pipe.delete(recover_key)
+        pipe.execute()
+        return len(entries)
 
 
 class RunDupeFilter(RFPDupeFilter):

@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
 from newsarchive.args import EventsArgs
@@ -35,6 +36,7 @@ from newsarchive.parsing.events import (
     parse_event_page,
 )
 from newsarchive.scaleout.connection import is_redis_error
+from newsarchive.scaleout.requests import RETAKEN
 from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
 from newsarchive.spiders.portal import PortalMixin
@@ -57,8 +59,15 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     def tracker(self) -> SourceTracker:
         """The linker, on the run's link store (built once the run is known)."""
         if self._tracker is None:
-            self._tracker = SourceTracker(self.link_store())
+            self._tracker = SourceTracker(self.link_store(), getattr(self, "worker_id", None))
         return self._tracker
+
+    def workers_lost(self, lost: set[str]) -> None:
+        """Workers of this shared run were lost (``ScaleOut``): before what they had taken is
+        fetched again, reopen what they settled; emit again what only they had emitted."""
+        for event in self.tracker.recover(lost):
+            deferred_from_coro(self.crawler.engine.scraper.start_itemproc_async(event,
+                                                                                response=None))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> EventsSpider:
@@ -178,7 +187,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             return
         self.crawler.stats.inc_value("newsarchive/pages/event")
         event.capture = capture_of(response)
-        yield from self.emit_event(event)
+        yield from self.emit_event(event, bool(response.meta.get(RETAKEN)))
         if depth < self.args.related_depth:
             for related in event.related:
                 yield scrapy.Request(related.url, callback=self.parse_event,
@@ -187,7 +196,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     # -- articles ----------------------------------------------------------------------------------
 
-    def emit_event(self, event: Event) -> Iterator[Any]:
+    def emit_event(self, event: Event, again: bool = False) -> Iterator[Any]:
         """Hold the event until its articles are settled (or emit it now if none need fetching)."""
         for source in event.sources:
             if source.status == "invalid":  # kept on the event, never fetched
@@ -195,7 +204,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         self.rekey_sources(event)
         if event.date:
             self.event_dates[event.id] = event.date
-        ready = self.tracker.add_event(event, self.archived_sources(event))
+        ready = self.tracker.add_event(event, self.archived_sources(event), again)
         if ready is not None:
             yield ready
 

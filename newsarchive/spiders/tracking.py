@@ -12,6 +12,10 @@ so all events citing one story share one ``article_id``.
 
 The links live in a ``LinkStore`` (``newsarchive.state.links``): in memory for one process, in
 Redis for a run shared by several workers; every change runs in one store transaction.
+
+In a shared run (``worker`` given) the linker notes which worker settled each source and which
+emitted each event: a worker killed mid-run lost the records of both, so ``recover`` opens its
+sources again and puts its events back on hold, before what it had taken is fetched again.
 """
 
 from __future__ import annotations
@@ -23,8 +27,15 @@ __all__ = ["ArticleTask", "SourceTracker"]
 
 
 class SourceTracker:
-    def __init__(self, store: LinkStore | None = None) -> None:
+    def __init__(self, store: LinkStore | None = None, worker: str | None = None) -> None:
         self.store = store if store is not None else MemoryLinkStore()
+        self.worker = worker  # this worker of a shared run (None: the only process)
+
+    def _emitted(self, events: list[Event]) -> list[Event]:
+        if self.worker is not None:
+            for event in events:
+                self.store.mark_emitted(self.worker, event)
+        return events
 
     def has_task(self, article_id: str) -> bool:
         """Whether this run fetches (or fetched) the article."""
@@ -35,15 +46,20 @@ class SourceTracker:
         task = self.store.task(article_id)
         return list(task.event_ids) if task is not None else []
 
-    def add_event(self, event: Event, known_status: dict[str, str] | None = None) -> Event | None:
+    def add_event(
+        self, event: Event, known_status: dict[str, str] | None = None, again: bool = False,
+    ) -> Event | None:
         """Register an event; return it at once when nothing it cites needs fetching.
 
         ``known_status`` gives a status for articles that will not be fetched in this run
-        (already archived by an earlier run, say).
+        (already archived by an earlier run, say). ``again``: the page is read again (a lost
+        worker had taken it): an event a live worker emitted already is not registered again.
         """
         known_status = known_status or {}
         store = self.store
         with store.transaction():
+            if again and store.emitted_by(event.id) is not None:
+                return None
             open_ids: set[str] = set()
             for source in event.sources:
                 if source.kind != "article" or not source.article_id:
@@ -65,6 +81,7 @@ class SourceTracker:
                     source.status = task.status  # type: ignore[assignment]
                     source.reason = task.reason
             if not open_ids:
+                self._emitted([event])
                 return event
             store.put_waiting(event, open_ids)
             return None
@@ -98,6 +115,7 @@ class SourceTracker:
                 return []
             task.status = status
             task.reason = reason
+            task.settled_by = self.worker
             store.put_task(task)
             ready: list[Event] = []
             for event_id in task.event_ids:
@@ -112,16 +130,22 @@ class SourceTracker:
                 else:
                     store.pop_waiting(event_id)
                     ready.append(event)
-            return ready
+            return self._emitted(ready)
 
     def adopt(self, alias_id: str, owner_id: str) -> bool:
         """The page fetched for ``alias_id`` is the first of article ``owner_id`` this run meets:
         make it the owner (True), unless the owner is already a task (False: then the page is
         an alias of it, settled through ``alias``). Atomic, so two workers never both adopt."""
         with self.store.transaction():
-            if self.store.task(owner_id) is not None:
-                return False
+            owner = self.store.task(owner_id)
+            if owner is not None:
+                # the same page read again (its worker was lost): it is still the owner
+                return owner.adopted_from == alias_id
             self.alias(alias_id, owner_id)
+            owner = self.store.task(owner_id)
+            if owner is not None:
+                owner.adopted_from = alias_id
+                self.store.put_task(owner)
             return True
 
     def alias(self, alias_id: str, owner_id: str, owner_status: str | None = None) -> list[Event]:
@@ -162,7 +186,33 @@ class SourceTracker:
                     store.pop_waiting(event_id)
                     ready.append(event)
             store.put_task(owner)
-            return ready
+            return self._emitted(ready)
+
+    def recover(self, lost: set[str]) -> list[Event]:
+        """Workers of this run were lost, and the records they emitted with them: the sources
+        they settled are open again, and the events they emitted wait again for what they had
+        taken to be fetched again. Returns the events they emitted whose sources are all
+        settled by others: the caller emits them again (marked emitted by this worker, so that
+        reading their pages again does not). Idempotent."""
+        store = self.store
+        again: list[Event] = []
+        with store.transaction():
+            for task in store.all_tasks():
+                if task.settled_by is not None and task.settled_by in lost:
+                    task.status = task.reason = task.settled_by = None
+                    store.put_task(task)
+            for worker in sorted(lost):
+                for event in store.take_emitted(worker):
+                    open_ids = set()
+                    for source in event.sources:
+                        if source.kind == "article" and source.article_id and \
+                                self.is_open(source.article_id):
+                            open_ids.add(source.article_id)
+                    if open_ids:
+                        store.put_waiting(event, open_ids)
+                    else:
+                        again.append(event)
+            return self._emitted(again)
 
     @property
     def waiting_events(self) -> int:

@@ -31,6 +31,8 @@ class ArticleTask:
     requested: bool = False
     status: str | None = None  # set when settled
     reason: str | None = None  # why it is not ok
+    settled_by: str | None = None  # the worker whose fetch settled it (a shared run)
+    adopted_from: str | None = None  # the article id whose page turned out to be this one
 
 
 class LinkStore(ABC):
@@ -74,6 +76,20 @@ class LinkStore(ABC):
     def claim(self, key: str) -> bool:
         """True for the first caller of the run to claim ``key`` (a page to fetch), else False."""
 
+    @abstractmethod
+    def all_tasks(self) -> list[ArticleTask]: ...
+
+    @abstractmethod
+    def mark_emitted(self, worker: str, event: Event) -> None:
+        """``worker`` emitted ``event`` (as emitted: kept until the run ends)."""
+
+    @abstractmethod
+    def emitted_by(self, event_id: str) -> str | None: ...
+
+    @abstractmethod
+    def take_emitted(self, worker: str) -> list[Event]:
+        """The events ``worker`` emitted, no longer marked emitted."""
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         yield
@@ -88,6 +104,7 @@ class MemoryLinkStore(LinkStore):
         self._waiting: dict[str, tuple[Event, set[str]]] = {}
         self._unrequested: dict[str, None] = {}
         self._claimed: set[str] = set()
+        self._emitted: dict[str, tuple[str, Event]] = {}
 
     def claim(self, key: str) -> bool:
         if key in self._claimed:
@@ -97,6 +114,20 @@ class MemoryLinkStore(LinkStore):
 
     def task(self, article_id: str) -> ArticleTask | None:
         return self.tasks.get(article_id)
+
+    def all_tasks(self) -> list[ArticleTask]:
+        return list(self.tasks.values())
+
+    def mark_emitted(self, worker: str, event: Event) -> None:
+        self._emitted[event.id] = (worker, event)
+
+    def emitted_by(self, event_id: str) -> str | None:
+        found = self._emitted.get(event_id)
+        return found[0] if found is not None else None
+
+    def take_emitted(self, worker: str) -> list[Event]:
+        mine = [event_id for event_id, (w, _) in self._emitted.items() if w == worker]
+        return [self._emitted.pop(event_id)[1] for event_id in mine]
 
     def put_task(self, task: ArticleTask) -> None:
         self.tasks[task.article_id] = task
@@ -171,6 +202,26 @@ class RedisLinkStore(LinkStore):
 
     def task(self, article_id: str) -> ArticleTask | None:
         return self._get("tasks", article_id)
+
+    def all_tasks(self) -> list[ArticleTask]:
+        return [pickle.loads(data) for data in self.client.hvals(f"{self.base}:tasks")]
+
+    def mark_emitted(self, worker: str, event: Event) -> None:
+        # one command per emitted event: ``worker \x1f pickle`` (only a recovery reads them all)
+        self.client.hset(f"{self.base}:emitted", event.id,
+                         worker.encode("utf-8") + b"\x1f" + pickle.dumps(event))
+
+    def emitted_by(self, event_id: str) -> str | None:
+        value = self.client.hget(f"{self.base}:emitted", event_id)
+        return value.split(b"\x1f", 1)[0].decode("utf-8") if value is not None else None
+
+    def take_emitted(self, worker: str) -> list[Event]:
+        key, mine = f"{self.base}:emitted", worker.encode("utf-8") + b"\x1f"
+        taken = {event_id: value for event_id, value in self.client.hgetall(key).items()
+                 if value.startswith(mine)}
+        if taken:
+            self.client.hdel(key, *taken)
+        return [pickle.loads(value[len(mine):]) for value in taken.values()]
 
     def put_task(self, task: ArticleTask) -> None:
         self.client.hset(f"{self.base}:tasks", task.article_id, pickle.dumps(task))

@@ -111,9 +111,10 @@ class RunState:
         owner = self.index.find(sketch, min_similarity)  # earlier runs' copies come first
         if owner is None and self.shared is not None:
             owner = self.shared.claim_sketch(sketch, record_id, min_similarity)
-            if owner is None:
+            if owner is None or owner.split(" ", 1)[0] == record_id.split(" ", 1)[0]:
+                # new, or this very record claimed by a lost worker: ours to commit now
                 self._own_sketches.append((record_id, bytes(sketch)))
-                owner = record_id
+                owner = owner or record_id
             return owner
         if owner is None:
             self.index.add(record_id, sketch)
