@@ -35,6 +35,7 @@ from newsarchive.drops import count_drop
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Article
 from newsarchive.state.base import CrawlState
+from newsarchive.state.identity import UrlIdentity, url_identity
 from newsarchive.state.run import RunState
 from newsarchive.state.sqlite import SQLiteState
 from newsarchive.urls import url_key
@@ -42,15 +43,15 @@ from newsarchive.urls import url_key
 
 class DedupePipeline:
     def __init__(
-        self, crawler: Crawler, state: RunState, drop: bool, min_similarity: float,
-        extra_tracking: list[str],
+        self, crawler: Crawler, state: RunState, identity: UrlIdentity, drop: bool,
+        min_similarity: float,
     ) -> None:
         values_needed(min_similarity)  # ValueError unless 0 < min_similarity <= 1
         self.crawler = crawler
         self.state = state
+        self.identity = identity  # which record a URL is: the spider asks the same component
         self.drop = drop
         self.min_similarity = min_similarity
-        self.extra_tracking = extra_tracking
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> DedupePipeline:
@@ -58,9 +59,14 @@ class DedupePipeline:
         if not settings.getbool("NEWSARCHIVE_DEDUPE_ENABLED"):
             raise NotConfigured
         min_similarity = settings.getfloat("NEWSARCHIVE_DEDUPE_MIN_SIMILARITY")
-        state = run_state(crawler) or RunState(_memory_store())
-        return cls(crawler, state, settings.getbool("NEWSARCHIVE_DEDUPE_DROP"), min_similarity,
-                   settings.getlist("NEWSARCHIVE_TRACKING_PARAMS"))
+        state = run_state(crawler)
+        if state is not None:
+            identity = url_identity(crawler)
+        else:  # no crawl state: within the run only, in memory
+            state = RunState(_memory_store())
+            identity = UrlIdentity(state, None, settings.getlist("NEWSARCHIVE_TRACKING_PARAMS"))
+        return cls(crawler, state, identity, settings.getbool("NEWSARCHIVE_DEDUPE_DROP"),
+                   min_similarity)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
@@ -77,14 +83,10 @@ class DedupePipeline:
 
     def find_original(self, article: Article) -> tuple[str | None, str | None]:
         """(kind, id of the first copy), or (None, None) for an original. Registers originals."""
-        urls = {u for u in (article.canonical_url, article.final_url, article.url) if u}
-        keys = {url_key(u, self.extra_tracking) for u in urls}  # mostly one URL three times
-        for key in sorted(keys):
-            known = self.state.url_record(key)
-            if known is not None and known.record_id != article.id:
-                return "url", known.record_id
-        for key in keys:
-            self.state.add_url(key, article.id, article.content_hash)
+        urls = (article.canonical_url, article.final_url, article.url)  # mostly one URL
+        owner = self.identity.claim(urls, article.id, article.content_hash)
+        if owner is not None:
+            return "url", owner
         if article.content_hash:
             owner = self.state.claim_content(article.content_hash, article.id)
             if owner != article.id:

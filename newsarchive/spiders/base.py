@@ -19,9 +19,10 @@ from newsarchive.drops import count_drop, failure_reason
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Event
 from newsarchive.run_context import RunContext
+from newsarchive.state.identity import UrlIdentity, url_identity
 from newsarchive.state.links import LinkStore, MemoryLinkStore
 from newsarchive.state.run import RunState
-from newsarchive.urls import url_id, url_key
+from newsarchive.urls import url_id
 
 
 class RequestType(IntEnum):
@@ -208,8 +209,9 @@ class ArchiveSpider(scrapy.Spider):
         for source in event.sources:
             if source.kind != "article" or not source.article_id:
                 continue
-            key = url_key(source.url, self.tracking_params)
-            record = state.archived_url(key)
+            identity = self.url_identity
+            key = identity.key(source.url)
+            record = identity.archived(source.url)
             if record is not None:
                 source.article_id = record.record_id
                 if young and self.comments_may_grow(key):
@@ -222,6 +224,11 @@ class ArchiveSpider(scrapy.Spider):
                     if young:
                         self.crawler.stats.inc_value("newsarchive/skipped/no_comment_thread")
         return known
+
+    @property
+    def url_identity(self) -> UrlIdentity:
+        """Which article a URL is (``newsarchive.state.identity``), shared with the pipelines."""
+        return url_identity(self.crawler)
 
     @property
     def reextracting(self) -> bool:

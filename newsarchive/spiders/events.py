@@ -41,7 +41,6 @@ from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
 from newsarchive.spiders.portal import PortalMixin
 from newsarchive.spiders.tracking import SourceTracker
-from newsarchive.urls import url_id, url_key
 
 
 class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
@@ -59,7 +58,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     def tracker(self) -> SourceTracker:
         """The linker, on the run's link store (built once the run is known)."""
         if self._tracker is None:
-            self._tracker = SourceTracker(self.link_store(), getattr(self, "worker_id", None))
+            identity = self.url_identity
+            self._tracker = SourceTracker(identity.links, getattr(self, "worker_id", None),
+                                          identity)
         return self._tracker
 
     def workers_lost(self, lost: set[str]) -> None:
@@ -237,19 +238,17 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         """A page whose canonical URL is another article's: that article, archived by an
         earlier run or fetched in this one. A page that is the first of its story here is
         archived under its canonical URL's id instead of the id of the URL it was linked by."""
-        extra = self.tracking_params
-        owner_id = url_id(identity_url, extra)
+        identity = self.url_identity
+        owner_id = identity.id(identity_url)
         if owner_id == article.id:
             return None
-        state = self.state
-        archived = state.archived_url(url_key(identity_url, extra)) if state is not None else None
+        archived = identity.archived(identity_url)
         if archived is None and self.tracker.adopt(article.id, owner_id):
             article.id = owner_id  # the owner is this page: emitted below
             return None
         owner_id = archived.record_id if archived is not None else owner_id
-        if state is not None:  # the next run maps these URLs to the owner without fetching them
-            for url in {article.url, article.final_url or article.url}:
-                state.add_url(url_key(url, extra), owner_id)
+        # the next run maps these URLs to the owner without fetching them
+        identity.point([article.url, article.final_url or article.url], owner_id)
         return owner_id
 
     def lookup_target(self, article: Article) -> tuple[datetime, datetime | None]:

@@ -21,15 +21,21 @@ sources again and puts its events back on hold, before what it had taken is fetc
 from __future__ import annotations
 
 from newsarchive.items import Event, Source
+from newsarchive.state.identity import UrlIdentity
 from newsarchive.state.links import ArticleTask, LinkStore, MemoryLinkStore
 
 __all__ = ["ArticleTask", "SourceTracker"]
 
 
 class SourceTracker:
-    def __init__(self, store: LinkStore | None = None, worker: str | None = None) -> None:
+    def __init__(
+        self, store: LinkStore | None = None, worker: str | None = None,
+        identity: UrlIdentity | None = None,
+    ) -> None:
         self.store = store if store is not None else MemoryLinkStore()
         self.worker = worker  # this worker of a shared run (None: the only process)
+        # which article an article id is (aliases): the run's URL identity, on the same store
+        self.identity = identity if identity is not None else UrlIdentity(None, self.store)
 
     def _emitted(self, events: list[Event]) -> list[Event]:
         if self.worker is not None:
@@ -64,7 +70,7 @@ class SourceTracker:
             for source in event.sources:
                 if source.kind != "article" or not source.article_id:
                     continue
-                source.article_id = store.alias_of(source.article_id) or source.article_id
+                source.article_id = self.identity.resolve(source.article_id)
                 if source.article_id in known_status:
                     source.status = known_status[source.article_id]  # type: ignore[assignment]
                     continue
@@ -158,7 +164,7 @@ class SourceTracker:
         """
         store = self.store
         with store.transaction():
-            store.set_alias(alias_id, owner_id)
+            self.identity.set_alias(alias_id, owner_id)
             task = store.pop_task(alias_id)
             owner = store.task(owner_id)
             if owner is None:
