@@ -216,6 +216,42 @@ def test_a_late_joiner_takes_part_in_the_run_and_all_end_together(
     assert manifest["counts"] == {kind: len(items) for kind, items in records.items()}
 
 
+def test_max_posts_bounds_the_run_not_each_worker(
+    redis_url: str, prefix: str, tmp_path: Path,
+) -> None:
+    """Three blogs, one for each worker (their home pages are slow: each worker is busy with
+    one while the others take the next), ``max_posts=2``: two posts in the run, not six."""
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(SITE_BLOGS, site)
+    for name in ("blog-feed", "blog-sitemap", "blog-pages"):
+        routes_file = site / name / "_routes.json"
+        routes = json.loads(routes_file.read_text("utf-8")) if routes_file.exists() else {}
+        routes["/"] = {"delay": 3, "file": "index.html"}
+        routes_file.write_text(json.dumps(routes), "utf-8")
+    with serving(site) as hosts:
+        args = {"start_urls": ",".join(hosts[name] + "/" for name in
+                                       ("blog-feed", "blog-sitemap", "blog-pages")),
+                "since": "2024-01-01", "max_posts": "2"}
+        slow = {"DOWNLOAD_TIMEOUT": "10"}
+        alone = crawl("blogs", tmp_path / "alone", args, slow)
+        assert alone.returncode == 0, alone.log[-3000:]
+        shared = tmp_path / "shared"
+        workers = start_workers("blogs", shared, args, redis_settings(
+            redis_url, prefix, **SHARED, **slow, LOG_LEVEL="DEBUG"), 3)
+        assert set(wait_all(workers).values()) == {0}, log_of(shared, "w1")[-3000:]
+    assert len(alone.records["article"]) == 2
+    (folder,) = (shared / "runs").iterdir()
+    records = run_records(folder)
+    assert len(records["article"]) == 2, [a["url"] for a in records["article"]]
+    # each worker read one blog's home page, so each had posts to schedule
+    home_hits = {w: sum(f"Crawled (200) <GET {hosts[n]}/>" in log_of(shared, w)
+                        for n in ("blog-feed", "blog-sitemap", "blog-pages"))
+                 for w in ("w1", "w2", "w3")}
+    assert sorted(home_hits.values()) == [1, 1, 1], home_hits
+
+
 # --- faults ------------------------------------------------------------------------------------
 
 

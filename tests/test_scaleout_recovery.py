@@ -155,3 +155,17 @@ def test_a_page_adopted_by_a_lost_worker_is_adopted_again(store: LinkStore) -> N
     assert w2.adopt("link", "canonical")  # w2's page is the story's first: its owner
     assert w1.adopt("link", "canonical")  # the same page fetched again after w2 was lost
     assert not w1.adopt("other-link", "canonical")  # another page of the story: an alias
+
+
+def test_a_budget_is_the_runs_whatever_the_number_of_workers(
+    store: LinkStore, redis_url: str, prefix: str,
+) -> None:
+    if isinstance(store, RedisLinkStore):  # a second worker on the same run
+        import redis
+
+        other: LinkStore = RedisLinkStore(redis.Redis.from_url(redis_url), store.base)
+    else:
+        other = store  # one process
+    taken = [s.take_slot("max_posts", 3) for s in (store, other, store, other, store)]
+    assert taken == [True, True, True, False, False]
+    assert other.take_slot("other", 1)

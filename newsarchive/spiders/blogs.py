@@ -69,6 +69,12 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
             self._claims = self.link_store()
         return self._claims.claim(key)
 
+    def take_post_slot(self) -> bool:
+        """One of the run's ``max_posts`` (with several workers, shared by all of them)."""
+        if self._claims is None:
+            self._claims = self.link_store()
+        return self._claims.take_slot("max_posts", self.args.max_posts)
+
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> BlogsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
@@ -205,6 +211,9 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
                     self.crawler.stats.inc_value("newsarchive/skipped/no_comment_thread")
                     continue
                 self.crawler.stats.inc_value("newsarchive/refetched/comments_young")
+            if self.args.max_posts and not self.take_post_slot():  # the run's, not this worker's
+                self.crawler.stats.inc_value("newsarchive/skipped/max_posts")
+                break
             self.scheduled.add(key)
             article = Article(id=url_id(post.url), url=post.url, kind="blog")
             requests.append(self.article_request(article))

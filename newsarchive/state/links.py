@@ -77,6 +77,11 @@ class LinkStore(ABC):
         """True for the first caller of the run to claim ``key`` (a page to fetch), else False."""
 
     @abstractmethod
+    def take_slot(self, budget: str, limit: int) -> bool:
+        """Take one of the run's ``limit`` slots named ``budget`` (a per-run bound like the
+        blogs spider's ``max_posts``, whatever the number of workers); False when none is left."""
+
+    @abstractmethod
     def all_tasks(self) -> list[ArticleTask]: ...
 
     @abstractmethod
@@ -105,6 +110,7 @@ class MemoryLinkStore(LinkStore):
         self._unrequested: dict[str, None] = {}
         self._claimed: set[str] = set()
         self._emitted: dict[str, tuple[str, Event]] = {}
+        self._slots: dict[str, int] = {}
 
     def claim(self, key: str) -> bool:
         if key in self._claimed:
@@ -117,6 +123,13 @@ class MemoryLinkStore(LinkStore):
 
     def all_tasks(self) -> list[ArticleTask]:
         return list(self.tasks.values())
+
+    def take_slot(self, budget: str, limit: int) -> bool:
+        taken = self._slots.get(budget, 0)
+        if taken >= limit:
+            return False
+        self._slots[budget] = taken + 1
+        return True
 
     def mark_emitted(self, worker: str, event: Event) -> None:
         self._emitted[event.id] = (worker, event)
@@ -174,6 +187,13 @@ redis.call('DEL', KEYS[1])
 return ids
 """
 
+# One more slot of a budget, unless ARGV[1] are taken.
+_TAKE_SLOT = """
+if (tonumber(redis.call('GET', KEYS[1])) or 0) >= tonumber(ARGV[1]) then return 0 end
+redis.call('INCR', KEYS[1])
+return 1
+"""
+
 
 class RedisLinkStore(LinkStore):
     """A run's links in Redis hashes under ``base`` (``<prefix>:run:<run_id>:link``).
@@ -190,6 +210,7 @@ class RedisLinkStore(LinkStore):
         self.lock_ttl_ms = int(lock_ttl * 1000)
         self._unlock = client.register_script(_UNLOCK)
         self._take = client.register_script(_TAKE)
+        self._take_slot = client.register_script(_TAKE_SLOT)
         self._depth = 0
         self._token = ""
 
@@ -205,6 +226,9 @@ class RedisLinkStore(LinkStore):
 
     def all_tasks(self) -> list[ArticleTask]:
         return [pickle.loads(data) for data in self.client.hvals(f"{self.base}:tasks")]
+
+    def take_slot(self, budget: str, limit: int) -> bool:
+        return bool(self._take_slot(keys=[f"{self.base}:slots:{budget}"], args=[limit]))
 
     def mark_emitted(self, worker: str, event: Event) -> None:
         # one command per emitted event: ``worker \x1f pickle`` (only a recovery reads them all)
