@@ -12,7 +12,7 @@ import pytest
 
 from newsarchive.items import Event, Source
 from newsarchive.scaleout.coordinator import BUSY, DONE, RECOVER, RunCoordinator
-from newsarchive.spiders.tracking import SourceTracker
+from newsarchive.spiders.settling import SourceSettler
 from newsarchive.state.links import LinkStore, MemoryLinkStore, RedisLinkStore
 from tests.scaleout import delete_prefix
 
@@ -120,7 +120,7 @@ def event(event_id: str, *article_ids: str) -> Event:
 
 
 def test_recover_reopens_what_a_lost_worker_settled_and_its_events(store: LinkStore) -> None:
-    w1, w2 = SourceTracker(store, "w1"), SourceTracker(store, "w2")
+    w1, w2 = SourceSettler(store, "w1"), SourceSettler(store, "w2")
     assert w1.add_event(event("e1", "a", "b")) is None
     assert w1.add_event(event("e2", "c")) is None
     assert [t.article_id for t in w1.unrequested()] == ["a", "b", "c"]
@@ -141,7 +141,7 @@ def test_recover_reopens_what_a_lost_worker_settled_and_its_events(store: LinkSt
 
 
 def test_recover_emits_again_what_a_lost_worker_emitted_at_once(store: LinkStore) -> None:
-    w1, w2 = SourceTracker(store, "w1"), SourceTracker(store, "w2")
+    w1, w2 = SourceSettler(store, "w1"), SourceSettler(store, "w2")
     assert w2.add_event(event("e1", "a"), {"a": "archived"}) is not None  # nothing to fetch
     [again] = w1.recover({"w2"})
     assert again.id == "e1" and store.emitted_by("e1") == "w1"
@@ -149,7 +149,7 @@ def test_recover_emits_again_what_a_lost_worker_emitted_at_once(store: LinkStore
 
 
 def test_a_page_adopted_by_a_lost_worker_is_adopted_again(store: LinkStore) -> None:
-    w1, w2 = SourceTracker(store, "w1"), SourceTracker(store, "w2")
+    w1, w2 = SourceSettler(store, "w1"), SourceSettler(store, "w2")
     w1.add_event(event("e1", "link"))
     w1.unrequested()
     assert w2.adopt("link", "canonical")  # w2's page is the story's first: its owner

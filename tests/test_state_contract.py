@@ -94,12 +94,11 @@ def test_everything_persists_across_reopen(backend: Backend) -> None:
         state.add_sketch("r1", bytes(range(64)))
         state.add_sketch("r2", b"\x00" * 64)  # zero bytes survive the round trip
         state.add_sketch("r1", b"\xff" * 64)  # ignored: r1 already has one
-        state.set_page("https://site/news/2024/01/5/index.md", "p1", "2024-01-05T10:00:00Z")
-        state.set_page("https://site/news/2024/01/6/index.md", None, None)
+        state.set_page("https://site/news/2024/01/5/index.md", "2024-01-05T10:00:00Z")
+        state.set_page("https://site/news/2024/01/6/index.md", None)
 
     with backend.open() as state:
-        assert state.seen_url("example.com/a")
-        assert not state.seen_url("example.com/zzz")
+        assert state.url_record("example.com/zzz") is None
         assert state.url_record("example.com/a") == UrlRecord("r1", "c1")
         assert state.url_record("example.com/b") == UrlRecord("r2", None)
         assert state.record_hash("r1") == "h1"
@@ -109,9 +108,8 @@ def test_everything_persists_across_reopen(backend: Backend) -> None:
         assert list(state.all_sketches()) == [("r1", bytes(range(64))), ("r2", b"\x00" * 64)]
         assert state.sketch_count() == 2
         page = state.page("https://site/news/2024/01/5/index.md")
-        assert page == PageState("p1", "2024-01-05T10:00:00Z")
-        assert state.page_hash("https://site/news/2024/01/5/index.md") == "p1"
-        assert state.page("https://site/news/2024/01/6/index.md") == PageState(None, None)
+        assert page == PageState("2024-01-05T10:00:00Z")
+        assert state.page("https://site/news/2024/01/6/index.md") == PageState(None)
         assert state.page("https://site/other") is None
 
 
@@ -125,11 +123,10 @@ def test_reads_see_unflushed_writes(backend: Backend) -> None:
         assert state.sketch_count() == 1
 
 
-def test_record_changed_emits_only_on_change(backend: Backend) -> None:
+def test_a_record_hash_is_replaced(backend: Backend) -> None:
     with backend.open() as state:
-        assert state.record_changed("r1", "h1") is True
-        assert state.record_changed("r1", "h1") is False
-        assert state.record_changed("r1", "h2") is True
+        state.set_record_hash("r1", "h1")
+        state.set_record_hash("r1", "h2")
         assert state.record_hash("r1") == "h2"
 
 
@@ -150,7 +147,7 @@ def test_closed_state_refuses_use(backend: Backend) -> None:
     state.close()
     state.close()  # idempotent
     with pytest.raises(ValueError, match="closed"):
-        state.seen_url("x")
+        state.url_record("x")
 
 
 def test_lock_refused_from_a_second_process_and_freed_when_the_holder_dies(
@@ -200,7 +197,8 @@ def test_lock_refused_from_a_second_process_and_freed_when_the_holder_dies(
 
 
 def test_lock_held_beyond_its_ttl_while_the_holder_lives(backend: Backend) -> None:
-    with backend.open() as state, state.lock("run-A"):
+    with backend.open() as state:
+        state.acquire("run-A")
         time.sleep(2.5)  # > the Redis test TTL: the holder keeps refreshing it
         other = backend.open()
         with pytest.raises(StateLocked, match="run-A"):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.items import Event, Source
-from newsarchive.spiders.tracking import SourceTracker
+from newsarchive.spiders.settling import SourceSettler
 from newsarchive.state.identity import UrlIdentity
 from newsarchive.state.links import MemoryLinkStore, RedisLinkStore
 from newsarchive.state.redis_state import RedisState
@@ -106,13 +106,13 @@ def test_aliases_point_an_article_id_at_its_owner_for_the_linker(
     one.set_alias("amp-id", "story-id")
     assert two.resolve("amp-id") == "story-id"
     # the linker resolves an event's sources through the same identity
-    tracker = SourceTracker(two.links, identity=two)
+    settler = SourceSettler(two.links, identity=two)
     event = Event(id="e1", url="http://e.test/1", date=None, headline="h", summary="",
                   sources=[Source(url="https://outlet.test/amp/story", label="s",
                                   article_id="amp-id")])
-    tracker.add_event(event)
+    settler.add_event(event)
     assert event.sources[0].article_id == "story-id"
-    assert tracker.has_task("story-id") and not tracker.has_task("amp-id")
+    assert settler.has_task("story-id") and not settler.has_task("amp-id")
 
 
 def test_without_a_crawl_state_no_url_is_known() -> None:

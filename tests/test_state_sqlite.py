@@ -49,7 +49,7 @@ def test_run_state_commits_only_what_a_feed_holds_in_one_transaction(tmp_path: P
             run.add_url(f"example.org/{record_id}", record_id, f"hash-{record_id}")
             run.claim_content(f"hash-{record_id}", record_id)
             run.set_record_hash(record_id, f"digest-{record_id}")
-        run.set_page("https://example.org/day", "p", "2024-03-05")
+        run.set_page("https://example.org/day", "2024-03-05")
         run.record_held("kept")
         real_add_run = store.add_run
 

@@ -2,7 +2,7 @@
 summary line when it ends (every ``scrapy crawl``, not only the demo).
 
 Scrapy's own ``LogStats`` counts items, and the events spider emits none while it reads event
-pages (each event waits for its sources, see ``spiders/tracking.py``): its "scraped 0 items" says
+pages (each event waits for its sources, see ``spiders/settling.py``): its "scraped 0 items" says
 nothing for the first half of a run. These lines read the crawler's stats instead:
 
     progress [events]: 4 day indexes, 6 event pages read, 6 events waiting for their sources

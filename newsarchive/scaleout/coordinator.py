@@ -19,7 +19,7 @@ run with its feeds stored. Once a worker is lost, the run is not done while its 
 (``idle`` answers ``RECOVER`` instead): a surviving worker claims the set (``claim_taken``:
 moved into its own ``recover:<worker>`` set by one script, so exactly one survivor gets it, and
 a survivor that dies in turn hands it on the same way), repairs the run's links
-(``SourceTracker.recover``), and puts the requests back in the queue (``RunQueue.requeue``,
+(``SourceSettler.recover``), and puts the requests back in the queue (``RunQueue.requeue``,
 one MULTI/EXEC that also deletes its ``recover`` set). The run's other workers fetch them again,
 in the same run. A worker lost *after* the run was found done (while storing its feeds) is
 left to the next run, which archives what it had taken.

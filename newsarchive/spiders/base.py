@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import UTC, date, datetime
 from enum import IntEnum
@@ -189,8 +188,7 @@ class ArchiveSpider(scrapy.Spider):
     def remember_page(self, response: Response) -> None:
         state = self.state
         if state is not None:
-            digest = hashlib.sha256(response.body).hexdigest()[:16]
-            state.set_page(response.url, digest, datetime.now(UTC).isoformat(timespec="seconds"))
+            state.set_page(response.url, datetime.now(UTC).isoformat(timespec="seconds"))
 
     def archived_sources(self, event: Event) -> dict[str, str]:
         """Article sources an earlier run archived: not fetched again, status ``ok`` (``archived``

@@ -2,7 +2,7 @@
 
 Event pages are read first; articles are fetched once the event frontier is exhausted
 (``spider_idle``), so that each article knows every event citing it and each event is emitted
-once, with the status of each of its sources (see ``tracking``).
+once, with the status of each of its sources (see ``settling``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from newsarchive.scaleout.requests import RETAKEN
 from newsarchive.spiders.articles import ArticleFetchMixin
 from newsarchive.spiders.base import ArchiveSpider, RequestType
 from newsarchive.spiders.portal import PortalMixin
-from newsarchive.spiders.tracking import SourceTracker
+from newsarchive.spiders.settling import SourceSettler
 
 
 class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
@@ -50,23 +50,23 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     def __init__(self, name: str | None = None, **kwargs: str) -> None:
         super().__init__(name, **kwargs)
-        self._tracker: SourceTracker | None = None
+        self._settler: SourceSettler | None = None
         self.event_dates: dict[str, str] = {}  # event id -> its date, for archive lookups
         self.unsettled_sources = False
 
     @property
-    def tracker(self) -> SourceTracker:
+    def settler(self) -> SourceSettler:
         """The linker, on the run's link store (built once the run is known)."""
-        if self._tracker is None:
+        if self._settler is None:
             identity = self.url_identity
-            self._tracker = SourceTracker(identity.links, getattr(self, "worker_id", None),
+            self._settler = SourceSettler(identity.links, getattr(self, "worker_id", None),
                                           identity)
-        return self._tracker
+        return self._settler
 
     def workers_lost(self, lost: set[str]) -> None:
         """Workers of this shared run were lost (``ScaleOut``): before what they had taken is
         fetched again, reopen what they settled; emit again what only they had emitted."""
-        for event in self.tracker.recover(lost):
+        for event in self.settler.recover(lost):
             deferred_from_coro(self.crawler.engine.scraper.start_itemproc_async(event,
                                                                                 response=None))
 
@@ -89,7 +89,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         if self.unsettled_sources and self.state is not None:
             # dead sources the web archive could not be asked about: read their events again
             self.state.forget_pages()
-        held = self.tracker.waiting_events
+        held = self.settler.waiting_events
         if held and self.state is not None:
             self.state.forget_pages()
             note = (f"{held} events not emitted: the crawl stopped ({reason}) before their "
@@ -205,7 +205,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         self.rekey_sources(event)
         if event.date:
             self.event_dates[event.id] = event.date
-        ready = self.tracker.add_event(event, self.archived_sources(event), again)
+        ready = self.settler.add_event(event, self.archived_sources(event), again)
         if ready is not None:
             yield ready
 
@@ -214,7 +214,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         the events cite."""
         if not self.run_quiescent():
             return  # another worker still reads pages: it may cite more
-        tasks = self.tracker.unrequested()
+        tasks = self.settler.unrequested()
         if not tasks:
             return
         self.logger.info("events read; fetching %d source articles", len(tasks))
@@ -232,7 +232,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     def article_ready(self, article: Article) -> None:
         """Every event citing the article, as the run knows them when it is emitted."""
-        article.event_ids = self.tracker.event_ids(article.id) or article.event_ids
+        article.event_ids = self.settler.event_ids(article.id) or article.event_ids
 
     def article_alias(self, article: Article, identity_url: str) -> str | None:
         """A page whose canonical URL is another article's: that article, archived by an
@@ -243,7 +243,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         if owner_id == article.id:
             return None
         archived = identity.archived(identity_url)
-        if archived is None and self.tracker.adopt(article.id, owner_id):
+        if archived is None and self.settler.adopt(article.id, owner_id):
             article.id = owner_id  # the owner is this page: emitted below
             return None
         owner_id = archived.record_id if archived is not None else owner_id
@@ -270,11 +270,11 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     ) -> Iterator[Any]:
         self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
         if status == "alias" and article.duplicate_of:
-            archived = not self.tracker.has_task(article.duplicate_of)
-            yield from self.tracker.alias(article.id, article.duplicate_of,
+            archived = not self.settler.has_task(article.duplicate_of)
+            yield from self.settler.alias(article.id, article.duplicate_of,
                                           "ok" if archived else None)
             return
-        yield from self.tracker.settle(article.id, status, reason)
+        yield from self.settler.settle(article.id, status, reason)
 
     # -- a fetched article's outcome: ``ok`` only once a feed holds its record -------------------
 
@@ -288,7 +288,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             reason = drop_reason(exception)
             if reason == "unchanged":  # the same record is in the archive already
                 await self.settle_record(item.id, self.archived_status(item), None)
-            elif reason == "not_an_article" and self.tracker.has_task(item.id):
+            elif reason == "not_an_article" and self.settler.has_task(item.id):
                 # a soft-404 (or a capture that is one): looked up in the web archive
                 for event in self.not_an_article(item, str(exception)):
                     await self.crawler.engine.scraper.start_itemproc_async(event, response=None)
@@ -306,10 +306,10 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         Runs inside the record's own processing (a signal handler Scrapy awaits), so the
         events go through the pipelines and feeds before the crawl can be found idle.
         """
-        if not self.tracker.is_open(article_id):
+        if not self.settler.is_open(article_id):
             return
         self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
-        for event in self.tracker.settle(article_id, status, reason):
+        for event in self.settler.settle(article_id, status, reason):
             await self.crawler.engine.scraper.start_itemproc_async(event, response=None)
 
 

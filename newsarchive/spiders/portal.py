@@ -11,10 +11,7 @@ Settings: ``PORTAL_BASE_URL`` (default the English Wikipedia; tests serve their 
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
-from dataclasses import asdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -134,7 +131,4 @@ class PortalMixin:
     def remember_day(self, day: date, events: list[Event]) -> None:
         state = self.state
         if state is not None:
-            digest = hashlib.sha256(
-                json.dumps([asdict(e) for e in events], sort_keys=True).encode()
-            ).hexdigest()[:16]
-            state.set_page(self.day_key(day), digest, today_utc().isoformat())
+            state.set_page(self.day_key(day), today_utc().isoformat())

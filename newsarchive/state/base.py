@@ -9,8 +9,8 @@ workers) are interchangeable. Keys are plain strings chosen by the caller:
 - Content hashes: normalized-text hash → the first record that had it (exact duplicates).
 - Sketches: record id → MinHash sketch of its body (``newsarchive.dedupe.minhash``), in
   insertion order, to warm the in-memory ``NearDuplicateIndex`` at start (near duplicates).
-- Pages: URL → hash and fetch time of a page that cron runs fetch again (event day pages,
-  articles with young comments).
+- Pages: URL → fetch time of a page an earlier run read (event day pages, portal days): a day
+  past the refresh window is not read again.
 - Article fetches: URL key of an article as linked → how its archived page was fetched (the
   page's ``ETag`` / ``Last-Modified``, and whether it had a comment thread or comment paging), so
   a cron run fetches again only articles whose comments can grow, with a conditional request.
@@ -46,7 +46,6 @@ class UrlRecord(NamedTuple):
 
 
 class PageState(NamedTuple):
-    hash: str | None
     fetched_at: str | None
 
 
@@ -80,10 +79,6 @@ class CrawlState(ABC):
     def url_record(self, key: str) -> UrlRecord | None:
         """The record a URL key produced and its content hash, or None if never archived."""
 
-    def seen_url(self, key: str) -> bool:
-        """Whether a URL key was archived before."""
-        return self.url_record(key) is not None
-
     @abstractmethod
     def add_url(self, key: str, record_id: str, content_hash: str | None = None) -> None:
         """Remember that ``key`` produced ``record_id`` (replaces an earlier entry)."""
@@ -96,13 +91,6 @@ class CrawlState(ABC):
     @abstractmethod
     def set_record_hash(self, record_id: str, record_hash: str) -> None:
         """Store the hash of a record just emitted."""
-
-    def record_changed(self, record_id: str, record_hash: str) -> bool:
-        """True (and the hash stored) when the record is new or differs from the last emitted."""
-        if self.record_hash(record_id) == record_hash:
-            return False
-        self.set_record_hash(record_id, record_hash)
-        return True
 
     # -- exact duplicates ---------------------------------------------------------------------
     @abstractmethod
@@ -130,15 +118,11 @@ class CrawlState(ABC):
     # -- pages fetched again by cron runs ------------------------------------------------------
     @abstractmethod
     def page(self, url: str) -> PageState | None:
-        """Hash and fetch time recorded for a page, or None."""
-
-    def page_hash(self, url: str) -> str | None:
-        state = self.page(url)
-        return state.hash if state else None
+        """When an earlier run read a page, or None."""
 
     @abstractmethod
-    def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
-        """Record a page's hash and fetch time (UTC ISO 8601)."""
+    def set_page(self, url: str, fetched_at: str | None) -> None:
+        """Record that a page was read, and when (UTC ISO 8601)."""
 
     # -- article pages, for conditional refetches ---------------------------------------------
     @abstractmethod
@@ -193,15 +177,6 @@ class CrawlState(ABC):
     @abstractmethod
     def release(self) -> None:
         """Give up the writer lock (no-op when not held)."""
-
-    @contextmanager
-    def lock(self, owner: str) -> Iterator[Self]:
-        """``with state.lock("run-id"):`` acquire for the block, release after."""
-        self.acquire(owner)
-        try:
-            yield self
-        finally:
-            self.release()
 
     @abstractmethod
     def flush(self) -> None:

@@ -1,4 +1,4 @@
-"""Where the event↔source linker (``newsarchive.spiders.tracking``) keeps a run's links.
+"""Where the event↔source linker (``newsarchive.spiders.settling``) keeps a run's links.
 
 The linker's state is the run's, not a process's: with several workers (``REDIS_URL``) an event
 read by one worker waits for articles fetched by others, and whichever worker settles an event's

@@ -11,7 +11,7 @@ Same contract as ``SQLiteState`` (``newsarchive.state.base``). Layout, under one
   under 500 MB (``benchmarks/redis_memory.py``). The price: keys cannot be listed back, which
   the interface never asks for.
 - ``<p>:sketches``: a list of ``len(id) + id + sketch`` entries, in insertion order.
-- ``<p>:pages``: URL → ``hash \\x1f fetched_at`` (day pages and young articles: few).
+- ``<p>:pages``: URL → ``\\x1f fetched_at`` (day pages read: few).
 - ``<p>:f:<bucket>``: URL key → how the archived article page was fetched (``ArticleFetch``:
   record id, validators, threaded/paged), for conditional refetches.
 - ``<p>:runs``: the ids of the committed runs.
@@ -233,13 +233,14 @@ class RedisState(CrawlState):
         value = self._read("HGET", f"{self.prefix}:pages", url)
         if value is None:
             return None
-        page_hash, _, fetched_at = value.decode("utf-8").partition(_SEP)
-        return PageState(page_hash or None, fetched_at or None)
+        # ``hash \x1f fetched_at``: states written before kept a page hash nothing compared
+        fetched_at = value.decode("utf-8").rpartition(_SEP)[2]
+        return PageState(fetched_at or None)
 
-    def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
+    def set_page(self, url: str, fetched_at: str | None) -> None:
         with self._mutex:
             self._check_open()
-            self._pipe.hset(f"{self.prefix}:pages", url, f"{page_hash or ''}{_SEP}{fetched_at or ''}")
+            self._pipe.hset(f"{self.prefix}:pages", url, f"{_SEP}{fetched_at or ''}")
             self._queued()
 
     # -- article pages, for conditional refetches -----------------------------------------------

@@ -133,8 +133,8 @@ class RunState:
     def page(self, url: str) -> PageState | None:
         return self._pages.get(url) or self.store.page(url)
 
-    def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
-        self._pages[url] = PageState(page_hash, fetched_at)
+    def set_page(self, url: str, fetched_at: str | None) -> None:
+        self._pages[url] = PageState(fetched_at)
 
     def forget_pages(self) -> None:
         """Drop this run's page records: they are fetched again next run."""
@@ -199,7 +199,7 @@ class RunState:
                 if self.in_archive(key.split(" ", 1)[0]):
                     store.add_sketch(key, sketch)
             for url, page in self._pages.items():
-                store.set_page(url, page.hash, page.fetched_at)
+                store.set_page(url, page.fetched_at)
             for key, fetch in self._fetches.items():
                 if self.holds_version(fetch.record_id):
                     store.set_article_fetch(key, fetch)

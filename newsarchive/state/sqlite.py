@@ -194,14 +194,13 @@ class SQLiteState(CrawlState):
 
     # -- pages ---------------------------------------------------------------------------------
     def page(self, url: str) -> PageState | None:
-        row = self._read("SELECT hash, fetched_at FROM pages WHERE url = ?", (url,))
+        row = self._read("SELECT fetched_at FROM pages WHERE url = ?", (url,))
         return PageState(*row) if row else None
 
-    def set_page(self, url: str, page_hash: str | None, fetched_at: str | None) -> None:
+    def set_page(self, url: str, fetched_at: str | None) -> None:
+        # the ``hash`` column of states written before is left NULL: nothing compared it
         self._write(
-            "INSERT OR REPLACE INTO pages (url, hash, fetched_at) VALUES (?, ?, ?)",
-            (url, page_hash, fetched_at),
-        )
+            "INSERT OR REPLACE INTO pages (url, fetched_at) VALUES (?, ?)", (url, fetched_at))
 
     # -- article pages, for conditional refetches ---------------------------------------------
     def article_fetch(self, key: str) -> ArticleFetch | None:

@@ -24,10 +24,10 @@ from newsarchive.items import Event, Source
 from newsarchive.state.identity import UrlIdentity
 from newsarchive.state.links import ArticleTask, LinkStore, MemoryLinkStore
 
-__all__ = ["ArticleTask", "SourceTracker"]
+__all__ = ["ArticleTask", "SourceSettler"]
 
 
-class SourceTracker:
+class SourceSettler:
     def __init__(
         self, store: LinkStore | None = None, worker: str | None = None,
         identity: UrlIdentity | None = None,
