@@ -181,8 +181,6 @@ class Comment:
     run_id: str | None = None
 
 
-Record = Event | Article | Comment
-
 INTERNAL_FIELDS = frozenset({"html", "comment_pages", "sketch", "fetch"})
 
 
