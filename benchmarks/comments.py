@@ -40,9 +40,7 @@ from pathlib import Path
 
 from lxml import etree
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from benchmarks.quality import decode_page
+from newsarchive.cli import decode_page
 
 LABELS = Path(__file__).with_name("comment_labels.json")
 _WORD = re.compile(r"\w+")

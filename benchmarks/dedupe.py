@@ -37,8 +37,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from newsarchive.dedupe.fingerprint import (
     SHINGLE_SIZE,
     hamming,

@@ -43,17 +43,9 @@ from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
 
-from w3lib.encoding import html_to_unicode
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from newsarchive.cli import decode_page
 
 _WS = re.compile(r"\s+")
-
-
-def decode_page(raw: bytes) -> str:
-    """BOM, then <meta charset> / http-equiv, then UTF-8 with replacement (w3lib does all three)."""
-    _, text = html_to_unicode(None, raw, default_encoding="utf-8")
-    return text
 
 
 def _ours(url: str, html: str, **kwargs) -> str:
@@ -61,10 +53,10 @@ def _ours(url: str, html: str, **kwargs) -> str:
 
     tuned = {k: kwargs[k] for k in ("precision", "recall", "fast") if kwargs.get(k)}
     options = article.build_options(**tuned) if tuned else article.OPTIONS
+    cleanup = article.BodyCleanup(**{k: kwargs[k] for k in ("link_only", "labels", "furniture")
+                                     if k in kwargs})
     try:
-        return article._extract(url, html, options, kwargs.get("drop_link_only", True),
-                                kwargs.get("drop_labels", True),
-                                kwargs.get("drop_furniture", True)).body
+        return article.extract_article(url, html, options, cleanup).body
     except article.NotAnArticle:
         return ""
 
@@ -82,9 +74,9 @@ VARIANTS: dict[str, Callable[[str, str], str]] = {
     "precision": lambda u, h: _ours(u, h, precision=True),
     "recall": lambda u, h: _ours(u, h, recall=True),
     "fast": lambda u, h: _ours(u, h, fast=True),  # no readability/jusText fallback
-    "keep-link-only": lambda u, h: _ours(u, h, drop_link_only=False),
-    "keep-labels": lambda u, h: _ours(u, h, drop_labels=False),
-    "keep-furniture": lambda u, h: _ours(u, h, drop_furniture=False),
+    "keep-link-only": lambda u, h: _ours(u, h, link_only=False),
+    "keep-labels": lambda u, h: _ours(u, h, labels=False),
+    "keep-furniture": lambda u, h: _ours(u, h, furniture=False),
 }
 
 

@@ -14,12 +14,12 @@ from lxml import etree
 
 from newsarchive.dedupe.fingerprint import fingerprint, simhash_to_hex
 from newsarchive.items import Article, ArticleResult, Comment, FetchedPage, page_text
-from newsarchive.linking import link_thread
 from newsarchive.parsing.article import ArticleContent, NotAnArticle, extract_article
 from newsarchive.parsing.comment_section import has_comment_section
 from newsarchive.parsing.comments import extract_comments
 from newsarchive.parsing.metadata import PageMetadata
 from newsarchive.parsing.text import word_count
+from newsarchive.threads import link_thread
 from newsarchive.urls import canonical_url
 
 

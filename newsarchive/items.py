@@ -181,8 +181,6 @@ class Comment:
     run_id: str | None = None
 
 
-Record = Event | Article | Comment
-
 INTERNAL_FIELDS = frozenset({"html", "comment_pages", "sketch", "fetch"})
 
 
@@ -246,5 +244,5 @@ class ArticleResult:
 
     article: Article
     comments: list[Comment]
-    problems: dict[str, int]  # comment problems fixed or dropped (see ``linking``)
+    problems: dict[str, int]  # comment problems fixed or dropped (see ``newsarchive.threads``)
     error: str | None  # the page is not an article: drop it

@@ -17,7 +17,6 @@ from newsarchive.parsing.portal import (
     parse_portal_wikitext,
     portal_day_title,
     portal_html_url,
-    portal_month_title,
     portal_raw_url,
     transcluded_day_titles,
 )
@@ -63,7 +62,6 @@ def _by_headline(events: list[Event], start: str) -> Event:
 def test_titles_and_urls() -> None:
     assert portal_day_title(date(2024, 3, 5)) == "Portal:Current_events/2024_March_5"
     assert portal_day_title(date(2017, 12, 31)) == "Portal:Current_events/2017_December_31"
-    assert portal_month_title(2024, 3) == "Portal:Current_events/March_2024"
     assert (
         portal_raw_url("https://en.wikipedia.org", "Portal:Current_events/2024_March_5")
         == "https://en.wikipedia.org/w/index.php?title=Portal:Current_events/2024_March_5"

@@ -25,11 +25,11 @@ from scrapy.crawler import Crawler
 from scrapy.utils.asyncio import create_looping_call
 
 from newsarchive.addon import run_dir
+from newsarchive.contract import RECORD_TYPES
 from newsarchive.drops import dropped_counts
 from newsarchive.run_context import run_context
 
 logger = logging.getLogger(__name__)
-RECORD_TYPES = ("event", "article", "comment")
 
 
 def _group(stats: dict[str, Any], prefix: str) -> dict[str, int]:

@@ -82,20 +82,30 @@ _TAG_START = re.compile(r"<\s*[a-zA-Z!?/]")
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 
-def extract_article(url: str, html: str) -> ArticleContent:
+@dataclass(frozen=True)
+class BodyCleanup:
+    """What ``extract_article`` removes from trafilatura's body. The archive always removes all
+    three; each is a switch so that ``benchmarks/quality.py`` can score the body without it."""
+
+    link_only: bool = True  # a short body made only of the page's link texts (a menu)
+    labels: bool = True  # paragraphs that are a widget's label or a bare time stamp
+    furniture: bool = True  # the page's own furniture: headline, "elsewhere" teasers
+
+
+FULL_CLEANUP = BodyCleanup()
+
+
+def extract_article(url: str, html: str, options: Extractor = OPTIONS,
+                    cleanup: BodyCleanup = FULL_CLEANUP) -> ArticleContent:
     """Body text and metadata of the article at ``url``.
 
     Raises NotAnArticle when ``html`` is empty or not HTML at all; otherwise returns what the page
-    has (a page without a story gives an empty body).
+    has (a page without a story gives an empty body). ``options`` and ``cleanup`` are for
+    ``benchmarks/quality.py``'s variants; the archive uses the defaults.
     """
-    return _extract(url, html, OPTIONS)
-
-
-def _extract(url: str, html: str, options: Extractor, drop_link_only: bool = True,
-             drop_labels: bool = True, drop_furniture: bool = True) -> ArticleContent:
     tree = _parse(html)
     declared, article_body = _declared_metadata(tree, url)
-    furniture = boilerplate.page_furniture(tree, declared.title) if drop_furniture else None
+    furniture = boilerplate.page_furniture(tree, declared.title) if cleanup.furniture else None
     if options is OPTIONS and _complete(declared):
         options = OPTIONS_BODY_ONLY
     per_page = copy(options)  # the module-level options stay untouched
@@ -112,9 +122,9 @@ def _extract(url: str, html: str, options: Extractor, drop_link_only: bool = Tru
         paragraphed = md.text_of_article_body(article_body)
         if _key(paragraphed) == _key(body):
             body = paragraphed
-    if drop_link_only and 0 < len(body) < LINK_ONLY_MAX_CHARS and _only_links(body, tree):
+    if cleanup.link_only and 0 < len(body) < LINK_ONLY_MAX_CHARS and _only_links(body, tree):
         body = ""
-    if drop_labels and body:
+    if cleanup.labels and body:
         body = "\n\n".join(p for p in body.split("\n\n") if not _BOILERPLATE_LINE.match(p))
     if furniture is not None and body:
         links = boilerplate.link_texts(tree) if boilerplate.may_see_also(body) else None

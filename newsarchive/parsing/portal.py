@@ -77,7 +77,6 @@ __all__ = [
     "parse_portal_wikitext",
     "portal_day_title",
     "portal_html_url",
-    "portal_month_title",
     "portal_raw_url",
     "transcluded_day_titles",
 ]
@@ -168,11 +167,6 @@ _INITIALS = re.compile(r"^(?:[a-z]\.)*[a-z]$")
 def portal_day_title(day: date) -> str:
     """``Portal:Current_events/2024_March_5`` (day not zero-padded)."""
     return f"{PORTAL_PREFIX}/{day.year}_{MONTHS[day.month - 1]}_{day.day}"
-
-
-def portal_month_title(year: int, month: int) -> str:
-    """``Portal:Current_events/March_2024``, the month archive transcluding its days."""
-    return f"{PORTAL_PREFIX}/{MONTHS[month - 1]}_{year}"
 
 
 def _quote_title(title: str) -> str:

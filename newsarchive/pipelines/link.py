@@ -1,6 +1,6 @@
 """Stage 4: references between records hold across the whole run.
 
-Within one page the extraction stage already made the thread consistent (``linking``). Here:
+Within one page the extraction stage already made the thread consistent (``newsarchive.threads``). Here:
 a comment whose article is not in the archive (dropped by an earlier stage) is dropped as
 ``orphan_comment``; a comment met twice in one run (two URLs of one article) is dropped as
 ``duplicate_comment``. Comments always follow their article in the item stream.

@@ -1,5 +1,8 @@
 """Comment threads made consistent before they leave the extraction stage.
 
+(``pipelines/link.py`` links records across pages later: comments to articles, events to their
+sources.)
+
 Pure: every kept comment belongs to the article, has text, appears once, and its ``parent_id`` is
 a comment of the same article that comes before it; ``comment_count`` is the number kept.
 """
