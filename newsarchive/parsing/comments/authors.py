@@ -65,7 +65,7 @@ def author_beside(date_el: etree._Element, node: etree._Element) -> etree._Eleme
     return None
 
 
-def heading_name(node: etree._Element, text_el: etree._Element | None) -> etree._Element | None:
+def heading_name(node: etree._Element) -> etree._Element | None:
     """A comment's first words set apart as a heading or link ("<h3>Marius</h3>"), short like a
     name: its author, for markup that marks none."""
     for el in node.iter(*_NAME_TAGS):

@@ -134,7 +134,7 @@ class Family:
                 author = author or byline[0]
                 date_hits = date_hits or [byline[1]]
         if author is None and text and date_hits and dates.date(date_hits, permalink):
-            heading = heading_name(node, text_el)
+            heading = heading_name(node)
             if heading is not None:
                 author = clean_author(text_of(heading))
                 text = clean_text(render(text_el, skip | {heading})) if text_el is not None \
