@@ -67,8 +67,11 @@ def test_a_lost_workers_taken_requests_are_claimed_once_and_hold_the_run_open(
     assert sorted((sorted(c) for c in claims.values()), key=len) == [
         [], [b"request-a", b"request-b"]]
     winner = next(c for c in (w1, w3) if claims[c.worker_id])
-    # claimed but not yet put back: the run is still not done, for anyone
-    assert w3.idle() == BUSY and w1.idle() == BUSY
+    loser = w3 if winner is w1 else w1
+    # claimed but not yet put back: the run is still not done, for anyone; the claimant is
+    # told to try again (its first try may have failed half-way)
+    assert loser.idle() == BUSY and winner.idle() == RECOVER
+    assert sorted(winner.claim_taken("w2")) == [b"request-a", b"request-b"]
     assert client.smembers(w1.taken_key("w1")) == {b"request-c"}  # type: ignore[attr-defined]
     client.delete(winner.recover_key(winner.worker_id))  # type: ignore[attr-defined]
     assert w1.idle() == DONE

@@ -95,7 +95,8 @@ redis.call('HSET', KEYS[3], ARGV[1], now + tonumber(ARGV[2]))
 # KEYS: workers, idle, hb, lost, queue, done; ARGV: worker, heartbeat ms, finish (1/0), run base.
 # Returns 1 when the run is quiescent (queue empty, every worker idle, nothing a lost worker took
 # left to put back); with finish, it is then marked done for every worker. Returns 2 while a
-# lost worker's taken requests wait for a survivor to claim them, 0 otherwise.
+# lost worker's taken requests wait for a survivor to claim them (or the caller's own claim to be
+# put back: a first try failed half-way), 0 otherwise.
 _IDLE = _NOW + _PRUNE + """
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
@@ -108,7 +109,10 @@ for _, m in ipairs(redis.call('SMEMBERS', KEYS[4])) do
      redis.call('EXISTS', ARGV[4] .. ':recover:' .. m) == 1 then return 2 end
 end
 for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if redis.call('EXISTS', ARGV[4] .. ':recover:' .. m) == 1 then return 0 end
+  if redis.call('EXISTS', ARGV[4] .. ':recover:' .. m) == 1 then
+    if m == ARGV[1] then return 2 end  -- the caller's own claim, not put back yet: again
+    return 0
+  end
 end
 if redis.call('ZCARD', KEYS[5]) == 0 and
    redis.call('SCARD', KEYS[1]) == redis.call('SCARD', KEYS[2]) then
