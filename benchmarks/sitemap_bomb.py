@@ -1,7 +1,8 @@
 """A blog whose gzipped sitemap inflates to ~50 MB (the protocol's cap): the crawl process's peak
 memory and wall time, and what the run counted. Not a test: figures for the README.
 
-``python benchmarks/sitemap_bomb.py [--inflated-mb 50]`` builds the blog in a temporary folder,
+``python -m benchmarks.sitemap_bomb [--inflated-mb 50]`` (from the repository root: it uses the
+tests' crawl helper) builds the blog in a temporary folder,
 serves it on 127.0.0.1 and runs ``scrapy crawl blogs`` on it as cron would.
 ``--reactor-lag`` instead parses such a sitemap the way the blogs spider does (in the reactor's
 thread pool) while a 10 ms timer runs on the reactor, and prints the longest pause between ticks.
@@ -13,12 +14,9 @@ import argparse
 import gzip
 import itertools
 import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newsarchive.demo.server import serving
 from tests.crawling import crawl

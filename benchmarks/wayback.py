@@ -1,7 +1,9 @@
 """Archive lookups must not slow the live crawl: the same crawl with and without them.
 
-    python benchmarks/wayback.py --corpus ../shared/corpus/pages --pages 1000 --dead 20 --repeats 3
-    python benchmarks/wayback.py --corpus demo --pages 30 --dead 5 --repeats 1   # from a plain clone
+    python -m benchmarks.wayback --corpus ../shared/corpus/pages --pages 1000 --dead 20 --repeats 3
+    python -m benchmarks.wayback --corpus demo --pages 30 --dead 5 --repeats 1   # from a plain clone
+
+(from the repository root: it builds on ``benchmarks.crawl``)
 
 The generated event site of ``benchmarks/crawl.py`` cites ``--pages`` live corpus pages and
 ``--dead`` pages that answer 404, spread among them; a loopback Wayback-style archive
@@ -33,11 +35,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from benchmarks.crawl import (  # noqa: E402
+from benchmarks.crawl import (
     CRAWL_SETTINGS,
     EVENT_HOST,
     Page,
@@ -48,8 +46,10 @@ from benchmarks.crawl import (  # noqa: E402
     corpus_folders,
     crawl_command,
 )
-from newsarchive.demo.archive import ArchiveState, archive_serving  # noqa: E402
-from newsarchive.demo.server import serving  # noqa: E402
+from newsarchive.demo.archive import ArchiveState, archive_serving
+from newsarchive.demo.server import serving
+
+REPO = Path(__file__).resolve().parents[1]
 
 DEAD_HOST = "bench-dead"
 CAPTURE_TIMESTAMP = "20240101120000"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,26 @@ from tests.conftest import FIXTURES
 from tests.crawling import crawl
 
 VOLATILE = {"fetched_at", "run_id", "capture"}  # capture: another WARC record per run
+
+
+def live_descendants() -> set[int]:
+    """The pids of this process's live descendants (the fork server, its pool workers), from
+    /proc; zombies not counted."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # exited while listed
+            continue
+        state, ppid = text.rsplit(")", 1)[1].split()[:2]
+        if state != "Z":
+            parents.setdefault(int(ppid), []).append(int(stat.parent.name))
+    found, todo = set(), [os.getpid()]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found.update(children)
+        todo.extend(children)
+    return found
 
 
 def comparable(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -61,7 +82,7 @@ def test_a_pool_broken_by_a_worker_dying_between_pages_is_replaced() -> None:
     """pebble declares its pool broken for good when a worker dies with no page running; every
     later page would fail. The runner starts a new pool and the next page is extracted."""
 
-    async def scenario() -> tuple[int, int, int]:
+    async def scenario() -> tuple[int, int, int, set[int]]:
         runner = PoolRunner(1, timeout=30)
         try:
             first = await runner.run(faulty_extraction.exit_soon, 0.2)
@@ -70,12 +91,14 @@ def test_a_pool_broken_by_a_worker_dying_between_pages_is_replaced() -> None:
                 if not runner._pool.active:
                     break
             second = await runner.run(faulty_extraction.worker_pid)
-            return first, second, runner.restarts
+            return first, second, runner.restarts, live_descendants()
         finally:
             runner.close()
 
-    first, second, restarts = asyncio.run(scenario())
-    assert second != first
+    first, second, restarts, alive = asyncio.run(scenario())
+    # the next page ran in the new pool's worker: a live process of this test's, not the dead one
+    assert first not in alive
+    assert second in alive and second != os.getpid()
     assert restarts == 1
 
 

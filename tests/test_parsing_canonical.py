@@ -21,6 +21,10 @@ URL = "https://news.example.com/2024/05/14/story.amp.html?utm_source=x"
         ('<link rel="canonical" href="https://news.example.com/">', None),  # home page: a bug
         ('<link rel="canonical" href="">', None),
         ('<link rel="canonical" href="javascript:void(0)">', None),
+        ('<link rel="canonical" href="http://[::1/story">', None),  # malformed: urljoin raises
+        ('<link rel="canonical" href="https://[news.example.com]/story">', None),
+        ('<link rel="canonical" href="http://[::1/a"><link rel="canonical" href="/story">',
+         "https://news.example.com/story"),  # a malformed one is skipped, the next one counts
         ('<!-- <link rel="canonical" href="/old"> -->', None),
         ('<link rel="stylesheet" href="/site.css">', None),
         ("", None),

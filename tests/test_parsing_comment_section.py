@@ -9,7 +9,7 @@ import pytest
 
 from newsarchive.extraction import extract_article_record
 from newsarchive.items import Article, PageFetch
-from newsarchive.parsing.comment_section import has_comment_section
+from newsarchive.parsing.comment_section import SECTION_TOKENS, has_comment_section
 from newsarchive.parsing.comments import extract_comments
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -53,3 +53,14 @@ def test_a_news_page_without_comments_has_none() -> None:
     html = (PAGES / "article" / "bignews_jsonld_graph" / "page.html").read_text("utf-8")
     assert not extract_comments("https://example.com/a", html, "a")
     assert not has_comment_section(html)
+
+
+@pytest.mark.parametrize("token", SECTION_TOKENS)
+def test_every_section_token_counts_as_id_or_class_token(token: str) -> None:
+    """``SECTION_TOKENS`` is the one list of comment-section markup: each counts as an id and as
+    one class among others, but not as the prefix of another class (a ``-link``, say). The page
+    says "Comments" as text: the pre-scan skips pages that never spell "omment" or "espond"."""
+    page = "<html><body><h2>Comments</h2>{}</body></html>"
+    assert has_comment_section(page.format(f'<div id="{token}"></div>'))
+    assert has_comment_section(page.format(f"<div class='wrap {token} dark'></div>"))
+    assert not has_comment_section(page.format(f'<a class="{token}-link">x</a>'))

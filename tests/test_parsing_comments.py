@@ -16,11 +16,9 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from lxml import html as lxml_html
 
 from newsarchive.items import Comment
 from newsarchive.parsing.comments import (
-    comment_container_xpath,
     comment_page_urls,
     extract_comments,
 )
@@ -165,19 +163,6 @@ def test_comment_pages_found_through_entities_and_tags() -> None:
         "https://blog.example.com/?p=7&cpage=2",
         "https://blog.example.com/?p=7&page=3",
     ]
-
-
-def test_container_xpath_removes_every_comment() -> None:
-    comments, _, _, html = run(FIXTURES / "wordpress_twentytwentyone_threaded")
-    assert comments
-    root = lxml_html.document_fromstring(html)
-    for el in root.xpath(comment_container_xpath()):
-        if el.getparent() is not None:
-            el.drop_tree()
-    body = root.text_content()
-    assert "Overwintering" in body or "tubers go" in body
-    for comment in comments:
-        assert comment.text[:30] not in body
 
 
 @pytest.mark.parametrize(

@@ -133,3 +133,32 @@ def test_normalize_strips_invisible_characters_from_every_text_field() -> None:
     assert comment.text == "Hi there"
     with pytest.raises(DropItem):  # nothing visible left: no text
         pipeline.process_item(Comment(id="c2", article_id="a1", text="\u200b\u00ad"))
+
+
+def test_normalize_makes_texts_encodable_then_strips_invisible_ones_in_every_field() -> None:
+    """Lone surrogates become U+FFFD (a split pair joined), C0 controls but tab and newline go,
+    then invisible characters: in nested records too. A control removed between two letters of a
+    joining script leaves the zero-width joiner between them, where it is visible. Internal
+    fields (the page's html) keep their controls: they are never exported."""
+    pipeline = NormalizePipeline.from_crawler(get_crawler())
+    article = Article(
+        id="a1", url="https://example.com/a", title="Quake \ud800 \x00hits\u200b",
+        authors=["Ann\x07 Lee", "\ud83d\ude00 Bo\u00adb"], tags=["\u0628\x01\u200c\u0628"],
+        body="Line\x0b one\tand\ntwo\udcff.", html="<p>\x01\u200b</p>",
+    )
+    event = Event(id="e1", url="https://example.com/e", date="2024-03-01", headline="Flood\x1f",
+                  summary="",
+                  sources=[Source(url="https://example.com/a", label="The\x0c Paper\ufeff")],
+                  related=[Related(id="e2", url="https://example.com/r", headline="Be\ud800fore",
+                                   context=["Rain\x02\u2060"])])
+    pipeline.process_item(article)
+    pipeline.process_item(event)
+    assert article.title == "Quake \ufffd hits"
+    assert article.authors == ["Ann Lee", "\U0001f600 Bob"]
+    assert article.tags == ["\u0628\u200c\u0628"]
+    assert article.body == "Line one and\ntwo\ufffd."
+    assert article.html == "<p>\x01</p>"
+    assert event.headline == "Flood"
+    assert event.sources[0].label == "The Paper"
+    assert event.related[0].headline == "Be\ufffdfore"
+    assert event.related[0].context == ["Rain"]

@@ -24,9 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from newsarchive.demo.handler import LoopbackHandler
 
 
 @dataclass
@@ -83,12 +85,8 @@ class ArchiveServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
 
-class ArchiveHandler(BaseHTTPRequestHandler):
+class ArchiveHandler(LoopbackHandler):
     server: ArchiveServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def do_GET(self) -> None:
         if self.server.gone.is_set():  # a kept-alive connection to an archive that went away
@@ -185,16 +183,6 @@ class ArchiveHandler(BaseHTTPRequestHandler):
             headers["Location"] = exact.location
         self._send(exact.status, exact.body, "text/html; charset=utf-8", headers)
         return exact.status
-
-    def _send(self, status: int, body: bytes, content_type: str,
-              headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
 
 
 def _field(capture: StoredCapture, url: str, name: str) -> Any:

@@ -42,6 +42,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from newsarchive.demo.handler import LoopbackHandler
+
 PLACEHOLDER = re.compile(r"\{\{host:([\w.-]+)\}\}")
 TEXT_TYPES = {".md": "text/markdown; charset=utf-8", ".html": "text/html", ".htm": "text/html",
               ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
@@ -86,12 +88,8 @@ class SiteServer(ThreadingHTTPServer):
         return re.sub(PLACEHOLDER.pattern.encode(), base, data)
 
 
-class SiteHandler(BaseHTTPRequestHandler):
+class SiteHandler(LoopbackHandler):
     server: SiteServer
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests read stdout
-        pass
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -162,17 +160,6 @@ class SiteHandler(BaseHTTPRequestHandler):
             return mtime <= parsedate_to_datetime(since).timestamp()
         except (TypeError, ValueError):
             return False
-
-    def _send(self, status: int, body: bytes, content_type: str,
-              headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
 
 def _inside(path: Path, folder: Path) -> bool:

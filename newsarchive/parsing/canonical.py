@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
+
+from newsarchive.parsing.html import web_url
 
 HEAD_LIMIT = 256 * 1024  # canonical links sit in <head>; never scan a whole huge page
 _HEAD_END = re.compile(r"</head\s*>|<body[\s>]", re.IGNORECASE)
@@ -38,9 +40,8 @@ def canonical_link(url: str, text: str) -> str | None:
         href = attributes.get("href", "").strip()
         if not href:
             continue
-        canonical = urljoin(url, href)
-        parts = urlsplit(canonical)
-        if parts.scheme in {"http", "https"} and parts.netloc and parts.path.strip("/"):
+        canonical = web_url(url, href)  # None for another scheme or a malformed URL
+        if canonical is not None and urlsplit(canonical).path.strip("/"):
             return canonical
     return None
 

@@ -5,11 +5,11 @@ a comment section (most news pages: no comments, or comments loaded by JavaScrip
 or Facebook, which are not in the HTML) is archived once. An empty section with an open form
 ("Leave a reply") is a thread that has not started yet, so it counts.
 
-A scan of the raw markup for the ids and classes comment sections use (the containers of
-``comment_xpaths.CONTAINERS`` but Disqus's, whose comments never reach the HTML), schema.org
-``itemprop="comment"`` and JSON-LD ``"comment": [...]``. A regex rather than a parse: it runs in
-the extraction workers beside the comment parser, once per page. Hand-written: no library tells
-whether a page carries a comment thread.
+A scan of the raw markup for the ids and classes comment sections use (``SECTION_TOKENS``, the
+one list of comment-section markup; Disqus's ``disqus_thread`` is left out: its comments never
+reach the HTML), schema.org ``itemprop="comment"`` and JSON-LD ``"comment": [...]``. A regex
+rather than a parse: it runs in the extraction workers beside the comment parser, once per page.
+Hand-written: no library tells whether a page carries a comment thread.
 """
 
 from __future__ import annotations

@@ -356,15 +356,3 @@ DL_TEXT_JUNK = (
 
 JSONLD = "//script[@type='application/ld+json']/text()"
 HTML_LANG = "/html/@lang"
-
-# Sections holding comments (and their forms), for article extraction to remove first.
-CONTAINERS = (
-    "//*[@id='comments' or @id='respond' or @id='disqus_thread' or @id='comments-block'"
-    " or @id='wpd-threads' or @id='wpdcom']"
-    " | //*["
-    + any_cls("comments-area", "commentlist", "comment-list", "comments", "comment-respond",
-              "wp-block-comments", "wpd-thread-wrapper", "comment-wrapper", "comment-section",
-              "comments-section", "comment-thread", "field--type-comment")
-    + "]"
-    " | //*[@itemprop='comment']"
-)

@@ -3,7 +3,9 @@
 Every text of every record (nested sources and related events included) is made encodable
 first: a lone UTF-16 surrogate (a broken ``\\ud800`` escape in a page's JSON-LD decodes to one)
 cannot be written as UTF-8, and C0 control characters but tab and newline cannot be written in
-XML; surrogates become U+FFFD (a split pair is joined), controls are removed.
+XML; surrogates become U+FFFD (a split pair is joined), controls are removed. Then invisible
+characters are stripped (``parsing.text.strip_invisible``). Both in one walk over the record
+(``clean_texts``).
 
 Drops (counted as ``newsarchive/dropped/<reason>``): ``invalid_event`` (no id/url/headline),
 ``invalid_article`` (no id/url), ``invalid_comment`` (no id/article/text).
@@ -22,7 +24,7 @@ from scrapy.exceptions import DropItem
 from newsarchive.drops import count_drop
 from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event
 from newsarchive.parsing.dates import iso_date, iso_datetime
-from newsarchive.parsing.text import clean_block, clean_inline, strip_invisible_fields
+from newsarchive.parsing.text import clean_block, clean_inline, strip_invisible
 from newsarchive.run_context import run_context
 
 
@@ -37,8 +39,7 @@ class NormalizePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Event | Article | Comment):
             return item
-        make_encodable(item)
-        strip_invisible_fields(item)
+        clean_texts(item)
         problem = validate(item)
         if problem:
             reason = f"invalid_{item.type}"
@@ -110,18 +111,22 @@ def encodable(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
-def make_encodable(record: Any) -> None:
-    """Every string field of a record and of its nested records, in place (internal fields aside)."""
+def clean_texts(record: Any, encode: bool = True) -> None:
+    """Every string of a record and of its nested records, in place: made encodable (exported
+    fields, not internal ones nor dict values) and then stripped of invisible characters (every
+    field, dict values included)."""
     for field in fields(record):
-        if field.name not in INTERNAL_FIELDS:
-            setattr(record, field.name, _encodable_value(getattr(record, field.name)))
+        value = getattr(record, field.name)
+        setattr(record, field.name, _clean(value, encode and field.name not in INTERNAL_FIELDS))
 
 
-def _encodable_value(value: Any) -> Any:
+def _clean(value: Any, encode: bool) -> Any:
     if isinstance(value, str):
-        return encodable(value)
+        return strip_invisible(encodable(value) if encode else value)
     if isinstance(value, list):
-        return [_encodable_value(entry) for entry in value]
+        return [_clean(entry, encode) for entry in value]
+    if isinstance(value, dict):
+        return {key: _clean(entry, False) for key, entry in value.items()}
     if is_dataclass(value) and not isinstance(value, type):
-        make_encodable(value)
+        clean_texts(value, encode)
     return value

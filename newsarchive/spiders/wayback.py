@@ -25,9 +25,10 @@ the original URL.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -235,6 +236,25 @@ class ArchiveLane:
             raise DontCloseSpider
 
 
+_Reader = Callable[["WaybackMixin", Response, Lookup], Iterator[Any]]
+
+
+def _archive_answer(read: _Reader) -> _Reader:
+    """A callback for the archive's answers: an archive in trouble (429, 5xx...) has the request
+    retried later or the lane stopped; any other answer resets the failure count and is read."""
+
+    @functools.wraps(read)
+    def callback(self: WaybackMixin, response: Response, lookup: Lookup) -> Iterator[Any]:
+        if self._archive_trouble(response):
+            yield from self._retry_or_stop(response.request, lookup, response.status,
+                                           _retry_after(response))
+            return
+        self.wayback.failures = 0
+        yield from read(self, response, lookup)
+
+    return callback
+
+
 class WaybackMixin:
     """Archive lookups for ``ArticleFetchMixin``; needs ``crawler``, ``state``, ``logger``,
     ``count_drop``, ``is_text_page`` and ``article_settled`` of the spider."""
@@ -365,13 +385,9 @@ class WaybackMixin:
 
     # -- answers -------------------------------------------------------------------------------
 
+    @_archive_answer
     def wayback_listing(self, response: Response, lookup: Lookup) -> Iterator[Any]:
         """The archive's list of captures (a CDX answer or a TimeMap)."""
-        if self._archive_trouble(response):
-            yield from self._retry_or_stop(response.request, lookup, response.status,
-                                           _retry_after(response))
-            return
-        self.wayback.failures = 0
         config = self.wayback_config
         if response.status != 200:  # 4xx: the archive will not list this URL
             self.crawler.stats.inc_value(STATS + f"listing_http_{response.status}")
@@ -391,12 +407,8 @@ class WaybackMixin:
             return
         self.wayback.done(self._capture_request(lookup, config))
 
+    @_archive_answer
     def wayback_capture(self, response: Response, lookup: Lookup) -> Iterator[Any]:
-        if self._archive_trouble(response):
-            yield from self._retry_or_stop(response.request, lookup, response.status,
-                                           _retry_after(response))
-            return
-        self.wayback.failures = 0
         config = self.wayback_config
         capture = lookup.candidates[lookup.tried]
         if 300 <= response.status < 400 and lookup.redirects < MAX_ARCHIVE_REDIRECTS:

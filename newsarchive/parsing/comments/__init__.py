@@ -35,12 +35,11 @@ from datetime import datetime
 from lxml import etree
 
 from newsarchive.items import Comment
-from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.page import CommentPage
 from newsarchive.parsing.comments.paging import comment_page_urls
 from newsarchive.parsing.comments.strategies import find_comments
 
-__all__ = ["comment_container_xpath", "comment_page_urls", "extract_comments"]
+__all__ = ["comment_page_urls", "extract_comments"]
 
 
 def extract_comments(
@@ -66,7 +65,3 @@ def extract_comments(
         # ValueError includes UnicodeError; RecursionError: markup nested too deep to render
         return []
 
-
-def comment_container_xpath() -> str:
-    """XPath union of comment sections (lists and forms), for article body extraction to drop."""
-    return X.CONTAINERS
