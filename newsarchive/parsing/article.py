@@ -57,9 +57,8 @@ def build_options(*, precision: bool = False, recall: bool = False,
 
 # Balanced (neither precision nor recall) scored best on the quality benchmark; see quality.py.
 OPTIONS: Extractor = build_options()
-# trafilatura's metadata pass (htmldate's date search included) is ~30% of the time per page;
-# when the page declares every field it would only be a fallback for, it is skipped.
-OPTIONS_BODY_ONLY: Extractor = build_options(with_metadata=False)
+# trafilatura's metadata pass (htmldate's date search included) is ~20% of the time per page:
+# it runs only for the fields a page does not declare (``_fallback``, fallback_metadata.py).
 fallbacks.install()  # readability and jusText only where they can change the body
 
 # Longest body checked for being nothing but link texts (menus are short; the check walks every
