@@ -228,7 +228,12 @@ def extract_file(job: tuple[str, str, str]) -> bool:
     path, url, fetched_at = job
     _encoding, text = html_to_unicode("text/html", Path(path).read_bytes(), auto_detect_fun=_auto_detect)
     article = Article(id=url_id(url), url=url, final_url=url, http_status=200, html=text)
-    return extract_article_record(article, fetched_at).error is None
+    ok = extract_article_record(article, fetched_at).error is None
+    if ok:
+        from benchmarks._first_article import mark
+
+        mark()
+    return ok
 
 
 def _warm_up() -> None:
@@ -284,12 +289,17 @@ class Run:
     peak_by_role: dict[str, list[float]]  # MB per process at the peak, by role (main, pool worker...)
     cpu_by_role: dict[str, list[float]]  # CPU seconds per process, by role
     warc_bytes: int = 0  # WARC bytes the crawl wrote (its manifest's ``capture.bytes``)
+    first_article: float = math.nan  # seconds from launch to the first article extracted
 
 
 def crawl_command(site: str, start: date, end: date, output: Path, settings: dict[str, str]) -> list[str]:
     command = [sys.executable, "-m", "scrapy", "crawl", "events",
                "-a", f"site={site}", "-a", f"start={start}", "-a", f"end={end}"]
-    for key, value in {**CRAWL_SETTINGS, "OUTPUT_DIR": str(output), **settings}.items():
+    from newsarchive import settings as project
+
+    extensions = {**project.EXTENSIONS, "benchmarks._first_article.FirstArticle": 1000}
+    for key, value in {**CRAWL_SETTINGS, "OUTPUT_DIR": str(output), "EXTENSIONS": json.dumps(extensions),
+                       **settings}.items():
         command += ["-s", f"{key}={value}"]
     return command
 
@@ -317,11 +327,17 @@ def crawl_articles(output: Path, log_dir: Path) -> tuple[int, int]:
 
 
 def run_measured(command: list[str], work: Path, name: str, pages: int, output: Path | None) -> Run:
+    from benchmarks._first_article import ENV, read
     from benchmarks._procstats import measure
 
+    first_path = work / f"first-{name}"
+    first_path.unlink(missing_ok=True)
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "newsarchive.settings", "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+           ENV: str(first_path)}
+    launched = time.time()
     result = measure(command, cwd=REPO, env=env, log_dir=work / "logs" / name)
+    first = read(str(first_path), launched)
     if result.returncode != 0:
         sys.stderr.write(f"{name}: exit {result.returncode}\n{result.stderr[-4000:]}\n")
         raise SystemExit(1)
@@ -332,17 +348,18 @@ def run_measured(command: list[str], work: Path, name: str, pages: int, output: 
     else:
         articles = json.loads(result.stdout.strip().splitlines()[-1])["articles"]
     return Run(pages / result.wall, result.wall, result.cpu, result.peak_rss_mb,
-               result.peak_pss_mb, articles, result.peak_by_role, result.cpu_by_role, warc_bytes)
+               result.peak_pss_mb, articles, result.peak_by_role, result.cpu_by_role, warc_bytes,
+               math.nan if first is None else first)
 
 
 def print_table(variants: list[Variant], repeats: int) -> None:
     print(f"{'run':<34}{'pages':>7}{'pages/s':>9}{'wall s':>9}{'CPU s':>9}"
-          f"{'peak RSS MB':>13}{'peak PSS MB':>13}{'articles':>10}")
+          f"{'peak RSS MB':>13}{'peak PSS MB':>13}{'articles':>10}{'1st article s':>15}")
     for variant in variants:
         print(f"{variant.label:<34}{variant.pages:>7}{variant.median('pages_per_s'):>9.1f}"
               f"{variant.median('wall'):>9.1f}{variant.median('cpu'):>9.1f}"
               f"{variant.median('peak_rss_mb'):>13.0f}{variant.median('peak_pss_mb'):>13.0f}"
-              f"{int(variant.median('articles')):>10}"
+              f"{int(variant.median('articles')):>10}{variant.median('first_article'):>15.2f}"
               + ("" if len(variant.runs) == repeats else f"   ({len(variant.runs)} run)"))
 
 
@@ -429,7 +446,8 @@ def measure_size(args: argparse.Namespace, hosts: dict[str, str], pages: list[Pa
             variants[label].runs.append(run)
             print(f"[{repeat + 1}] {label}, {size} pages: {run.pages_per_s:.1f} pages/s, "
                   f"CPU {run.cpu:.1f} s, peak RSS {run.peak_rss_mb:.0f} MB, "
-                  f"{run.articles} articles ({time.perf_counter() - began:.0f} s)", flush=True)
+                  f"{run.articles} articles, first at {run.first_article:.2f} s "
+                  f"({time.perf_counter() - began:.0f} s)", flush=True)
     return list(variants.values())
 
 

@@ -11,7 +11,7 @@ from tests.crawling import REPO
 
 RUN_ROW = re.compile(
     r"^(?P<label>.+?)\s+(?P<pages>\d+)\s+(?P<rate>[\d.]+)\s+(?P<wall>[\d.]+)\s+(?P<cpu>[\d.]+)"
-    r"\s+(?P<rss>\d+)\s+(?P<pss>\d+)\s+(?P<articles>\d+)\s*$",
+    r"\s+(?P<rss>\d+)\s+(?P<pss>\d+)\s+(?P<articles>\d+)\s+(?P<first>[\d.]+|nan)\s*$",
     re.MULTILINE,
 )
 
@@ -49,6 +49,12 @@ def test_crawl_benchmark_prints_its_table_on_the_demo_site() -> None:
         assert int(row["articles"]) == pages, (label, done.stdout)
         assert float(row["rate"]) > 0 and float(row["cpu"]) > 0 and int(row["rss"]) > 20, label
         assert 0 < int(row["pss"]) <= int(row["rss"]), label  # shared pages split, never more
+    # Time to the first archived article: measured for every run that extracts (fetch only
+    # extracts nothing), and never past the run's own wall time.
+    for label in ("extract only, 2 processes", "crawl, pool off", "crawl, pool 2"):
+        row = rows[(label, 30)]
+        assert 0 < float(row["first"]) < float(row["wall"]), (label, done.stdout)
+    assert rows[("fetch only (crawl, no extraction)", 30)]["first"] == "nan"
     # Pool workers' CPU and memory fold into the crawl's figures (they are its descendants).
     assert int(rows[("crawl, pool 2", 30)]["rss"]) > int(rows[("crawl, pool off", 30)]["rss"])
     # The ratios a reader decides on: numbers in a sane range that are the quotients of the
