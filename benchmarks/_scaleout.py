@@ -6,14 +6,17 @@ crawls the generated site once with one process (pool P) and once with N workers
 together (pool max(1, P // N) each, so the machine's extraction capacity is the same). Reported:
 pages/s overall (article pages over the wall time from the first start to the last exit), the
 work split (articles per worker, from the run's manifest) with each worker's pages/s over that
-wall time, and Redis commands per article page (``INFO stats`` ``total_commands_processed``
-before and after; a Lua script or a pipelined command counts once each).
+wall time, Redis round trips per article page (each worker counts what its client sends: a
+command, a pipeline or a Lua script call counts once; the workers log it when they leave the
+run), and Redis commands per article page (``INFO stats`` ``total_commands_processed`` before
+and after: every command a pipeline holds or a Lua script runs counts, broken down by command).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -33,6 +36,8 @@ from benchmarks.crawl import (
 )
 from benchmarks.redis_memory import redis_server
 from newsarchive.demo.server import serving
+
+_ROUND_TRIPS = re.compile(r"worker \S+: (\d+) Redis round trips")
 
 
 def _env() -> dict[str, str]:
@@ -75,14 +80,17 @@ def scale_out(args: Any, files: list, folders: list[Path], pages_wanted: int, po
                 for repeat in range(args.repeats):
                     out = work / f"single-{repeat}"
                     single_wall = _crawl([crawl_command(site, start, end, out, {
-                        "NEWSARCHIVE_EXTRACT_POOL_SIZE": str(pool)})], work / "logs" / out.name)
+                        "NEWSARCHIVE_EXTRACT_POOL_SIZE": str(pool), "LOG_LEVEL": "INFO"})],
+                        work / "logs" / out.name)
                     (single_folder,) = (out / "runs").iterdir()
                     single_articles = _articles(single_folder)
 
                     out = work / f"shared-{repeat}"
                     settings = {"NEWSARCHIVE_EXTRACT_POOL_SIZE": str(max(1, pool // workers)),
                                 "REDIS_URL": redis_url,
-                                "NEWSARCHIVE_REDIS_PREFIX": f"bench-{repeat}"}
+                                "NEWSARCHIVE_REDIS_PREFIX": f"bench-{repeat}",
+                                # INFO (both crawls): each worker logs its round trips
+                                "LOG_LEVEL": "INFO"}
                     client.config_resetstat()
                     before = int(client.info("stats")["total_commands_processed"])
                     shared_wall = _crawl(
@@ -90,6 +98,8 @@ def scale_out(args: Any, files: list, folders: list[Path], pages_wanted: int, po
                                        {**settings, "NEWSARCHIVE_WORKER_ID": f"w{n + 1}"})
                          for n in range(workers)], work / "logs" / out.name)
                     commands = int(client.info("stats")["total_commands_processed"]) - before
+                    trips = sum(int(m) for log in (work / "logs" / out.name).glob("*.log")
+                                for m in _ROUND_TRIPS.findall(log.read_text("utf-8", "replace")))
                     by_command = {name.removeprefix("cmdstat_"): int(stat["calls"])
                                   for name, stat in client.info("commandstats").items()}
                     (folder,) = (out / "runs").iterdir()
@@ -102,11 +112,13 @@ def scale_out(args: Any, files: list, folders: list[Path], pages_wanted: int, po
                         "shared": shared_articles / shared_wall, "shared_articles": shared_articles,
                         "split": split, "wall": shared_wall,
                         "commands": commands / max(1, shared_articles),
+                        "round_trips": trips / max(1, shared_articles),
                         "by_command": {name: calls / max(1, shared_articles)
                                        for name, calls in by_command.items()}})
                     print(f"[{repeat + 1}] 1 process: {rounds[-1]['single']:.1f} pages/s; "
                           f"{workers} workers: {rounds[-1]['shared']:.1f} pages/s, split "
-                          f"{split}, {rounds[-1]['commands']:.1f} Redis commands/page", flush=True)
+                          f"{split}, {rounds[-1]['round_trips']:.1f} Redis round trips/page, "
+                          f"{rounds[-1]['commands']:.1f} Redis commands/page", flush=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -129,6 +141,7 @@ def scale_out(args: Any, files: list, folders: list[Path], pages_wanted: int, po
     print()
     print(f"{workers} workers / 1 process (pages/s): {statistics.median(ratios):.2f} "
           f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
+    print(f"Redis round trips per article page: {middle['round_trips']:.1f} (all workers)")
     print(f"Redis commands per article page: {middle['commands']:.1f}")
     top = sorted(middle["by_command"].items(), key=lambda item: -item[1])[:12]
     print("  by command (calls per page; commands run inside Lua scripts are listed too, and "

@@ -208,8 +208,9 @@ def merge_parts(parts: list[dict[str, Any]], lost: list[str]) -> dict[str, Any]:
     if sum(merged["counts"].values()):
         notes = [n for n in notes if not n.startswith("nothing new")]
     for worker in lost:
-        notes.append(f"worker {worker} stopped answering before it finished: what it had "
-                     "taken is not in this run, the next run archives it")
+        notes.append(f"worker {worker} stopped answering before it finished: the other "
+                     "workers fetched again what it had taken (the next run does, for a worker "
+                     "lost after the run's end)")
     merged["notes"] = list(dict.fromkeys(notes))
     merged["workers"] = {
         p["worker_id"]: {key: p[key] for key in

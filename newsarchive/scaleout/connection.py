@@ -55,8 +55,23 @@ def _guarded_class() -> type:
         on_lost: Callable[[BaseException], None] | None = None
         lost = False
         _lost_lock = threading.Lock()
+        round_trips = 0  # commands sent, a pipeline or a script call counting once (approximate:
+        # incremented without a lock from the reactor and the heartbeat thread)
+
+        def pipeline(self, transaction: bool = True, shard_hint: Any = None) -> Any:
+            pipe = super().pipeline(transaction, shard_hint)
+            send = pipe.execute
+
+            def execute(raise_on_error: bool = True) -> Any:
+                if pipe.command_stack:
+                    self.round_trips += 1
+                return send(raise_on_error)
+
+            pipe.execute = execute
+            return pipe
 
         def execute_command(self, *args: Any, **options: Any) -> Any:
+            self.round_trips += 1
             try:
                 return super().execute_command(*args, **options)
             except (redis.ConnectionError, redis.TimeoutError) as error:

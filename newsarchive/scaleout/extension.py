@@ -185,6 +185,8 @@ class ScaleOut:
     def leave(self, report: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]] | None:
         """File this worker's manifest part; the last worker gets all parts (see coordinator)
         and frees the run's hold on the crawl state (workers it lost still hold a share)."""
+        logger.info("worker %s: %d Redis round trips", self.coordinator.worker_id,
+                    getattr(self.client, "round_trips", 0))
         result = self.coordinator.leave(report)
         if result is not None:
             from newsarchive.extensions.state import lock_owner
