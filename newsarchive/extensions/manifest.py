@@ -18,6 +18,7 @@ import json
 import logging
 import os
 from collections import Counter
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,50 @@ from newsarchive.extensions.feeds import record_exported
 from newsarchive.run_context import RunContext, run_context
 
 MANIFEST_NAME = "manifest.json"
+RECORD_TYPES = ("event", "article", "comment")
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Manifest:
+    """What a manifest file says, in the file's order: the one builder of a run's manifest, a
+    worker's part and a shared run's merged manifest. The sections only some of them have are
+    left out of the file when None (``dead``, ``wayback``: a process's own run; ``worker_id``: a
+    worker's part; ``workers``, ``lost_workers``: the merged manifest)."""
+
+    run_id: str | None
+    spider: str
+    newsarchive_version: str
+    arguments: dict[str, Any]
+    raw_arguments: dict[str, Any]
+    started_at: str | None
+    finished_at: str
+    finish_reason: str
+    counts: dict[str, int]  # records per type the feeds took, every type listed
+    dropped: dict[str, int]
+    skipped: dict[str, int]
+    duplicates: dict[str, int]
+    dead: dict[str, Any] | None = None  # dead sources by kind (newsarchive.dead)
+    wayback: dict[str, Any] | None = None  # what the web archive gave for them
+    pages_fetched: int = 0
+    capture: dict[str, Any] = field(default_factory=dict)  # entries of ``capture_manifest``
+    notes: list[str] = field(default_factory=list)
+    worker_id: str | None = None
+    workers: dict[str, dict[str, Any]] | None = None
+    lost_workers: list[str] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        document: dict[str, Any] = {}
+        for entry in fields(self):
+            value = getattr(self, entry.name)
+            if entry.name == "capture":
+                document.update(value)  # its entries sit at the top level of the file
+            elif value is not None or entry.name not in _SECTIONS:
+                document[entry.name] = value
+        return document
+
+
+_SECTIONS = frozenset({"dead", "wayback", "worker_id", "workers", "lost_workers"})
 
 
 class RunManifest:
@@ -66,7 +110,7 @@ class RunManifest:
     def run_id(self) -> str | None:
         return self.context.run_id if self.context is not None else None
 
-    def build(self) -> dict[str, Any]:
+    def build(self) -> Manifest:
         spider, reason, run_id = self.spider, self.reason, self.run_id
         stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
         context = self.context
@@ -77,35 +121,25 @@ class RunManifest:
             notes.append("nothing new: no record was new or changed since the last run")
         for note in notes:
             logger.info("run %s: %s", run_id, note)
-        manifest = {
-            "run_id": run_id,
-            "spider": spider.name,
-            "newsarchive_version": __version__,
-            "arguments": context.arguments.as_dict() if context is not None else {},
-            "raw_arguments": context.raw_arguments if context is not None else {},
-            "started_at": self.started_at,
-            "finished_at": _now(),
-            "finish_reason": reason,
-            "counts": {kind: self.counts.get(kind, 0) for kind in ("event", "article", "comment")},
-            "dropped": dropped_counts(stats),
-            "skipped": {
-                key.rsplit("/", 1)[-1]: value
-                for key, value in sorted(stats.items())
-                if key.startswith("newsarchive/skipped/")
-            },
-            "duplicates": {
-                key.rsplit("/", 1)[-1]: value
-                for key, value in sorted(stats.items())
-                if key.startswith("newsarchive/duplicates/")
-            },
-            # dead sources by kind, and what the web archive gave for them (newsarchive.dead)
-            "dead": _under(stats, "newsarchive/dead/"),
-            "wayback": _under(stats, "newsarchive/wayback/"),
-            "pages_fetched": stats.get("response_received_count", 0),
-            **capture_manifest(self.crawler.settings, stats),
-            "notes": notes,
-        }
-        return manifest
+        return Manifest(
+            run_id=run_id,
+            spider=spider.name,
+            newsarchive_version=__version__,
+            arguments=context.arguments.as_dict() if context is not None else {},
+            raw_arguments=context.raw_arguments if context is not None else {},
+            started_at=self.started_at,
+            finished_at=_now(),
+            finish_reason=reason,
+            counts={kind: self.counts.get(kind, 0) for kind in RECORD_TYPES},
+            dropped=dropped_counts(stats),
+            skipped=_by_last_part(stats, "newsarchive/skipped/"),
+            duplicates=_by_last_part(stats, "newsarchive/duplicates/"),
+            dead=_under(stats, "newsarchive/dead/"),
+            wayback=_under(stats, "newsarchive/wayback/"),
+            pages_fetched=stats.get("response_received_count", 0),
+            capture=capture_manifest(self.crawler.settings, stats),
+            notes=notes,
+        )
 
     @property
     def worker_id(self) -> str | None:
@@ -121,9 +155,9 @@ class RunManifest:
         manifest = self.build()
         name = MANIFEST_NAME
         if self.worker_id is not None:
-            manifest["worker_id"] = self.worker_id
+            manifest.worker_id = self.worker_id
             name = worker_manifest_name(self.worker_id)
-        return write_part(folder / (name + ".part"), manifest)
+        return write_part(folder / (name + ".part"), manifest.as_json())
 
     def published(self, part: Path) -> None:
         """After this worker's part is published: the last worker of a shared run writes the
@@ -141,7 +175,8 @@ class RunManifest:
             logger.info("worker %s done; the run's last worker writes its manifest", self.worker_id)
             return
         parts, lost = result
-        publish(write_part(part.with_name(MANIFEST_NAME + ".part"), merge_parts(parts, lost)))
+        publish(write_part(part.with_name(MANIFEST_NAME + ".part"),
+                           merge_parts(parts, lost).as_json()))
 
 
 def worker_manifest_name(worker_id: str) -> str:
@@ -184,42 +219,56 @@ def fsync_dir(folder: Path) -> None:
 SUMMED = ("counts", "dropped", "skipped", "duplicates")
 
 
-def merge_parts(parts: list[dict[str, Any]], lost: list[str]) -> dict[str, Any]:
+def merge_parts(parts: list[dict[str, Any]], lost: list[str]) -> Manifest:
     """One manifest for a run from its workers' parts: sums of the counts, the earliest start,
     the latest finish, and every part (minus what they share) under ``workers``."""
     parts = sorted(parts, key=lambda part: part.get("started_at") or "")
     first = parts[0]
-    merged: dict[str, Any] = {key: first[key] for key in
-                              ("run_id", "spider", "newsarchive_version", "arguments",
-                               "raw_arguments")}
-    merged["started_at"] = min((p["started_at"] for p in parts if p.get("started_at")),
-                               default=None)
-    merged["finished_at"] = max(p["finished_at"] for p in parts)
     reasons = {p["finish_reason"] for p in parts}
-    merged["finish_reason"] = reasons.pop() if len(reasons) == 1 else "mixed"
+    sums: dict[str, dict[str, int]] = {}
     for key in SUMMED:
         total: Counter[str] = Counter()
         for part in parts:
             total.update(part.get(key, {}))
-        merged[key] = dict(sorted(total.items())) if key != "counts" else {
-            kind: total.get(kind, 0) for kind in ("event", "article", "comment")}
-    merged["pages_fetched"] = sum(p.get("pages_fetched", 0) for p in parts)
+        sums[key] = dict(sorted(total.items()))
+    counts = {kind: sums["counts"].get(kind, 0) for kind in RECORD_TYPES}
     notes = [note for p in parts for note in p.get("notes", [])]
-    if sum(merged["counts"].values()):
+    if sum(counts.values()):
         notes = [n for n in notes if not n.startswith("nothing new")]
     for worker in lost:
         notes.append(f"worker {worker} stopped answering before it finished: the other "
                      "workers fetched again what it had taken (the next run does, for a worker "
                      "lost after the run's end)")
-    merged["notes"] = list(dict.fromkeys(notes))
-    merged["workers"] = {
-        p["worker_id"]: {key: p[key] for key in
-                         ("started_at", "finished_at", "finish_reason", "counts",
-                          "pages_fetched")}
-        for p in parts
-    }
-    merged["lost_workers"] = lost
-    return merged
+    return Manifest(
+        run_id=first["run_id"],
+        spider=first["spider"],
+        newsarchive_version=first["newsarchive_version"],
+        arguments=first["arguments"],
+        raw_arguments=first["raw_arguments"],
+        started_at=min((p["started_at"] for p in parts if p.get("started_at")), default=None),
+        finished_at=max(p["finished_at"] for p in parts),
+        finish_reason=reasons.pop() if len(reasons) == 1 else "mixed",
+        counts=counts,
+        dropped=sums["dropped"],
+        skipped=sums["skipped"],
+        duplicates=sums["duplicates"],
+        pages_fetched=sum(p.get("pages_fetched", 0) for p in parts),
+        notes=list(dict.fromkeys(notes)),
+        workers={
+            p["worker_id"]: {key: p[key] for key in
+                             ("started_at", "finished_at", "finish_reason", "counts",
+                              "pages_fetched")}
+            for p in parts
+        },
+        lost_workers=lost,
+    )
+
+
+def _by_last_part(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {key.rsplit("/", 1)[-1]: value for key, value in sorted(stats.items())
+            if key.startswith(prefix)}
+
+
 def _under(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
     return {key[len(prefix):]: value for key, value in sorted(stats.items()) if key.startswith(prefix)}
 
