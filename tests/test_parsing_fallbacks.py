@@ -1,6 +1,6 @@
-"""trafilatura's metadata and fallback extractors run only where their result is read.
+"""trafilatura's fallback extractors run only where they can change the body.
 
-Pure parsing: the fixture pages of tests/fixtures/pages/article/ and small generated pages.
+Pure parsing: small generated pages.
 """
 
 from __future__ import annotations
@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 import trafilatura.core
 from trafilatura import bare_extraction
-from trafilatura.utils import load_html
 
 from newsarchive.parsing import fallbacks
 from newsarchive.parsing.article import OPTIONS
-from newsarchive.parsing.fallback_metadata import Needed, fallback_metadata
 
 CASES_DIR = Path(__file__).parent / "fixtures" / "pages" / "article"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "page.html").exists())
@@ -32,29 +30,6 @@ def _options(url: str):
     options = copy(OPTIONS)
     options.url = options.source = url
     return options
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_every_guess_needed_is_trafilaturas_own(case: str) -> None:
-    url, html = _case(case)
-    ours = fallback_metadata(load_html(html), _options(url), Needed())
-    theirs = bare_extraction(load_html(html), options=_options(url))
-    for name in FIELDS:
-        assert getattr(ours, name) == getattr(theirs, name), name
-
-
-def test_guesses_not_needed_are_not_made() -> None:
-    dated = []
-    for case in CASES:
-        url, html = _case(case)
-        theirs = bare_extraction(load_html(html), options=_options(url))
-        if theirs.date:
-            dated.append(case)
-            ours = fallback_metadata(load_html(html), _options(url), Needed(date=False))
-            assert ours.date is None  # htmldate's search skipped
-            # the cheap guesses still come out as trafilatura's
-            assert (ours.title, ours.sitename) == (theirs.title, theirs.sitename)
-    assert dated
 
 
 def _page(paragraphs: int) -> str:

@@ -22,7 +22,6 @@ from trafilatura.utils import load_html
 from newsarchive.parsing import boilerplate, fallbacks
 from newsarchive.parsing import metadata as md
 from newsarchive.parsing.dates import iso_datetime
-from newsarchive.parsing.fallback_metadata import Needed, fallback_metadata
 from newsarchive.parsing.text import clean_block, clean_inline
 
 
@@ -57,8 +56,11 @@ def build_options(*, precision: bool = False, recall: bool = False,
 
 # Balanced (neither precision nor recall) scored best on the quality benchmark; see quality.py.
 OPTIONS: Extractor = build_options()
-# trafilatura's metadata pass (htmldate's date search included) is ~20% of the time per page:
-# it runs only for the fields a page does not declare (``_fallback``, fallback_metadata.py).
+# trafilatura's metadata pass (htmldate's date search included) is ~20% of the time per page;
+# when the page declares every field it would only be a fallback for, it is skipped. (Running
+# only the guesses a page's undeclared fields need saved nothing measurable: htmldate's search
+# and the author search cost little on pages that declare a date or authors.)
+OPTIONS_BODY_ONLY: Extractor = build_options(with_metadata=False)
 fallbacks.install()  # readability and jusText only where they can change the body
 
 # Longest body checked for being nothing but link texts (menus are short; the check walks every
@@ -107,12 +109,10 @@ def extract_article(url: str, html: str, options: Extractor = OPTIONS,
     tree = _parse(html)
     declared, article_body = _declared_metadata(tree, url)
     furniture = boilerplate.page_furniture(tree, declared.title) if cleanup.furniture else None
+    if options is OPTIONS and _complete(declared):
+        options = OPTIONS_BODY_ONLY
     per_page = copy(options)  # the module-level options stay untouched
     per_page.url = per_page.source = url or None
-    # trafilatura's metadata only as the fallback for what the page does not declare, and
-    # only the guesses that will be read (see fallback_metadata); the body never depends on it.
-    guesses = _fallback(tree, per_page, declared) if per_page.with_metadata else None
-    per_page.with_metadata = False
     try:
         with fallbacks.gated():
             doc = bare_extraction(tree, options=per_page)
@@ -133,18 +133,7 @@ def extract_article(url: str, html: str, options: Extractor = OPTIONS,
     if furniture is not None and body:
         links = boilerplate.link_texts(tree) if boilerplate.may_see_also(body) else None
         body = boilerplate.strip_furniture(body, furniture.headline, furniture.elsewhere, links)
-    return _merge(url, declared, guesses if guesses is not None else doc, body)
-
-
-def _fallback(tree: HtmlElement, options: Extractor, declared: md.PageMetadata):
-    if _complete(declared):
-        return None
-    needed = Needed(date=not (declared.published and iso_datetime(declared.published)),
-                    author=not declared.authors, tags=not declared.tags)
-    try:
-        return fallback_metadata(tree, options, needed)
-    except Exception:  # as for bare_extraction: one odd page must not stop a crawl
-        return None
+    return _merge(url, declared, doc, body)
 
 
 def _parse(html: str) -> HtmlElement:
