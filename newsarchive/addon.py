@@ -30,6 +30,7 @@ from scrapy.crawler import Crawler
 from scrapy.settings import BaseSettings
 from scrapy.utils.misc import load_object
 
+import newsarchive.exporters  # noqa: F401  (registers RecordAdapter: every feed sees schema fields only)
 from newsarchive.items import Article, Comment, Event, exported_fields
 
 FEED_FILES = {"events": Event, "articles": Article, "comments": Comment}

@@ -6,6 +6,10 @@ when the feed names no ``fields``, the header is every record type's exported fi
 ``type`` first (``items.record_fields``): a row leaves the other types' columns empty. Lists and
 nested records are JSON-encoded, so ``json.loads`` gives them back. Items that are not records
 are exported as Scrapy would.
+
+Every exporter (Scrapy's JSON, XML, CSV as well as this one) reads a record through
+``RecordAdapter``, registered with itemadapter when this module is imported: the add-on imports
+it, so ``-o``/``-O`` and a project's own FEEDS see a record's schema fields only.
 """
 
 from __future__ import annotations
@@ -15,9 +19,45 @@ from collections.abc import Mapping
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from itemadapter import ItemAdapter
+from itemadapter.adapter import DataclassAdapter
 from scrapy.exporters import CsvItemExporter
 
-from newsarchive.items import Article, Comment, Event, record_fields
+from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event, exported_fields, record_fields
+
+
+class RecordAdapter(DataclassAdapter):
+    """A record as exporters see it: its schema's fields (no internal field), nested records as
+    dicts (Scrapy's XML exporter would write a nested dataclass as its ``repr``)."""
+
+    def __init__(self, item: Any) -> None:
+        super().__init__(item)
+        self._fields_dict = {name: value for name, value in self._fields_dict.items()
+                             if name not in INTERNAL_FIELDS}
+
+    @classmethod
+    def is_item(cls, item: Any) -> bool:
+        return isinstance(item, Event | Article | Comment)
+
+    @classmethod
+    def is_item_class(cls, item_class: type) -> bool:
+        return isinstance(item_class, type) and issubclass(item_class, Event | Article | Comment)
+
+    @classmethod
+    def get_field_names_from_class(cls, item_class: type) -> list[str] | None:
+        return exported_fields(item_class)
+
+    def __getitem__(self, field_name: str) -> Any:
+        value = super().__getitem__(field_name)
+        if isinstance(value, list) and value and is_dataclass(value[0]):
+            return [asdict(entry) for entry in value]
+        if is_dataclass(value) and not isinstance(value, type):  # Article.archived_from
+            return asdict(value)
+        return value
+
+
+if RecordAdapter not in ItemAdapter.ADAPTER_CLASSES:
+    ItemAdapter.ADAPTER_CLASSES.appendleft(RecordAdapter)
 
 
 class RecordCsvItemExporter(CsvItemExporter):

@@ -150,6 +150,7 @@ def test_exporters_see_archived_from_as_a_dict() -> None:
     reach them as a dict (CSV JSON-encodes it), not as its ``repr``."""
     from itemadapter import ItemAdapter
 
+    import newsarchive.exporters  # noqa: F401  (what the add-on imports: registers RecordAdapter)
     from newsarchive.items import ArchivedFrom, Article
 
     provenance = ArchivedFrom("https://web.archive.org", f"https://web.archive.org/web/2017/{STORY}",
