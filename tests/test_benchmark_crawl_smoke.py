@@ -32,10 +32,10 @@ def ratio_rows(stdout: str) -> dict[str, tuple[float, list[float]]]:
 
 
 def test_crawl_benchmark_prints_its_table_on_the_demo_site() -> None:
-    done = subprocess.run(
+    done = subprocess.run(  # 46 s alone, past 120 s on a busy 2-core machine
         [sys.executable, "benchmarks/crawl.py", "--corpus", "demo", "--pages", "small",
          "--repeats", "1", "--pool", "2"],
-        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     rows = {(m["label"].strip(), int(m["pages"])): m for m in RUN_ROW.finditer(done.stdout)}
