@@ -39,25 +39,6 @@ def _joinable(char: str) -> bool:
     return ord(char) > 0x36F and not char.isspace() and not _INVISIBLE.match(char)
 
 
-def strip_invisible_fields(record: object) -> None:
-    """Strip invisible characters from every text field of a record (dataclass), in place,
-    nested records and lists of strings included."""
-    for name in getattr(record, "__dataclass_fields__", ()):
-        setattr(record, name, _stripped(getattr(record, name)))
-
-
-def _stripped(value: object) -> object:
-    if isinstance(value, str):
-        return strip_invisible(value)
-    if isinstance(value, list):
-        return [_stripped(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _stripped(v) for k, v in value.items()}
-    if hasattr(value, "__dataclass_fields__"):
-        strip_invisible_fields(value)
-    return value
-
-
 def clean_inline(text: str | None) -> str:
     """One line of text: NFC, invisible characters dropped, whitespace runs collapsed, trimmed."""
     if not text:
