@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pebble import ProcessExpired, ProcessPool
 
 from newsarchive.cpus import available_cpus
-from newsarchive.worker import run_task
+from newsarchive.worker import ExtractionUnavailable, run_task
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+# The reason of an ExtractionFailed that no page caused: the workers cannot import the extraction.
+EXTRACTION_UNAVAILABLE = "extraction_unavailable"
 
 
 class ExtractionFailed(Exception):
@@ -132,6 +136,8 @@ class PoolRunner:
             raise ExtractionFailed("extraction_timeout", f"over {self.timeout}s") from None
         except ProcessExpired as error:
             raise ExtractionFailed("extraction_crash", f"worker died ({error})") from None
+        except ExtractionUnavailable as error:
+            raise ExtractionFailed(EXTRACTION_UNAVAILABLE, str(error)) from None
         except Exception as error:
             if not pool.active:  # pebble's state, not the page's fault
                 self._replace(pool, error)

@@ -12,6 +12,13 @@ from typing import Any
 from newsarchive.memory import WORKER_TRIM_MIN_FREE, release_free_memory
 
 
+class ExtractionUnavailable(RuntimeError):
+    """The extraction function's module does not import in a worker (a broken install: a missing
+    dependency, an incompatible version). Not one page's fault: the run stops and fails instead
+    of dropping every page. (multiprocessing's fork server swallows an ImportError of its
+    preload, so the workers are the first to see it.)"""
+
+
 def check_function_path(path: str) -> None:
     """Fail at start-up, not on every page, when ``path`` names no importable module."""
     module, _, name = path.rpartition(".")
@@ -38,7 +45,13 @@ def run_task(function: str | Callable[..., Any], *args: Any) -> Any:
 
     The crawl process passes the function's name: it never imports the extraction stack itself.
     """
-    func = named_function(function) if isinstance(function, str) else function
+    if isinstance(function, str):
+        try:
+            func = named_function(function)
+        except ImportError as error:
+            raise ExtractionUnavailable(f"{function}: {type(error).__name__}: {error}") from None
+    else:
+        func = function
     try:
         return func(*args)
     finally:

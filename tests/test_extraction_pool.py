@@ -193,3 +193,27 @@ def test_the_extraction_workers_do_not_import_scrapy() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True, timeout=120)
     assert done.stdout.split() == []
+
+
+def test_workers_that_cannot_import_the_extraction_fail_the_run_and_lose_nothing(
+    tmp_path: Path,
+) -> None:
+    """A broken install used to drop every page as ``extraction_error`` and exit 0, with every
+    source settled: the next run had nothing left to fetch. Now the run stops and fails, marks
+    nothing archived, and the next (repaired) run archives what a run would have."""
+    with serving(FIXTURES / "site_pool") as hosts:
+        args = {"start_urls": hosts["pool-events"] + "/news/2024/03/7/index.md"}
+        pool = {"NEWSARCHIVE_EXTRACT_POOL_SIZE": "1"}
+        broken = crawl("events", tmp_path / "archive", args,
+                       {**pool, "NEWSARCHIVE_EXTRACT_FUNCTION": "tests.broken_extraction.extract"})
+        repaired = crawl("events", tmp_path / "archive", args, pool)
+        reference = crawl("events", tmp_path / "reference", args, pool)
+    assert broken.returncode == 1, broken.log[-3000:]
+    assert "error: run failed" in broken.log and "lxml_html_clean" in broken.log
+    assert "extraction_unavailable" in broken.log
+    assert broken.manifest == {}  # no manifest: the run did not happen as far as the archive goes
+    assert repaired.returncode == 0 and reference.returncode == 0, repaired.log[-3000:]
+    assert reference.records["article"]
+    for kind in ("event", "article"):
+        assert sorted(r["id"] for r in repaired.records[kind]) == \
+            sorted(r["id"] for r in reference.records[kind]), kind

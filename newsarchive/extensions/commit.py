@@ -38,6 +38,7 @@ from newsarchive.extensions.feeds import feed_exporter
 from newsarchive.extensions.manifest import RunManifest, publish
 from newsarchive.extensions.state import CrawlStateExtension
 from newsarchive.lockfile import FolderLock, FolderLocked
+from newsarchive.middlewares.extract import UNAVAILABLE_STAT
 from newsarchive.run_context import run_context
 from newsarchive.state.base import StateLocked
 
@@ -86,6 +87,10 @@ class RunCommit:
         self.step("feeds_stored")
         if feeds is not None and feeds.failures:
             self.fail(f"{len(feeds.failures)} feed error(s), first: {feeds.failures[0]}")
+            return
+        unavailable = self.crawler.stats.get_value(UNAVAILABLE_STAT)
+        if unavailable:  # every page was dropped: none may be taken as settled
+            self.fail(f"the extraction workers cannot import the extraction: {unavailable}")
             return
         capture = capture_failed(self.crawler)  # the WARC files are closed (spider_closed)
         if capture:

@@ -13,6 +13,7 @@ Settings: ``NEWSARCHIVE_EXTRACT_POOL_SIZE`` (worker processes; None = CPU count,
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -21,11 +22,21 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
+from scrapy.utils.defer import deferred_from_coro
 
 from newsarchive.drops import DROP_PREFIX, count_drop
 from newsarchive.items import Article, ArticleResult
-from newsarchive.pool import ExtractionFailed, configured_pool_size, make_runner
+from newsarchive.pool import (
+    EXTRACTION_UNAVAILABLE,
+    ExtractionFailed,
+    configured_pool_size,
+    make_runner,
+)
 from newsarchive.worker import check_function_path, named_function
+
+logger = logging.getLogger(__name__)
+# Set (to the error) once the workers cannot import the extraction: the run then fails.
+UNAVAILABLE_STAT = "newsarchive/extraction_unavailable"
 
 
 class ExtractionMiddleware:
@@ -72,6 +83,8 @@ class ExtractionMiddleware:
         except ExtractionFailed as failure:
             count_drop(self.crawler.stats, failure.reason, article.url, str(failure))
             await self.dropped(article, response, failure.reason, str(failure))
+            if failure.reason == EXTRACTION_UNAVAILABLE:
+                self.stop_run(str(failure))
             return
         finally:
             if self.runner.restarts:
@@ -96,6 +109,19 @@ class ExtractionMiddleware:
         await self.crawler.signals.send_catch_log_async(
             signals.item_dropped, item=article, response=response, spider=self.crawler.spider,
             exception=DropItem(f"{reason}: {detail}"))
+
+    def stop_run(self, detail: str) -> None:
+        """No page can be extracted (a broken install): stop, and let the run fail
+        (``extensions/commit.py`` commits nothing) rather than drop every page and exit 0."""
+        stats = self.crawler.stats
+        if stats.get_value(UNAVAILABLE_STAT):
+            return
+        stats.set_value(UNAVAILABLE_STAT, detail)
+        logger.error("extraction unavailable in the workers, the crawl stops: %s", detail)
+        engine = self.crawler.engine
+        if engine is not None and engine.spider is not None and engine.running:
+            # not awaited: closing waits for this very page's processing to end
+            deferred_from_coro(engine.close_spider_async(reason=EXTRACTION_UNAVAILABLE))
 
     def close(self) -> None:
         self.runner.close()
