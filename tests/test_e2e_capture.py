@@ -6,7 +6,7 @@ Replay: pywb cannot be a test extra here. pywb 2.10 needs ``fakeredis<1.0``, whi
 2.8.0 with gevent 22.10, whose import fails on this Python (``pkg_resources`` cannot resolve
 gevent's ``zope.interface`` plugin requirement). The replay test therefore does what pywb's
 raw (``id_``) replay does, by hand and no more: look the URL up in the run's CDXJ index
-(written by cdxj-indexer, the indexer pywb uses), read the record at its offset with warcio,
+(cdxj-indexer's lines, built as the records are written), read the record at its offset with warcio,
 resolve a revisit through its payload digest, and serve status, headers and payload over HTTP;
 the bytes fetched back must be the origin's. The WACZ is checked with ``wacz validate``.
 """

@@ -45,7 +45,7 @@ from warcio.statusandheaders import StatusAndHeadersParser
 from newsarchive import __version__
 from newsarchive.addon import run_dir
 from newsarchive.capture import CAPTURE_META, ORIGINAL_URL_META
-from newsarchive.capture.package import write_cdxj
+from newsarchive.capture.index import RunIndex
 from newsarchive.capture.records import Exchange, request_parts, response_parts
 from newsarchive.capture.recover import recover_open_files
 from newsarchive.capture.writer import MemoryPayloadLog, PayloadLog, WarcWriter
@@ -117,6 +117,7 @@ class WarcCaptureMiddleware:
         self.writer = WarcWriter(
             folder, prefix, self.warcinfo(spider, run_id), self.payload_log(),
             max_size=self.max_size, gzip_level=self.gzip_level, on_error=self._failed_in_thread,
+            index=RunIndex(),
         )
         self.writer.start()
 
@@ -146,7 +147,8 @@ class WarcCaptureMiddleware:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         """Every queued record written and its file fsynced and renamed before the state
-        commits (``engine_stopped``); then the run's CDXJ index."""
+        commits (``engine_stopped``); then the run's CDXJ index (built as records were written:
+        ``capture/index.py``)."""
         writer = self.writer
         if writer is None:
             return
@@ -158,9 +160,9 @@ class WarcCaptureMiddleware:
         if writer.error is not None:
             stats.set_value(STATS + "failed", str(writer.error))
             return
-        if files:
+        if files and writer.index is not None:
             try:
-                write_cdxj(files, writer.folder / self.index_name)
+                writer.index.write(writer.folder / self.index_name)
             except Exception:  # the index can be rebuilt from the WARCs: not worth the run
                 logger.exception("CDXJ index of %s not written", writer.folder)
 

@@ -2,9 +2,10 @@
 
 ``index.cdxj`` beside a run's WARC files is sorted CDXJ, the format pywb reads (one line per
 response/revisit record: SURT key, timestamp, JSON with url, status, digest, offset, length,
-filename). ``newsarchive wacz RUN_DIR`` packages the run's WARC files with ``wacz create``; its
-pages list (``pages/pages.jsonl``) is the run's archived articles and event pages, each at the
-capture its record points at.
+filename), built while the records are written (``capture/index.py``). ``newsarchive wacz
+RUN_DIR`` packages the run's WARC files with ``wacz create``; its pages list
+(``pages/pages.jsonl``) is the run's archived articles and event pages, each at the capture its
+record points at.
 """
 
 from __future__ import annotations
@@ -14,20 +15,11 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from cdxj_indexer.main import write_cdx_index
 from warcio.archiveiterator import ArchiveIterator
 
 from newsarchive.capture.writer import WARC_SUFFIX
 
 PAGE_FILES = ("events.jsonl", "articles.jsonl")
-
-
-def write_cdxj(files: Iterable[Path], output: Path) -> Path:
-    """Sorted CDXJ of ``files`` (response, revisit... records) written to ``output``."""
-    partial = output.with_name(output.name + ".part")
-    write_cdx_index(str(partial), [str(path) for path in files], {"sort": True})
-    partial.replace(output)
-    return output
 
 
 def run_warcs(run_dir: Path) -> list[Path]:

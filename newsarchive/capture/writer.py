@@ -39,6 +39,7 @@ from typing import Protocol
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newsarchive.capture.index import RunIndex
 from newsarchive.capture.records import Exchange
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,7 @@ class WarcWriter:
         max_size: int = 1 << 30,
         gzip_level: int = 1,
         on_error: Callable[[Exception], None] | None = None,
+        index: RunIndex | None = None,
     ) -> None:
         self.folder = folder
         self.prefix = prefix
@@ -119,6 +121,7 @@ class WarcWriter:
         self.max_size = max_size
         self.gzip_level = gzip_level
         self.on_error = on_error
+        self.index = index  # given: every record is indexed as it is written
         self.counts = WriterCounts()
         self.error: OSError | None = None
         self.files: list[Path] = []  # closed files, final names
@@ -256,11 +259,13 @@ class WarcWriter:
     def _write_records(self, records: list[object]) -> None:
         """Each record a gzip member; all of them in one write (cut off again if it fails)."""
         parts: list[bytes] = []
+        lengths: list[int] = []
         for record in records:
             member = _GzipMember(self.gzip_level)
             self._builder.out = member
             self._builder.write_record(record)
             parts.extend(member.parts)
+            lengths.append(sum(map(len, member.parts)))
         data = b"".join(parts)
         assert self._fd is not None
         try:
@@ -271,6 +276,12 @@ class WarcWriter:
         except OSError:
             os.ftruncate(self._fd, self._offset)  # no half record stays behind
             raise
+        if self.index is not None:
+            name = self.file_name(self._fd_serial)
+            offset = self._offset
+            for record, length in zip(records, lengths, strict=True):
+                self.index.add(record, name, offset, length)
+                offset += length
         self._offset += len(data)
         self.counts.records += len(records)
         self.counts.bytes += len(data)
