@@ -44,6 +44,13 @@ def test_extraction_marks_every_saved_page_with_comments_as_threaded(case: Path)
     ('<script type="application/ld+json">{"commentCount": 0}</script>', False),
     ("<p>Readers commented widely on the decision.</p>", False),
     ("<article><p>No thread here.</p></article>", False),
+    # the attribute name is read case-blind and as a whole word
+    ('<DIV CLASS="Comments-Area">', True),
+    ('<div data-id="respond">', True),  # "-" ends a word: data-id is an id attribute here too
+    ('<div pid="comments" subclass="respond">', False),
+    ('<div class=" x\tcomments\ny ">', True),
+    ('<div class="comments\'>', False),  # the value must close with its own quote
+    ('<meta xitemprop="comment">', False),
 ])
 def test_markup(markup: str, section: bool) -> None:
     assert has_comment_section(f"<html><body>{markup}</body></html>") is section

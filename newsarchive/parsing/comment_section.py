@@ -23,12 +23,14 @@ SECTION_TOKENS = (
     "wpdcom", "comments-block", "comment-section", "comments-section", "comment-thread",
     "comment-wrapper", "field--type-comment", "comment-holder",
 )
-_TOKENS = "|".join(re.escape(token) for token in SECTION_TOKENS)
-_SECTION = re.compile(
-    rf"""\b(?:id|class)\s*=\s*(["'])(?:[^"'>]*?\s)?(?:{_TOKENS})(?:\s[^"'>]*)?\1"""
-    r"""|\bitemprop\s*=\s*["']comment["']"""
+_TOKEN_SET = frozenset(SECTION_TOKENS)
+# On the lowercased page, without IGNORECASE and without a leading ``\b``: either one keeps the
+# regex engine from skipping to the few characters a match can start with, and the scan took
+# 5.3 ms a page (on the 945 corpus pages), ~10% of a page's extraction; now 2.4 ms, same answers.
+_MARKUP = re.compile(
+    r"""(?:id|class)\s*=\s*(["'])(?P<value>[^"'>]*)\1"""  # an id or class attribute's value
+    r"""|itemprop\s*=\s*["']comment["']"""
     r"""|"comment"\s*:\s*[\[{]""",
-    re.IGNORECASE,
 )
 
 
@@ -36,4 +38,16 @@ def has_comment_section(html: str) -> bool:
     """True when the page carries a comment section, comments or a comment form."""
     if "omment" not in html and "espond" not in html and "OMMENT" not in html:
         return False
-    return _SECTION.search(html) is not None
+    lower = html.lower()
+    for match in _MARKUP.finditer(lower):
+        start = match.start()
+        if start and lower[start] != '"' and _is_word_char(lower[start - 1]):
+            continue  # "pid=", "subclass=": not the attribute itself (the ``\b`` left out)
+        value = match.group("value")
+        if value is None or not _TOKEN_SET.isdisjoint(value.split()):
+            return True
+    return False
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
