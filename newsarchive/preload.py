@@ -9,7 +9,7 @@ building its own copy. ``gc.freeze()`` keeps them shared: the collector no longe
 writes to) the objects made here.
 
 Dates are read in the page's language and the defaults only (``parsing/date_languages.py``): a
-worker builds another language's locale the first time a page in it shows a date (10-25 ms),
+worker builds another language's locale the first time a page in it shows a date (8-25 ms),
 instead of the fork server building all 205 at start (1.6 s, ~37 MB).
 """
 
