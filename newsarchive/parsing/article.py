@@ -19,7 +19,7 @@ from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 from trafilatura.utils import load_html
 
-from newsarchive.parsing import boilerplate, fallbacks
+from newsarchive.parsing import boilerplate, date_languages, fallbacks
 from newsarchive.parsing import metadata as md
 from newsarchive.parsing.dates import iso_datetime
 from newsarchive.parsing.text import clean_block, clean_inline
@@ -62,6 +62,7 @@ OPTIONS: Extractor = build_options()
 # and the author search cost little on pages that declare a date or authors.)
 OPTIONS_BODY_ONLY: Extractor = build_options(with_metadata=False)
 fallbacks.install()  # readability and jusText only where they can change the body
+date_languages.install()  # htmldate reads dates in the page's languages, not in all 205
 
 # Longest body checked for being nothing but link texts (menus are short; the check walks every
 # link of the page, so long bodies, which are never pure menus, skip it).
@@ -113,8 +114,9 @@ def extract_article(url: str, html: str, options: Extractor = OPTIONS,
         options = OPTIONS_BODY_ONLY
     per_page = copy(options)  # the module-level options stay untouched
     per_page.url = per_page.source = url or None
+    languages = date_languages.languages_for(declared.language)
     try:
-        with fallbacks.gated():
+        with fallbacks.gated(), date_languages.reading(languages):
             doc = bare_extraction(tree, options=per_page)
     except Exception:  # a trafilatura bug on one odd page must not stop a crawl
         doc = None
@@ -133,7 +135,7 @@ def extract_article(url: str, html: str, options: Extractor = OPTIONS,
     if furniture is not None and body:
         links = boilerplate.link_texts(tree) if boilerplate.may_see_also(body) else None
         body = boilerplate.strip_furniture(body, furniture.headline, furniture.elsewhere, links)
-    return _merge(url, declared, doc, body)
+    return _merge(url, declared, doc, body, languages)
 
 
 def _parse(html: str) -> HtmlElement:
@@ -177,19 +179,20 @@ def _complete(declared: md.PageMetadata) -> bool:
                 and declared.site_name and declared.language)
 
 
-def _merge(url: str, declared: md.PageMetadata, doc, body: str) -> ArticleContent:
+def _merge(url: str, declared: md.PageMetadata, doc, body: str,
+           languages: tuple[str, ...]) -> ArticleContent:
     site_name = declared.site_name or _doc_field(doc, "sitename")
     title = declared.title or _doc_field(doc, "title")
     authors = declared.authors or md.normalize_authors(
         (_doc_field(doc, "author") or "").split(";"))
     tags = declared.tags or [*(getattr(doc, "tags", None) or [])]
     language = declared.language or _doc_field(doc, "language")
-    published = iso_datetime(declared.published) if declared.published else None
+    published = iso_datetime(declared.published, languages) if declared.published else None
     metadata = md.PageMetadata(
         title=strip_site_name(title, site_name, url) if title else None,
         authors=authors,
-        published=published or iso_datetime(_doc_field(doc, "date")),
-        modified=iso_datetime(declared.modified) if declared.modified else None,
+        published=published or iso_datetime(_doc_field(doc, "date"), languages),
+        modified=iso_datetime(declared.modified, languages) if declared.modified else None,
         site_name=site_name,
         language=md.normalize_language(language),
         description=declared.description or _doc_field(doc, "description"),

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from newsarchive.parsing.date_languages import DEFAULT_LANGUAGES
+
 _ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -24,7 +26,7 @@ def iso_date(value: str | date | datetime | None) -> str | None:
 
 def iso_datetime(
     value: str | date | datetime | None,
-    languages: list[str] | None = None,
+    languages: list[str] | tuple[str, ...] | None = None,
     relative_base: datetime | None = None,
 ) -> str | None:
     """ISO 8601 string for a date or date-time in any common notation, or None.
@@ -52,9 +54,11 @@ def iso_datetime(
 
 def parse_datetime(
     text: str,
-    languages: list[str] | None = None,
+    languages: list[str] | tuple[str, ...] | None = None,
     relative_base: datetime | None = None,
 ) -> datetime | None:
+    """``languages``: dateparser's, for dates in words; None for ``DEFAULT_LANGUAGES`` (never
+    all of dateparser's: see ``date_languages``)."""
     text = text.strip()
     if not text:
         return None
@@ -70,7 +74,8 @@ def parse_datetime(
         "RELATIVE_BASE": (relative_base or datetime.now(UTC)).replace(tzinfo=None),
     }
     try:
-        return dateparser.parse(text, languages=languages, settings=settings)
+        return dateparser.parse(text, languages=list(languages or DEFAULT_LANGUAGES),
+                                settings=settings)
     except (ValueError, OverflowError, TypeError):
         return None
 
@@ -111,7 +116,7 @@ _MAX_WORDS_DATE = 200
 
 def shown_date(
     text: str | None,
-    languages: list[str] | None = None,
+    languages: list[str] | tuple[str, ...] | None = None,
     relative_base: datetime | None = None,
     month_first: bool = False,
     strict: bool = False,
@@ -176,8 +181,8 @@ def _numeric(match: re.Match, text: str, month_first: bool,
     return ShownDate(value, has_year)
 
 
-def _words_date(text: str, languages: list[str] | None, relative_base: datetime | None,
-                starts: int) -> ShownDate | None:
+def _words_date(text: str, languages: list[str] | tuple[str, ...] | None,
+                relative_base: datetime | None, starts: int) -> ShownDate | None:
     """Dates with month names or relative words, through dateparser, words around them cut."""
     cleaned = " ".join(_CONNECTORS.sub(" ", text).split())
     if cleaned.lower().endswith(" her"):  # German "2 Stunden her" is "vor 2 Stunden"

@@ -14,6 +14,7 @@ from lxml import etree
 from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.authors import AUTHOR_PREFIX, clean_author
 from newsarchive.parsing.comments.markup import MAX_BYLINE, clean_text, text_of
+from newsarchive.parsing.date_languages import DEFAULT_LANGUAGES, languages_for
 from newsarchive.parsing.dates import ShownDate, shown_date
 from newsarchive.parsing.text import clean_inline
 
@@ -35,12 +36,13 @@ class DateReader:
     """Reads the dates of one page's comments.
 
     ``base_time``: the capture time, for relative dates. ``languages``: the page's language and
-    English, for dateparser (None: its default). ``month_first``: en-US pages (3/4/2020 is March).
+    English, for dateparser (``DEFAULT_LANGUAGES`` for English pages and pages in no language
+    dateparser knows). ``month_first``: en-US pages (3/4/2020 is March).
     ``post_date``: the article's day, for the year of dates shown without one.
     """
 
     base_time: datetime
-    languages: list[str] | None
+    languages: tuple[str, ...]
     month_first: bool
     post_date: date | None
 
@@ -52,7 +54,7 @@ class DateReader:
         lang = full_lang.split("-")[0]
         return cls(
             base_time=fetched_at or datetime.now(UTC),
-            languages=[lang, "en"] if lang.isalpha() and lang != "en" else None,
+            languages=languages_for(lang, ("en",)) if lang != "en" else DEFAULT_LANGUAGES,
             month_first=full_lang == "en-us",
             post_date=(day(published) if published else None) or _post_date(raw),
         )
