@@ -495,6 +495,7 @@ def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
                                            (f"extract only, {pool} processes", pages)]):
         if goal_rows(by_label, pool, pages):  # --only: not every variant ran
             print_rows(goal_rows(by_label, pool, pages))
+        print_by_role(variants)
         return
     crawl = by_label[(f"crawl, pool {pool}", pages)]
     inline = by_label[("crawl, pool off", pages)]
@@ -539,6 +540,17 @@ def print_ratios(variants: list[Variant], pool: int, pages: int) -> None:
     for variant in (crawl, extract):
         median_run = sorted(variant.runs, key=lambda run: run.cpu)[len(variant.runs) // 2]
         print(f"CPU s by process, {variant.label}, {pages} pages: {by_role(median_run.cpu_by_role, 's')}")
+
+
+def print_by_role(variants: list[Variant]) -> None:
+    """Peak memory and CPU by process of each crawl (its median run by peak RSS)."""
+    print()
+    for variant in variants:
+        if not variant.label.startswith("crawl"):
+            continue
+        run = sorted(variant.runs, key=lambda r: r.peak_rss_mb)[len(variant.runs) // 2]
+        print(f"{variant.label}, {variant.pages} pages: peak {by_role(run.peak_by_role, 'MB')}; "
+              f"CPU {by_role(run.cpu_by_role, 's')}")
 
 
 def goal_rows(by_label: dict, pool: int, pages: int) -> list[tuple[str, str, str]]:
