@@ -96,6 +96,9 @@ FEED_EXPORTERS = {"csv": "newsarchive.exporters.RecordCsvItemExporter"}
 NEWSARCHIVE_EXTRACT_POOL_SIZE = None  # None = the CPUs available (affinity, cgroup quota)
 NEWSARCHIVE_EXTRACT_TIMEOUT = 60.0  # seconds per page before the worker is killed
 NEWSARCHIVE_EXTRACT_FUNCTION = "newsarchive.extraction.extract_article_record"
+# Source articles queued at a time once the events are read (one process; more are queued as
+# they settle): well above CONCURRENT_REQUESTS, so downloads never wait for the next one.
+NEWSARCHIVE_ARTICLE_WINDOW = 128
 # Seconds between handing the crawl process's freed heap pages back to the OS (0 = never).
 NEWSARCHIVE_RELEASE_MEMORY_INTERVAL = 5.0
 NEWSARCHIVE_EXTRACT_MAX_TASKS = 0  # pages per worker before it is replaced (0 = never)
