@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeadersParser
 
@@ -134,3 +135,18 @@ def test_a_full_disk_stops_the_writer_and_leaves_no_half_record(tmp_path: Path) 
     responses = [r for r in read(path) if r[0] == "response"]
     assert len(responses) == int(written) > 0
     assert resource.getrlimit(resource.RLIMIT_FSIZE)  # (the limit applied to the child only)
+
+
+@pytest.mark.parametrize("level", [0, 1, 3, 4, 9])
+def test_every_gzip_level_writes_records_warcio_reads_back(tmp_path: Path, level: int) -> None:
+    """1-3 compress with ISA-L, 4-9 with zlib, 0 stores: each a gzip member per record that
+    warcio reads, the smaller the higher the level."""
+    body = b"<html><body>" + b"<p>The council approved the budget on Tuesday.</p>" * 200 + b"</body></html>"
+    writer = WarcWriter(tmp_path / "warc", "run", {}, MemoryPayloadLog(), gzip_level=level)
+    writer.start()
+    writer.submit(exchange("http://example.org/story", body))
+    [path] = writer.close()
+    assert [(kind, payload) for kind, _, payload in read(path) if kind == "response"] == [
+        ("response", body)]
+    size = path.stat().st_size
+    assert size > len(body) if level == 0 else size < len(body) / 5

@@ -16,7 +16,8 @@ record, plus at most one partial member that ``recover`` cuts off. A failed writ
 cuts the partial record off at once, stops the writer and reports the error.
 
 warcio builds the records (headers, block digests); it writes each record into a per-record
-gzip member of our own because its gzip wrapper always compresses at level 9 (``GZIP_LEVEL``).
+gzip member of our own because its gzip wrapper always compresses with zlib at level 9
+(``GZIP_LEVEL``): ours is ISA-L's level 1 by default, ~4x faster than zlib's fastest.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
+from isal import isal_zlib
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -88,11 +90,25 @@ class WriterCounts:
     files: int = 0
 
 
+# Levels 1-3 compress with ISA-L (python-isal), 4-9 with zlib; 0 stores (zlib's 0). On 500
+# corpus pages (148 KB average): ISA-L's 1 takes 0.21 ms a page for 22.3% of the raw size,
+# zlib's 1 0.92 ms for 22.8% and zlib's 6 2.38 ms for 19.3%. Both write standard gzip members
+# every WARC reader reads.
+ISAL_MAX_LEVEL = isal_zlib.ISAL_BEST_COMPRESSION
+
+
+def gzip_compressor(level: int) -> Any:
+    """A compressor writing one gzip member at ``level`` (see ``ISAL_MAX_LEVEL``)."""
+    if 1 <= level <= ISAL_MAX_LEVEL:
+        return isal_zlib.compressobj(level, isal_zlib.DEFLATED, zlib.MAX_WBITS + 16)
+    return zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+
 class _GzipMember:
     """Collects one record as one gzip member (written in one go by the writer)."""
 
     def __init__(self, level: int) -> None:
-        self._compressor = zlib.compressobj(level, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        self._compressor = gzip_compressor(level)
         self.parts: list[bytes] = []
 
     def write(self, data: bytes) -> None:
