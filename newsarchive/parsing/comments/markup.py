@@ -47,9 +47,10 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-
 _HIDDEN_STYLE = re.compile(X.HIDDEN_STYLE, re.I)
 _NOT_COMMENT_TOKENS = frozenset(X.NOT_COMMENT_TOKENS)
 _SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
-# every token and part above contains one of these: a cheap first test for most elements
+# every token and part above contains one of these: a cheap first test for most elements, on the
+# lower-cased names (re.IGNORECASE makes this search 4x slower)
 _NAME_HINTS = re.compile(
-    "omment|respond|repl|side|secondary|widget|related|shar|author|form|pingl|pingb|trackb", re.I)
+    "omment|respond|repl|side|secondary|widget|related|shar|author|form|pingl|pingb|trackb")
 
 
 def parse(html: str) -> etree._Element | None:
@@ -61,16 +62,15 @@ def parse(html: str) -> etree._Element | None:
 
 
 def _is_not_comment(names: str) -> bool:
-    low = names.lower()
-    tokens = low.split()
-    return any(part in low for part in X.NOT_COMMENT_PARTS) or not _NOT_COMMENT_TOKENS.isdisjoint(
-        tokens
+    """``names``: the element's class and id, lower-cased."""
+    return any(part in names for part in X.NOT_COMMENT_PARTS) or not _NOT_COMMENT_TOKENS.isdisjoint(
+        names.split()
     )
 
 
 def _is_sidebar(el: etree._Element, names: str) -> bool:
     """A sidebar, unless an old theme put the article itself in it."""
-    return not _SIDEBAR_TOKENS.isdisjoint(names.lower().split()) and not el.xpath(X.SIDEBAR_KEEP)
+    return not _SIDEBAR_TOKENS.isdisjoint(names.split()) and not el.xpath(X.SIDEBAR_KEEP)
 
 
 def drop_non_comments(root: etree._Element) -> None:
@@ -86,7 +86,7 @@ def drop_non_comments(root: etree._Element) -> None:
         attrib = el.attrib
         if not attrib:
             continue
-        names = f"{attrib.get('class', '')} {attrib.get('id', '')}"
+        names = f"{attrib.get('class', '')} {attrib.get('id', '')}".lower()
         style = attrib.get("style")
         if (
             "hidden" in attrib
