@@ -269,3 +269,17 @@ def test_every_metadata_field_is_carried_onto_the_article_record():
     record = asdict(article)
     missing = [name for name, value in values.items() if value not in record.values()]
     assert not missing, f"PageMetadata fields not on the Article record: {missing}"
+
+
+def test_trafilatura_trees_are_html_elements_chosen_in_c() -> None:
+    """``article`` sets trafilatura's parser to make every element an ``HtmlElement`` (lxml.html's
+    own lookup runs Python for each element): forms too, and the article still reads."""
+    from lxml.html import HtmlElement
+    from trafilatura.utils import load_html
+
+    html = ("<html><body><article><h1>Flood</h1><p>" + "The river rose overnight. " * 20
+            + "</p><form action='/s'><label>Q</label><input name='q'></form></article>"
+            "</body></html>")
+    tree = load_html(html)
+    assert {type(el) for el in tree.iter()} == {HtmlElement}
+    assert "The river rose overnight." in extract_article("https://example.com/flood", html).body
