@@ -283,3 +283,19 @@ def test_trafilatura_trees_are_html_elements_chosen_in_c() -> None:
     tree = load_html(html)
     assert {type(el) for el in tree.iter()} == {HtmlElement}
     assert "The river rose overnight." in extract_article("https://example.com/flood", html).body
+
+
+def test_microdata_read_in_document_order() -> None:
+    """The microdata scan selects itemprop attributes, then their elements: first in the page
+    wins, authors keep the page's order, a reader comment's properties are not the article's."""
+    from trafilatura.utils import load_html
+
+    html = ('<html><body><div itemscope itemtype="https://schema.org/NewsArticle">'
+            '<h2 itemprop="headline">First</h2><span itemprop="author"><b itemprop="name">Ann'
+            '</b></span><p><time itemprop="datePublished" datetime="2024-01-02">x</time></p>'
+            '<span itemprop="author">Bob</span><h1 itemprop="headline">Second</h1>'
+            '<time itemprop="datePublished" datetime="2024-05-05">y</time>'
+            '<div itemprop="comment" itemscope itemtype="https://schema.org/Comment">'
+            '<span itemprop="author">Reader</span></div></div></body></html>')
+    meta = md.read_microdata(load_html(html))
+    assert (meta.title, meta.published, meta.authors) == ("First", "2024-01-02", ["Ann", "Bob"])
