@@ -20,7 +20,7 @@ from newsarchive.dedupe import (
     similarity,
     sketch,
 )
-from newsarchive.dedupe.fingerprint import near_words, shingle_digests
+from newsarchive.dedupe.fingerprint import _fold, near_words, shingle_digests
 from newsarchive.dedupe.minhash import equal_values, minhash, values_needed
 
 WIRE_STORY = """\
@@ -300,3 +300,29 @@ def test_index_matches_a_linear_scan_on_real_texts() -> None:
             index.add(str(n), value)
             originals.append((str(n), value))
     assert len(index) == 40  # one original per base text
+
+
+def test_fingerprints_are_pinned() -> None:
+    """Stored hashes and sketches must keep matching across versions (the record contract):
+    values computed by the first release of the fingerprints."""
+    fp = fingerprint(WIRE_STORY)
+    assert fp.content_hash == "250bd28479ae706c"
+    assert fp.simhash is not None and simhash_to_hex(fp.simhash) == "09fe470c9dde5674"
+    assert fp.sketch == bytes.fromhex(
+        "e7346334d3a83d2e6a9ac3f302587bc50f57fe93312e1d2a58931b5a398ac45b"
+        "86b421068aa9f71337e506ca7948dc649620b521da99c0f1092b0e6612cb1447")
+    assert fp.word_count == 155
+    odd = ("Don\u02bct stop \u2014 \u201cnow\u201d!\u2028Zweite Zeile mit \u00b4Akzent\u00b4 und "
+           "Stra\u00dfe\r\n北京市政府周二宣布\x1cvierte Zeile_mit_unterstrich  \u00a0 ende\n") * 4
+    fp = fingerprint(odd)
+    assert (fp.content_hash, fp.simhash, fp.word_count) == ("e35b9bb8d749dfab",
+                                                            9387511161116223894, 92)
+
+
+def test_folding_keeps_every_line_break_and_stays_within_lines() -> None:
+    """The fingerprints fold the whole body once and split it into lines afterwards, which
+    equals folding line by line only if folding neither adds, removes nor joins line breaks."""
+    every_char = "|".join(chr(cp) for cp in range(0x110000) if not 0xD800 <= cp < 0xE000)
+    assert len(_fold(every_char).splitlines()) == len(every_char.splitlines())
+    text = "Don\u2019t\r\n\u0301stop\u2028a\u00b4b\x1c'quote'\n\n\u02bcx\u02bc y\u00a0z"
+    assert _fold(text).splitlines() == [_fold(line) for line in text.splitlines()]

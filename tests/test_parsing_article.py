@@ -269,3 +269,33 @@ def test_every_metadata_field_is_carried_onto_the_article_record():
     record = asdict(article)
     missing = [name for name, value in values.items() if value not in record.values()]
     assert not missing, f"PageMetadata fields not on the Article record: {missing}"
+
+
+def test_trafilatura_trees_are_html_elements_chosen_in_c() -> None:
+    """``article`` sets trafilatura's parser to make every element an ``HtmlElement`` (lxml.html's
+    own lookup runs Python for each element): forms too, and the article still reads."""
+    from lxml.html import HtmlElement
+    from trafilatura.utils import load_html
+
+    html = ("<html><body><article><h1>Flood</h1><p>" + "The river rose overnight. " * 20
+            + "</p><form action='/s'><label>Q</label><input name='q'></form></article>"
+            "</body></html>")
+    tree = load_html(html)
+    assert {type(el) for el in tree.iter()} == {HtmlElement}
+    assert "The river rose overnight." in extract_article("https://example.com/flood", html).body
+
+
+def test_microdata_read_in_document_order() -> None:
+    """The microdata scan selects itemprop attributes, then their elements: first in the page
+    wins, authors keep the page's order, a reader comment's properties are not the article's."""
+    from trafilatura.utils import load_html
+
+    html = ('<html><body><div itemscope itemtype="https://schema.org/NewsArticle">'
+            '<h2 itemprop="headline">First</h2><span itemprop="author"><b itemprop="name">Ann'
+            '</b></span><p><time itemprop="datePublished" datetime="2024-01-02">x</time></p>'
+            '<span itemprop="author">Bob</span><h1 itemprop="headline">Second</h1>'
+            '<time itemprop="datePublished" datetime="2024-05-05">y</time>'
+            '<div itemprop="comment" itemscope itemtype="https://schema.org/Comment">'
+            '<span itemprop="author">Reader</span></div></div></body></html>')
+    meta = md.read_microdata(load_html(html))
+    assert (meta.title, meta.published, meta.authors) == ("First", "2024-01-02", ["Ann", "Bob"])

@@ -18,9 +18,11 @@ from pathlib import Path
 import pytest
 
 from newsarchive.items import Comment
+from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments import (
     comment_page_urls,
     extract_comments,
+    markup,
 )
 from newsarchive.urls import record_id
 
@@ -211,3 +213,10 @@ def test_a_bug_in_a_comment_strategy_is_raised_not_read_as_no_comments(monkeypat
     monkeypatch.setattr(strategies, "STRATEGIES", (Broken(), *strategies.STRATEGIES))
     with pytest.raises(TypeError, match="a bug"):
         extract_comments(url, html, ARTICLE_ID)
+
+
+def test_every_non_comment_name_contains_a_name_hint() -> None:
+    """drop_non_comments looks at an element's names only when they hold a hint: each token and
+    part it removes must therefore contain one (lower-case, as the names are lower-cased)."""
+    for name in X.NOT_COMMENT_TOKENS + X.SIDEBAR_TOKENS + X.NOT_COMMENT_PARTS:
+        assert name == name.lower() and markup._NAME_HINTS.search(name), name

@@ -26,6 +26,7 @@ from newsarchive.parsing.comments.markup import (
     hits,
     is_line,
     render,
+    select,
     text_of,
 )
 from newsarchive.parsing.comments.model import ParsedComment, on_page_id, unique_ids
@@ -60,7 +61,7 @@ class Family:
         """This markup's comments on the page, depth-first in display order; [] if none."""
         if not any(page.has(m) for m in self.markers):
             return []
-        nodes = page.root.xpath(self.nodes, namespaces=X.REGEX_NS)
+        nodes = select(page.root, self.nodes)
         if not nodes:
             return []
         node_set = set(nodes)
@@ -101,20 +102,20 @@ class Family:
         permalink = page.absolute(permalink) if isinstance(permalink, str) else None
         text_el = first(node, self.text)
         title_el = first(node, self.title) if self.title else None
-        skip = set(node.xpath(X.JUNK))
+        skip = set(select(node, X.JUNK))
         # the author, date and title are fields (or no part of the text): never in the text
         # (a long block holding the date, "vcard" themes, is the comment itself: kept)
         for extra in (author_el, date_el, title_el):
             if isinstance(extra, etree._Element) and is_line(extra):
                 skip.add(extra)
-        skip.update(node.xpath(X.META))
+        skip.update(select(node, X.META))
         if not isinstance(text_el, etree._Element):
             text_el = node if self.whole_node_text else None
         text = clean_text(render(text_el, skip)) if text_el is not None else ""
         if not text and text_el is not None:
             # Some themes put the whole comment inside .comment-author or the meta row: keep
             # those, skip only the short lines that hold the author and the date.
-            skip = set(node.xpath(X.JUNK))
+            skip = set(select(node, X.JUNK))
             for extra in (author_el, date_el, title_el):
                 if isinstance(extra, etree._Element) and is_line(extra):
                     skip.add(enclosing_line(extra, node))
@@ -150,7 +151,7 @@ class Family:
             hit = first(node, self.author_url)
             author_url = page.absolute(hit) if isinstance(hit, str) else None
         elif isinstance(author_el, etree._Element):
-            hrefs = author_el.xpath("./@href | .//a/@href")
+            hrefs = select(author_el, "./@href | .//a/@href")
             author_url = page.absolute(hrefs[0]) if hrefs else None
         id_hit = first(node, self.ids) if self.ids else None
         own_id = node.get("id") or ""

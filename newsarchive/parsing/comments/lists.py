@@ -10,7 +10,14 @@ from lxml import etree
 from newsarchive.items import Comment
 from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.authors import clean_author
-from newsarchive.parsing.comments.markup import NO_COMMENTS, clean_text, first, render, text_of
+from newsarchive.parsing.comments.markup import (
+    NO_COMMENTS,
+    clean_text,
+    first,
+    render,
+    select,
+    text_of,
+)
 from newsarchive.parsing.comments.model import ParsedComment, on_page_id, unique_ids
 from newsarchive.parsing.comments.page import CommentPage
 
@@ -24,7 +31,7 @@ class DlLists:
 
     def find(self, page: CommentPage) -> list[Comment]:
         comments: list[Comment] = []
-        for dl in page.root.xpath(X.DL_LISTS):
+        for dl in select(page.root, X.DL_LISTS):
             items: list[tuple[etree._Element, list[etree._Element]]] = []
             for child in dl:
                 if child.tag == "dt":
@@ -62,19 +69,19 @@ def _read(page: CommentPage, dt: etree._Element, dds: list[etree._Element]) -> P
     text_dds = [dd for dd in dds if "comment-footer" not in dd.get("class", "")] or dds[:1]
     skip = set()
     for dd in text_dds:
-        skip.update(dd.xpath(X.DL_TEXT_JUNK))
-        skip.update(dd.xpath(X.JUNK))
+        skip.update(select(dd, X.DL_TEXT_JUNK))
+        skip.update(select(dd, X.JUNK))
         if isinstance(date_hit, etree._Element):
             skip.add(date_hit)
     text = clean_text("\n\n".join(render(dd, skip) for dd in text_dds))
     if not text or NO_COMMENTS.match(text) or not (author or date_hit is not None):
         return None
     on_page = on_page_id(dt.get("id")) or on_page_id(
-        (dt.xpath("./a/@name") or [None])[0]
+        (select(dt, "./a/@name") or [None])[0]
     ) or (on_page_id(permalink) if permalink and "#" in permalink else None)
     author_url = None
     if isinstance(author_el, etree._Element):
-        hrefs = author_el.xpath("./@href | .//a/@href")
+        hrefs = select(author_el, "./@href | .//a/@href")
         author_url = page.absolute(hrefs[0]) if hrefs else None
     return ParsedComment(text=text, author=author, author_url=author_url, url=permalink,
                          on_page_id=on_page, published=page.dates.published(date_hit, permalink))

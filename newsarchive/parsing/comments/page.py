@@ -8,7 +8,7 @@ from lxml import etree
 
 from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.dates import DateReader
-from newsarchive.parsing.comments.markup import drop_non_comments, parse
+from newsarchive.parsing.comments.markup import drop_non_comments, parse, select
 from newsarchive.parsing.html import join_url
 
 
@@ -24,7 +24,7 @@ class CommentPage:
         self.article_id = article_id
         self.raw = raw
         self.dates = dates
-        self.jsonld = [t for t in root.xpath(X.JSONLD) if '"comment"' in t]
+        self.jsonld = [t for t in select(root, X.JSONLD) if '"comment"' in t]
         drop_non_comments(root)
         self.root = root
         self._markers: dict[str, bool] = {}
