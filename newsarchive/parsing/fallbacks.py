@@ -16,12 +16,14 @@ Where the comparison still runs, readability alone is left out when it provably 
 as readability does first), so when the page holds at most twice the text trafilatura found, and
 that body is not structurally deficient, readability could never be preferred; jusText's part of
 the comparison then runs as before. On the corpus: 206 of the 641 balanced comparisons that run,
-none of which chose readability (its text never exceeded the bound on any of the 945 pages).
+none of which chose readability (its text never exceeded the bound on any of the 945 pages);
+0.44 s of readability over the corpus for ~0.2 s of measuring.
 
 The comparison is wrapped where trafilatura's extraction cascade looks it up
-(``trafilatura.core``), and skips only inside ``gated()`` (the article parser's own calls; any
-other caller of trafilatura in the process gets trafilatura's behaviour). With another
-trafilatura whose function differs, nothing is wrapped.
+(``trafilatura.core``), readability where the comparison does (``trafilatura.external``); both
+skip only inside ``gated()`` (the article parser's own calls; any other caller of trafilatura in
+the process gets trafilatura's behaviour). With another trafilatura whose function differs,
+nothing is wrapped.
 """
 
 from __future__ import annotations
