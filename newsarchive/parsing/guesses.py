@@ -55,8 +55,8 @@ def _gated(name: str, guesser: Callable[..., Any]) -> Callable[..., Any]:
     def gated(*args: Any, **kwargs: Any) -> Any:
         wanted = _WANTED.get()
         if wanted is not None:
-            guessed = field or _CATSTAGS.get(args[0] if args else "", "")
-            if guessed not in wanted:
+            guessed = field or _CATSTAGS.get(args[0] if args else kwargs.get("metatype"))
+            if guessed is not None and guessed not in wanted:
                 return [] if isinstance(nothing, list) else nothing
         return guesser(*args, **kwargs)
 
