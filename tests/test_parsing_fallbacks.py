@@ -5,11 +5,13 @@ Pure parsing: small generated pages.
 
 from __future__ import annotations
 
+import contextlib
 from copy import copy
 from pathlib import Path
 
 import pytest
 import trafilatura.core
+import trafilatura.external
 from trafilatura import bare_extraction
 
 from newsarchive.parsing import fallbacks
@@ -70,3 +72,54 @@ def test_a_short_body_is_still_compared(comparisons: list[int]) -> None:
 def test_outside_the_article_parser_trafilatura_compares_as_usual(comparisons: list[int]) -> None:
     bare_extraction(_page(80), options=_options("https://x.example/a"))
     assert comparisons and comparisons[0] >= fallbacks.SKIP_FROM_CHARS
+
+
+GATES_DIR = Path(__file__).parent / "fixtures" / "pages" / "gates"
+
+
+@pytest.fixture
+def readability_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per page readability really ran on (under the gate, real trafilatura)."""
+    assert fallbacks.install()
+    original = trafilatura.external.try_readability.__wrapped__
+    seen: list[int] = []
+
+    def counting(htmlinput):
+        seen.append(1)
+        return original(htmlinput)
+
+    monkeypatch.setattr(trafilatura.external, "try_readability",
+                        fallbacks._gated_readability(counting))
+    return seen
+
+
+def _extract(name: str, gated: bool = True):
+    options = _options("https://news.example/2024/03/story.html")
+    with fallbacks.gated() if gated else contextlib.nullcontext():
+        return bare_extraction((GATES_DIR / name).read_text(encoding="utf-8"), options=options)
+
+
+def test_readability_is_skipped_where_the_page_cannot_hold_twice_the_body(
+        readability_runs: list[int]) -> None:
+    # A short news story (under SKIP_FROM_CHARS, so the comparison runs) with a slim header and
+    # footer: readability could never find twice the story's text on the page.
+    gated = _extract("short_news.html")
+    assert readability_runs == []
+    assert len(gated.text) < fallbacks.SKIP_FROM_CHARS
+    assert _extract("short_news.html", gated=False).text == gated.text
+    assert readability_runs == [1]  # outside the article parser trafilatura runs it as usual
+
+
+def test_readability_still_runs_where_it_can_win_and_its_body_is_kept(
+        readability_runs: list[int]) -> None:
+    # A table-layout club page: trafilatura's own body is more tables than paragraphs, so
+    # readability may replace it, and does (its text drops the layout table's empty rows).
+    gated = _extract("table_layout_club.html")
+    assert readability_runs == [1]
+    token = fallbacks._NO_READABILITY.set(True)
+    try:
+        without = _extract("table_layout_club.html")
+    finally:
+        fallbacks._NO_READABILITY.reset(token)
+    assert "Im Frühjahr 1987 trafen sich elf Ruderer" in gated.text
+    assert gated.text != without.text

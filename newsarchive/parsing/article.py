@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction, utils
 from trafilatura.settings import Extractor
 
-from newsarchive.parsing import boilerplate, date_languages, fallbacks
+from newsarchive.parsing import boilerplate, date_languages, fallbacks, guesses
 from newsarchive.parsing import metadata as md
 from newsarchive.parsing.dates import iso_datetime
 from newsarchive.parsing.text import clean_block, clean_inline
@@ -57,11 +57,11 @@ def build_options(*, precision: bool = False, recall: bool = False,
 # Balanced (neither precision nor recall) scored best on the quality benchmark; see quality.py.
 OPTIONS: Extractor = build_options()
 # trafilatura's metadata pass (htmldate's date search included) is ~20% of the time per page;
-# when the page declares every field it would only be a fallback for, it is skipped. (Running
-# only the guesses a page's undeclared fields need saved nothing measurable: htmldate's search
-# and the author search cost little on pages that declare a date or authors.)
+# when the page declares every field it would only be a fallback for, it is skipped, and
+# otherwise its costly guesses run only for the fields the page leaves undeclared (guesses.py).
 OPTIONS_BODY_ONLY: Extractor = build_options(with_metadata=False)
 fallbacks.install()  # readability and jusText only where they can change the body
+guesses.install()
 date_languages.install()  # htmldate reads dates in the page's languages, not in all 205
 
 # Longest body checked for being nothing but link texts (menus are short; the check walks every
@@ -115,8 +115,10 @@ def extract_article(url: str, html: str, options: Extractor = OPTIONS,
     per_page = copy(options)  # the module-level options stay untouched
     per_page.url = per_page.source = url or None
     languages = date_languages.languages_for(declared.language)
+    published = iso_datetime(declared.published, languages) if declared.published else None
     try:
-        with fallbacks.gated(), date_languages.reading(languages):
+        with fallbacks.gated(), guesses.only(_guesses_used(declared, published)), \
+                date_languages.reading(languages):
             doc = bare_extraction(tree, options=per_page)
     except Exception:  # a trafilatura bug on one odd page must not stop a crawl
         doc = None
@@ -135,7 +137,7 @@ def extract_article(url: str, html: str, options: Extractor = OPTIONS,
     if furniture is not None and body:
         links = boilerplate.link_texts(tree) if boilerplate.may_see_also(body) else None
         body = boilerplate.strip_furniture(body, furniture.headline, furniture.elsewhere, links)
-    return _merge(url, declared, doc, body, languages)
+    return _merge(url, declared, published, doc, body, languages)
 
 
 def _element_classes_in_c() -> None:
@@ -192,15 +194,27 @@ def _complete(declared: md.PageMetadata) -> bool:
                 and declared.site_name and declared.language)
 
 
-def _merge(url: str, declared: md.PageMetadata, doc, body: str,
+def _guesses_used(declared: md.PageMetadata, published: str | None) -> frozenset[str]:
+    """The costly trafilatura guesses ``_merge`` can use: those for fields the page leaves
+    undeclared (a declared date counts only when it parses). Categories and licence: never."""
+    used = {"date"} if published is None else set()
+    if not declared.authors:
+        used.add("author")
+    if not declared.tags:
+        used.add("tags")
+    return frozenset(used)
+
+
+def _merge(url: str, declared: md.PageMetadata, published: str | None, doc, body: str,
            languages: tuple[str, ...]) -> ArticleContent:
+    """The page's declared metadata (``published`` its declared date, parsed), trafilatura's
+    guesses in ``doc`` filling the fields it leaves empty."""
     site_name = declared.site_name or _doc_field(doc, "sitename")
     title = declared.title or _doc_field(doc, "title")
     authors = declared.authors or md.normalize_authors(
         (_doc_field(doc, "author") or "").split(";"))
     tags = declared.tags or [*(getattr(doc, "tags", None) or [])]
     language = declared.language or _doc_field(doc, "language")
-    published = iso_datetime(declared.published, languages) if declared.published else None
     metadata = md.PageMetadata(
         title=strip_site_name(title, site_name, url) if title else None,
         authors=authors,

@@ -1,0 +1,63 @@
+"""trafilatura's costly metadata guesses run only for the fields the article parser uses.
+
+Pure parsing: realistic pages in fixtures/pages/gates, real trafilatura (the guessers are only
+counted, beneath the gate).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import trafilatura.metadata
+
+from newsarchive.parsing import guesses
+from newsarchive.parsing.article import extract_article
+
+GATES_DIR = Path(__file__).parent / "fixtures" / "pages" / "gates"
+URL = "https://news.example/2024/story.html"
+
+
+@pytest.fixture
+def guessed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the guessers that really ran (beneath the gate)."""
+    assert guesses.install()
+    seen: list[str] = []
+    for name in ("find_date", "extract_author", "extract_catstags", "extract_license"):
+        original = getattr(trafilatura.metadata, name).__wrapped__
+
+        def counting(*args, _name=name, _original=original, **kwargs):
+            seen.append(_name if _name != "extract_catstags" else f"{_name}:{args[0]}")
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(trafilatura.metadata, name, guesses._gated(name, counting))
+    return seen
+
+
+def _page(name: str) -> str:
+    return (GATES_DIR / name).read_text(encoding="utf-8")
+
+
+def test_guesses_for_declared_fields_are_skipped(guessed: list[str]) -> None:
+    # Declares its date and author but not its site name, so trafilatura's metadata pass runs;
+    # its date and author searches would only be thrown away, categories and licence always are.
+    content = extract_article(URL, _page("short_news.html"))
+    assert guessed == ["extract_catstags:tag"]  # no tags declared: the tag scan still runs
+    assert content.metadata.published == "2024-03-05T09:30:00+00:00"
+    assert content.metadata.authors == ["Dana Whitfield"]
+    assert content.metadata.site_name  # trafilatura's guess fills the undeclared one
+
+
+def test_the_date_search_still_runs_and_gives_the_date_where_none_is_declared(
+        guessed: list[str]) -> None:
+    # A blog post showing its date only in the text: htmldate's search finds it.
+    content = extract_article(URL, _page("undated_post.html"))
+    assert "find_date" in guessed and "extract_author" in guessed
+    assert "extract_license" not in guessed and "extract_catstags:category" not in guessed
+    assert content.metadata.published == "2024-03-05"
+
+
+def test_outside_the_article_parser_every_guess_runs(guessed: list[str]) -> None:
+    trafilatura.metadata.extract_metadata(_page("undated_post.html"), URL)
+    assert {"find_date", "extract_author", "extract_license",
+            "extract_catstags:category", "extract_catstags:tag"} <= set(guessed)
