@@ -9,7 +9,9 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-from newsarchive.memory import WORKER_TRIM_MIN_FREE, release_free_memory
+from newsarchive.memory import HeapTrimmer
+
+_trim_heap = HeapTrimmer()  # one per worker process
 
 
 class ExtractionUnavailable(RuntimeError):
@@ -41,7 +43,8 @@ def named_function(path: str) -> Callable[..., Any]:
 
 
 def run_task(function: str | Callable[..., Any], *args: Any) -> Any:
-    """``function(*args)``, then give back the heap the page freed (see ``newsarchive.memory``).
+    """``function(*args)``, then give back the heap pages freed, at most every few seconds (see
+    ``newsarchive.memory``).
 
     The crawl process passes the function's name: it never imports the extraction stack itself.
     """
@@ -55,4 +58,4 @@ def run_task(function: str | Callable[..., Any], *args: Any) -> Any:
     try:
         return func(*args)
     finally:
-        release_free_memory(min_free=WORKER_TRIM_MIN_FREE)
+        _trim_heap()
