@@ -22,6 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.utils.defer import deferred_from_coro
 from twisted.python.failure import Failure
 
+from newsarchive import settings as defaults
 from newsarchive.args import EventsArgs
 from newsarchive.capture.middleware import capture_of
 from newsarchive.extensions.feeds import record_exported
@@ -237,7 +238,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     @property
     def article_window(self) -> int:
-        return max(1, self.crawler.settings.getint("NEWSARCHIVE_ARTICLE_WINDOW"))
+        # settings without newsarchive's defaults (no add-on) get the same window
+        return max(1, self.crawler.settings.getint("NEWSARCHIVE_ARTICLE_WINDOW",
+                                                   defaults.NEWSARCHIVE_ARTICLE_WINDOW))
 
     def feed_articles(self, count: int = 1) -> None:
         """Queue up to ``count`` articles of the backlog."""
