@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 from scrapy.settings import Settings
 
-from newsarchive.addon import NewsarchiveAddon
+from newsarchive.addon import REMOTE_CONTROL, NewsarchiveAddon
 from newsarchive.contract import load_schema
 from tests.crawling import read_jsonl
 
@@ -129,3 +129,28 @@ def test_addon_merges_plain_dictionaries_entry_by_entry(monkeypatch: pytest.Monk
     assert settings.getdict("FEED_EXPORTERS") == {"csv": "mine.Csv", "xml": "ours.Xml"}
     assert settings.getdict("FEED_STORAGES")["s3"] == "mine.S3"
     assert "atomicfeed" in settings.getdict("FEED_STORAGES")["file"]
+
+
+def test_the_remote_control_is_left_out_while_off() -> None:
+    """Loading Scrapy's remote control (off) imported aiohttp's web server at every crawl's start."""
+    extensions = _settings({}).get_component_priority_dict_with_base("EXTENSIONS")
+    assert extensions[REMOTE_CONTROL] is None
+    switched_on = _settings({"REMOTE_CONTROL_ENABLED": True})
+    assert switched_on.get_component_priority_dict_with_base("EXTENSIONS")[REMOTE_CONTROL] == 0
+    own_entry = _settings({"EXTENSIONS": {REMOTE_CONTROL: 10}})
+    assert own_entry.get_component_priority_dict_with_base("EXTENSIONS")[REMOTE_CONTROL] == 10
+
+
+def test_loading_the_extensions_does_not_import_aiohttp() -> None:
+    code = (
+        "import sys\n"
+        "from scrapy.utils.conf import build_component_list\n"
+        "from scrapy.utils.misc import load_object\n"
+        "from tests.test_addon_project import _settings\n"
+        "for path in build_component_list(_settings({}).getwithbase('EXTENSIONS')):\n"
+        "    load_object(path)\n"
+        "print('aiohttp' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], check=True)
+    assert result.stdout.strip() == "False"
