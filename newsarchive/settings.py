@@ -101,7 +101,9 @@ NEWSARCHIVE_EXTRACT_FUNCTION = "newsarchive.extraction.extract_article_record"
 NEWSARCHIVE_ARTICLE_WINDOW = 128
 # Seconds between handing the crawl process's freed heap pages back to the OS (0 = never).
 NEWSARCHIVE_RELEASE_MEMORY_INTERVAL = 5.0
-NEWSARCHIVE_EXTRACT_MAX_TASKS = 0  # pages per worker before it is replaced (0 = never)
+# Pages per worker before it is replaced by a fresh fork of the fork server (0 = never): keeps
+# the workers' memory flat with crawl size (see README.md, "Settings").
+NEWSARCHIVE_EXTRACT_MAX_TASKS = 500
 # Private/loopback/link-local hosts that links may point at (start URLs' hosts are always allowed).
 NEWSARCHIVE_ALLOWED_HOSTS: list[str] = []
 # More query parameters to strip as tracking parameters (utm_*, fbclid, gclid... are built in).

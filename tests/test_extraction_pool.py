@@ -66,14 +66,15 @@ def test_hung_and_crashed_workers_are_counted_and_the_crawl_completes(tmp_path: 
     assert len(event["sources"]) == 4
 
 
-@pytest.mark.parametrize("pool_size", ["2"])
+@pytest.mark.parametrize("max_tasks", ["500", "1"])  # the default; a new worker every page
 def test_pool_gives_exactly_the_records_of_inline_extraction(
-    sites: dict[str, str], tmp_path: Path, pool_size: str
+    sites: dict[str, str], tmp_path: Path, max_tasks: str
 ) -> None:
     args = {"site": sites["events"], "start": "2024-03-02", "end": "2024-03-05"}
     inline = crawl("events", tmp_path / "inline", args, {"NEWSARCHIVE_EXTRACT_POOL_SIZE": "0"})
     pooled = crawl("events", tmp_path / "pool", args,
-                   {"NEWSARCHIVE_EXTRACT_POOL_SIZE": pool_size})
+                   {"NEWSARCHIVE_EXTRACT_POOL_SIZE": "2",
+                    "NEWSARCHIVE_EXTRACT_MAX_TASKS": max_tasks})
     assert inline.returncode == 0 and pooled.returncode == 0, pooled.log[-3000:]
     for kind in ("event", "article", "comment"):
         assert inline.records[kind], kind
@@ -102,6 +103,24 @@ def test_a_pool_broken_by_a_worker_dying_between_pages_is_replaced() -> None:
     assert first not in alive
     assert second in alive and second != os.getpid()
     assert restarts == 1
+
+
+def test_workers_are_replaced_after_their_pages_and_no_page_is_lost() -> None:
+    """``max_tasks``: a worker leaves after that many pages (its heap goes with it) and a fresh
+    one forks from the fork server; a replacement is not a crash."""
+
+    async def scenario() -> tuple[list[int], int, int]:
+        runner = PoolRunner(1, timeout=30, max_tasks=2)
+        try:
+            pids = [await runner.run(faulty_extraction.worker_pid) for _ in range(7)]
+            return pids, runner.restarts, runner.retried_crashes
+        finally:
+            runner.close()
+
+    pids, restarts, retried = asyncio.run(scenario())
+    assert len(pids) == 7 and os.getpid() not in pids
+    assert [pids.count(pid) for pid in dict.fromkeys(pids)] == [2, 2, 2, 1]
+    assert restarts == 0 and retried == 0
 
 
 def test_a_page_blamed_for_the_next_pages_crash_gets_a_second_worker() -> None:

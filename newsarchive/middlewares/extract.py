@@ -24,6 +24,7 @@ from scrapy.exceptions import DropItem
 from scrapy.http import Response
 from scrapy.utils.defer import deferred_from_coro
 
+from newsarchive import settings as defaults
 from newsarchive.drops import DROP_PREFIX, count_drop
 from newsarchive.items import Article, ArticleResult
 from newsarchive.pool import (
@@ -63,7 +64,9 @@ class ExtractionMiddleware:
         size = configured_pool_size(crawler.settings)
         timeout = crawler.settings.getfloat("NEWSARCHIVE_EXTRACT_TIMEOUT") or None
         function = crawler.settings.get("NEWSARCHIVE_EXTRACT_FUNCTION")
-        max_tasks = crawler.settings.getint("NEWSARCHIVE_EXTRACT_MAX_TASKS")
+        # settings without newsarchive's defaults (no add-on) get the same replacement
+        max_tasks = crawler.settings.getint("NEWSARCHIVE_EXTRACT_MAX_TASKS",
+                                            defaults.NEWSARCHIVE_EXTRACT_MAX_TASKS)
         return cls(crawler, size, timeout, function, max_tasks)
 
     async def process_spider_output(
