@@ -14,7 +14,12 @@ from lxml import etree
 
 from newsarchive.dedupe.fingerprint import fingerprint, simhash_to_hex
 from newsarchive.items import Article, ArticleResult, Comment, FetchedPage, page_text
-from newsarchive.parsing.article import ArticleContent, NotAnArticle, extract_article
+from newsarchive.parsing.article import (
+    ArticleContent,
+    NotAnArticle,
+    extract_article_from_tree,
+    parse_page,
+)
 from newsarchive.parsing.comment_section import has_comment_section
 from newsarchive.parsing.comments import extract_comments
 from newsarchive.parsing.metadata import PageMetadata
@@ -39,7 +44,8 @@ def extract_page(
 ) -> PageExtract:
     """Body, metadata and the merged comment thread of one article page."""
     try:
-        content = extract_article(url, html)
+        tree = parse_page(html)  # one parse: the article's readers, then the comment parser
+        content = extract_article_from_tree(url, tree)
     except NotAnArticle as error:
         return PageExtract(content=None, error=str(error) or "not an article")
     if not content.body and nested_too_deep(html):
@@ -48,7 +54,8 @@ def extract_page(
     if not content.body.strip():  # an app shell, an index page, a consent wall: no story here
         return PageExtract(content=None, error="no article text on the page")
     reference = _reference_time(fetched_at)
-    comments = extract_comments(url, html, article_id, reference, content.metadata.published)
+    comments = extract_comments(url, html, article_id, reference, content.metadata.published,
+                                tree)
     for page_url, page in comment_pages or ():
         comments.extend(
             extract_comments(page_url, page_text(page), article_id, reference,

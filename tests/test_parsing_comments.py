@@ -220,3 +220,27 @@ def test_every_non_comment_name_contains_a_name_hint() -> None:
     part it removes must therefore contain one (lower-case, as the names are lower-cased)."""
     for name in X.NOT_COMMENT_TOKENS + X.SIDEBAR_TOKENS + X.NOT_COMMENT_PARTS:
         assert name == name.lower() and markup._NAME_HINTS.search(name), name
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_a_page_is_parsed_once_and_gives_the_same_comments(
+    case: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``extract_page`` hands the article parser's tree to the comment parser: the comments are
+    those of a page parsed on its own, and the comment parser never parses the page again."""
+    from newsarchive.extraction import extract_page
+    from newsarchive.parsing.comments import page as comment_page
+
+    url, html, expected = load(case)
+    fetched_at = expected.get("fetched_at", DEFAULT_FETCHED_AT)
+
+    def parsed_again(html: str) -> None:
+        raise AssertionError("the comment parser parsed the page again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(comment_page, "parse", parsed_again)
+        shared = extract_page(url, html, ARTICLE_ID, fetched_at=fetched_at)
+    assert shared.content is not None, shared.error
+    alone = extract_comments(url, html, ARTICLE_ID, datetime.fromisoformat(fetched_at),
+                             shared.content.metadata.published)
+    assert [asdict(c) for c in shared.comments] == [asdict(c) for c in alone]

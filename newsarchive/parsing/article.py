@@ -107,7 +107,14 @@ def extract_article(url: str, html: str, options: Extractor = OPTIONS,
     has (a page without a story gives an empty body). ``options`` and ``cleanup`` are for
     ``benchmarks/quality.py``'s variants; the archive uses the defaults.
     """
-    tree = _parse(html)
+    return extract_article_from_tree(url, parse_page(html), options, cleanup)
+
+
+def extract_article_from_tree(url: str, tree: HtmlElement, options: Extractor = OPTIONS,
+                              cleanup: BodyCleanup = FULL_CLEANUP) -> ArticleContent:
+    """``extract_article`` on the page's tree (``parse_page``), which it leaves as it was:
+    trafilatura works on its own copy (``bare_extraction`` copies a tree it is given) and the
+    rest only reads. So the comment parser can take the same tree instead of parsing again."""
     declared, article_body = _declared_metadata(tree, url)
     furniture = boilerplate.page_furniture(tree, declared.title) if cleanup.furniture else None
     if options is OPTIONS and _complete(declared):
@@ -153,7 +160,8 @@ def _element_classes_in_c() -> None:
 _element_classes_in_c()
 
 
-def _parse(html: str) -> HtmlElement:
+def parse_page(html: str) -> HtmlElement:
+    """The page's tree, parsed as trafilatura parses it; NotAnArticle when it is no HTML."""
     if not isinstance(html, str) or not html.strip():
         raise NotAnArticle("empty page")
     head = html[:5000]

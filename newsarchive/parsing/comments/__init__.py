@@ -44,7 +44,7 @@ __all__ = ["comment_page_urls", "extract_comments"]
 
 def extract_comments(
     url: str, html: str, article_id: str, fetched_at: datetime | None = None,
-    published: str | None = None,
+    published: str | None = None, root: etree._Element | None = None,
 ) -> list[Comment]:
     """The reader comments on one page, depth-first in display order; [] when there are none.
 
@@ -53,11 +53,14 @@ def extract_comments(
     pages). Dates shown without a year ("June 28") take it from ``published``, the article's
     date (else the one the page declares), and the thread's order. Markup lxml cannot read
     gives []; any other exception is a bug and is raised.
+
+    ``root``: the page already parsed (``article.parse_page(html)``), which this prunes; parsed
+    here when None.
     """
     if not html or "omment" not in html:
         return []
     try:
-        page = CommentPage.parse(url, html, article_id, fetched_at, published)
+        page = CommentPage.parse(url, html, article_id, fetched_at, published, root)
         if page is None:
             return []
         return find_comments(page)

@@ -32,9 +32,11 @@ class CommentPage:
     @classmethod
     def parse(
         cls, url: str, html: str, article_id: str, fetched_at: datetime | None,
-        published: str | None,
+        published: str | None, root: etree._Element | None = None,
     ) -> CommentPage | None:
-        root = parse(html)
+        """``root``: the page's tree if already parsed (it is pruned here)."""
+        if root is None:
+            root = parse(html)
         if root is None:
             return None
         return cls(url, article_id, root, html, DateReader.for_page(root, html, fetched_at,
