@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 import pytest
@@ -20,7 +21,13 @@ from newsarchive.dedupe import (
     similarity,
     sketch,
 )
-from newsarchive.dedupe.fingerprint import _fold, near_words, shingle_digests
+from newsarchive.dedupe.fingerprint import (
+    _fold,
+    _line_words,
+    _words,
+    near_words,
+    shingle_digests,
+)
 from newsarchive.dedupe.minhash import equal_values, minhash, values_needed
 
 WIRE_STORY = """\
@@ -326,3 +333,21 @@ def test_folding_keeps_every_line_break_and_stays_within_lines() -> None:
     assert len(_fold(every_char).splitlines()) == len(every_char.splitlines())
     text = "Don\u2019t\r\n\u0301stop\u2028a\u00b4b\x1c'quote'\n\n\u02bcx\u02bc y\u00a0z"
     assert _fold(text).splitlines() == [_fold(line) for line in text.splitlines()]
+
+
+def test_the_shortcuts_give_what_the_plain_steps_give() -> None:
+    """Lines without CJK are split without the per-line CJK scan; three-word shingles are built
+    without slicing; the apostrophe is found first, its neighbours looked around from there."""
+    for text in (WIRE_STORY, "Zwei Zeilen\nmit 北京市 und\n\nohne", "a\nb c", ""):
+        folded = _fold(text)
+        assert _line_words(folded) == [_words(line) for line in folded.splitlines()]
+    words = normalize_text(WIRE_STORY).split()
+    slices = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+    assert sorted(bytes_chunks(shingle_digests(words))) == sorted(
+        hashlib.blake2b(s.encode(), digest_size=8).digest() for s in slices)
+    assert len(shingle_digests(["two", "words"])) == 8  # fewer words than a shingle: one
+    assert _fold("don't 'quoted' l'été _'x '' a'") == "dont  quoted  lété  x   a "
+
+
+def bytes_chunks(packed: bytes) -> list[bytes]:
+    return [packed[i : i + 8] for i in range(0, len(packed), 8)]
