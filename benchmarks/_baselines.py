@@ -8,7 +8,9 @@
   ``P`` threads but extracts in its main thread, and its URL store hands out one URL per host per
   round: on one host (the corpus), it fetches and extracts one page at a time.
 - a naive Scrapy spider (``_naive_spider.py``): ``trafilatura.extract`` in its callback, in the
-  reactor's thread, with the crawl's concurrency settings and no project.
+  reactor's thread, with the crawl's concurrency settings and no project;
+- the same spider extracting nothing: Scrapy's own cost of fetching the pages, the floor under
+  the crawl process of any Scrapy crawl of them.
 
 Each runs through this module as a wrapper (``python benchmarks/_baselines.py cli|scrapy ...``)
 so that ``benchmarks/crawl.py`` measures it like every other variant (the wrapper's process
@@ -26,6 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CLI_LABEL = "trafilatura CLI, --parallel {pool}"
 SCRAPY_LABEL = "naive Scrapy spider + trafilatura"
+BARE_LABEL = "bare Scrapy spider, no extraction"
 CLI_CONFIG = """[DEFAULT]
 DOWNLOAD_TIMEOUT = 30
 MAX_FILE_SIZE = 20000000
@@ -58,6 +61,7 @@ def commands(job_file: Path, work: Path, pool: int) -> dict[str, tuple[list[str]
         CLI_LABEL.format(pool=pool): ([*wrapper, "cli", str(job_file), str(work / "cli"), str(pool)],
                                       None),
         SCRAPY_LABEL: ([*wrapper, "scrapy", str(job_file), str(work / "naive"), str(pool)], None),
+        BARE_LABEL: ([*wrapper, "bare", str(job_file), str(work / "bare"), str(pool)], None),
     }
 
 
@@ -104,14 +108,15 @@ def run_cli(job_file: Path, work: Path, pool: int) -> int:
     return 0
 
 
-def run_scrapy(job_file: Path, work: Path, pool: int) -> int:
+def run_scrapy(job_file: Path, work: Path, pool: int, extract: bool = True) -> int:
     from benchmarks.crawl import CRAWL_SETTINGS
 
     work.mkdir(parents=True, exist_ok=True)
     pages = _urls(job_file, work / "urls.txt")
     out = work / "items.jsonl"
     command = [sys.executable, "-m", "scrapy", "runspider", str(HERE / "_naive_spider.py"),
-               "-a", f"urls={work / 'urls.txt'}", "-O", f"{out}:jsonlines"]
+               "-a", f"urls={work / 'urls.txt'}", "-a", f"extract={'yes' if extract else 'no'}",
+               "-O", f"{out}:jsonlines"]
     for key, value in CRAWL_SETTINGS.items():
         command += ["-s", f"{key}={value}"]
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
@@ -131,8 +136,9 @@ def run_scrapy(job_file: Path, work: Path, pool: int) -> int:
 def main(argv: list[str]) -> int:
     kind, job_file, work, pool = argv
     sys.path.insert(0, str(HERE.parent))
-    run = run_cli if kind == "cli" else run_scrapy
-    return run(Path(job_file), Path(work), int(pool))
+    if kind == "cli":
+        return run_cli(Path(job_file), Path(work), int(pool))
+    return run_scrapy(Path(job_file), Path(work), int(pool), extract=kind != "bare")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ targets (speed ratios: the median of each round's paired ratio, listed), and the
 memory at N/4 pages as well, to see whether memory grows with the number of pages.
 
 ``--baselines`` adds, in the same rounds, what a user would otherwise run over the same URLs:
-trafilatura's own CLI and a naive Scrapy spider calling ``trafilatura.extract`` (``_baselines``).
+trafilatura's own CLI, a naive Scrapy spider calling ``trafilatura.extract``, and the same spider
+extracting nothing (Scrapy's own floor for fetching the pages) (``_baselines``).
 ``--nightly`` measures consecutive cron runs instead, before and after refetching only threaded
 articles conditionally: requests, 304s and extraction CPU per night (``_nightly``).
 """

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks._baselines import CLI_LABEL, SCRAPY_LABEL, commands
+from benchmarks._baselines import BARE_LABEL, CLI_LABEL, SCRAPY_LABEL, commands
 from newsarchive.demo.server import serving
 from tests.crawling import REPO
 
@@ -43,7 +43,7 @@ def test_nightly_runs_fetch_less_after_than_before() -> None:
     assert "nights 2-2, after / before: article requests" in done.stdout
 
 
-@pytest.mark.parametrize("label", [CLI_LABEL.format(pool=2), SCRAPY_LABEL])
+@pytest.mark.parametrize("label", [CLI_LABEL.format(pool=2), SCRAPY_LABEL, BARE_LABEL])
 def test_baselines_extract_every_url(label: str, tmp_path: Path) -> None:
     with serving(DEMO_OUTLETS) as hosts:
         pages = sorted(p for p in (DEMO_OUTLETS / "outlet-a").rglob("*.html"))
