@@ -14,7 +14,7 @@ from newsarchive.parsing.events import (
     parse_day_index,
     parse_event_page,
 )
-from newsarchive.parsing.sources import source_kind
+from newsarchive.parsing.sources import checked_url_key, make_source, source_kind
 from newsarchive.urls import url_id
 
 PAGES = Path(__file__).parent / "fixtures" / "pages" / "events"
@@ -208,3 +208,13 @@ def test_malformed_source_url_matches_the_schema() -> None:
     assert [s["status"] for s in record["sources"]].count("invalid") == 2
     validator = jsonschema.Draft202012Validator(schema)
     assert [error.message for error in validator.iter_errors(record)] == []
+
+
+@pytest.mark.parametrize("url", ["https://www.outlet.test/story?utm_source=x#top",
+                                 "https://outlet.test/photo.jpg", "http://outlet.test:abc/x"])
+def test_a_source_made_from_its_known_key_is_the_source_made_from_its_url(url: str) -> None:
+    kind = source_kind(url)
+    made = make_source(url, "label", kind)
+    assert make_source(url, "label", kind, checked_url_key(url)) == made
+    assert made.article_id == (url_id(url) if made.status != "invalid" and kind == "article"
+                               else None)

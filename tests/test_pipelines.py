@@ -12,14 +12,17 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from newsarchive.args import BlogsArgs
-from newsarchive.items import Article, Comment, Event, Related, Source
+from newsarchive.items import Article, Comment, Event, PageFetch, Related, Source
+from newsarchive.pipelines.dedupe import DedupePipeline, NearKey
 from newsarchive.pipelines.link import LinkPipeline
 from newsarchive.pipelines.normalize import NormalizePipeline
 from newsarchive.pipelines.state import StatePipeline, record_hash
 from newsarchive.pipelines.window import DateWindowPipeline
 from newsarchive.run_context import RunContext
+from newsarchive.state.identity import UrlIdentity
 from newsarchive.state.run import RunState
 from newsarchive.state.sqlite import SQLiteState
+from newsarchive.urls import url_key
 
 
 def crawler_with(since: date | None = None):
@@ -162,3 +165,45 @@ def test_normalize_makes_texts_encodable_then_strips_invisible_ones_in_every_fie
     assert event.sources[0].label == "The Paper"
     assert event.related[0].headline == "Be\ufffdfore"
     assert event.related[0].context == ["Rain"]
+
+
+def dedupe_pipeline(extra: list[str]) -> DedupePipeline:
+    run = RunState(SQLiteState(":memory:"))
+    return DedupePipeline(crawler_with(), run, UrlIdentity(run, None, extra), False, 0.8)
+
+
+@pytest.mark.parametrize("extra", [[], ["src"]])
+def test_dedupe_keys_each_url_once_and_takes_the_linked_urls_key_from_the_spider(
+    extra: list[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pipeline = dedupe_pipeline(extra)
+    url, canonical = "https://www.outlet.test/a?src=x", "https://outlet.test/a"
+    article = Article(id="a", url=url, final_url=url, canonical_url=canonical,
+                      fetch=PageFetch(pipeline.identity.key(url)))
+    expected = {u: pipeline.identity.key(u) for u in (url, canonical)}
+    keyed: list[str] = []
+    key = pipeline.identity.key
+    monkeypatch.setattr(pipeline.identity, "key", lambda u: keyed.append(u) or key(u))
+    assert pipeline.url_keys(article) == expected
+    assert keyed == [canonical]  # the linked (and final) URL's key came with the record
+    article.fetch = None  # a record that did not come through the spider
+    assert pipeline.url_keys(article) == expected
+
+
+@pytest.mark.parametrize("extra", [[], ["src"]])
+def test_dedupe_tells_a_copy_from_an_update_by_the_site_of_the_urls_key(extra: list[str]) -> None:
+    pipeline = dedupe_pipeline(extra)
+    body = "The lead of the story.\n\n" + " ".join(f"word{i}" for i in range(200))
+
+    def article(id: str, url: str, lead: str = "The lead of the story.") -> Article:
+        text = body.replace("The lead of the story.", lead)
+        return Article(id=id, url=url, final_url=url, body=text,
+                       fetch=PageFetch(url_key(url, extra)))
+
+    first = article("a", "https://www.outlet.test/story?src=feed")
+    assert pipeline.find_original(first) == (None, None)
+    assert NearKey.of(first).site == "outlet.test"
+    # its own site's next version (another lead) is kept; another site's copy is a duplicate
+    assert pipeline.find_original(article("b", "https://outlet.test/story-2", "New lead.")) == (
+        None, None)
+    assert pipeline.find_original(article("c", "https://other.test/copy")) == ("near", "a")

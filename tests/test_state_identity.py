@@ -97,6 +97,16 @@ def test_archived_urls_are_those_of_committed_runs(backend: tuple[str, object]) 
     assert later.claim(["https://outlet.test/a"], "B") == "A"
 
 
+def test_look_ups_by_a_known_key_answer_as_by_the_url(backend: tuple[str, object]) -> None:
+    worker = open_run(backend)
+    one, two = worker(), worker()
+    url = "https://www.outlet.test/a?src=x"
+    assert one.claim_keys({one.key(url)}, "A") is None
+    assert two.claim([url.replace("www.", ""), url], "B") == "A"  # a repeated URL: one key
+    assert two.claim_keys({two.key("https://outlet.test/a")}, "B") == "A"
+    assert one.archived_key(one.key(url)) is None  # this run's claims are not archived yet
+
+
 def test_aliases_point_an_article_id_at_its_owner_for_the_linker(
     backend: tuple[str, object],
 ) -> None:
@@ -120,3 +130,5 @@ def test_without_a_crawl_state_no_url_is_known() -> None:
     assert identity.claim(["https://outlet.test/a"], "A") is None
     assert identity.claim(["https://outlet.test/a"], "B") is None
     assert identity.archived("https://outlet.test/a") is None
+    assert identity.archived_key("outlet.test/a") is None
+    assert identity.claim_keys({"outlet.test/a"}, "C") is None

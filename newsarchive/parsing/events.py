@@ -191,12 +191,13 @@ def _parse_sources(url: str, nodes: list) -> list[Source]:
             absolute = _absolute(url, href)
             if not absolute.lower().startswith(("http://", "https://")):
                 continue
-            key = checked_url_key(absolute) or absolute
+            checked = checked_url_key(absolute)
+            key = checked or absolute
             if key in seen:
                 continue
             seen.add(key)
             label = clean_inline(link.text_content())
-            sources.append(make_source(absolute, label, source_kind(absolute, label)))
+            sources.append(make_source(absolute, label, source_kind(absolute, label), checked))
     return sources
 
 

@@ -12,7 +12,7 @@ import re
 from urllib.parse import urlsplit
 
 from newsarchive.items import Source, SourceKind
-from newsarchive.urls import url_id, url_key
+from newsarchive.urls import record_id, url_key
 
 INVALID = "invalid"
 
@@ -68,11 +68,17 @@ def source_kind(url: str, label: str = "") -> SourceKind:
     return "media" if extension in MEDIA_EXTENSIONS else "article"
 
 
-def make_source(url: str, label: str, kind: str) -> Source:
-    """A cited link: an article (fetched later), media (recorded), or an invalid URL (kept)."""
-    if not is_valid_link(url):
+def make_source(url: str, label: str, kind: str, key: str | None = None) -> Source:
+    """A cited link: an article (fetched later), media (recorded), or an invalid URL (kept).
+
+    ``key``: the URL's ``checked_url_key`` when the caller has it already (an event page's
+    links are keyed to drop repeats), so the URL is not canonicalized again.
+    """
+    if key is None:
+        key = checked_url_key(url)
+    if key is None:
         return Source(url=url, label=label, kind=kind, article_id=None,  # type: ignore[arg-type]
                       status=INVALID, reason="invalid_url")  # type: ignore[arg-type]
-    article_id = url_id(url) if kind == "article" else None
+    article_id = record_id(key) if kind == "article" else None  # ``url_id``
     return Source(url=url, label=label, kind=kind, article_id=article_id,  # type: ignore[arg-type]
                   status="skipped")

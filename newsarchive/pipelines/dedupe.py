@@ -83,8 +83,8 @@ class DedupePipeline:
 
     def find_original(self, article: Article) -> tuple[str | None, str | None]:
         """(kind, id of the first copy), or (None, None) for an original. Registers originals."""
-        urls = (article.canonical_url, article.final_url, article.url)  # mostly one URL
-        owner = self.identity.claim(urls, article.id, article.content_hash)
+        keys = self.url_keys(article)
+        owner = self.identity.claim_keys(set(keys.values()), article.id, article.content_hash)
         if owner is not None:
             return "url", owner
         if article.content_hash:
@@ -94,7 +94,11 @@ class DedupePipeline:
         # Computed by the extraction workers; here only for articles that did not go through them.
         near = article.sketch if article.sketch is not None else sketch(article.body)
         if near is not None:
-            key = NearKey.of(article)
+            # The site is the host part of the URL's key (NearKey.of), known when no extra
+            # tracking parameters make the identity's keys differ from plain ``url_key``.
+            known = keys.get(article.canonical_url or article.final_url or article.url)
+            site = known.split("/", 1)[0] if known and not self.identity.extra_tracking else None
+            key = NearKey.of(article, site)
             owner = NearKey.parse(self.state.claim_sketch(near, str(key), self.min_similarity))
             if owner.record_id != article.id:
                 if owner.is_update(key):
@@ -106,6 +110,17 @@ class DedupePipeline:
                     self.state.give_content(article.content_hash, owner.record_id)
                 return "near", owner.record_id
         return None, None
+
+    def url_keys(self, article: Article) -> dict[str, str]:
+        """The URL key of each URL the article was met under (mostly one URL). The key of the URL
+        it was linked by comes with the record (``PageFetch.key``: the spider computed it with
+        the same ``NEWSARCHIVE_TRACKING_PARAMS``), so the pipeline does not compute it again."""
+        fetch = article.fetch
+        keys = {article.url: fetch.key} if fetch is not None and fetch.key else {}
+        for url in (article.canonical_url, article.final_url, article.url):
+            if url and url not in keys:
+                keys[url] = self.identity.key(url)
+        return keys
 
 
 @dataclass(frozen=True)
@@ -124,9 +139,11 @@ class NearKey:
     lead: str
 
     @classmethod
-    def of(cls, article: Article) -> NearKey:
-        url = article.canonical_url or article.final_url or article.url
-        site = url_key(url).split("/", 1)[0]
+    def of(cls, article: Article, site: str | None = None) -> NearKey:
+        """``site``: the host part of the article's URL key, when the caller has it."""
+        if site is None:
+            url = article.canonical_url or article.final_url or article.url
+            site = url_key(url).split("/", 1)[0]
         lead = article.body.split("\n\n", 1)[0]
         return cls(article.id, site, content_hash(lead) or "-")
 

@@ -60,7 +60,9 @@ class ArticleFetchMixin(WaybackMixin):
     ``ArchiveSpider``. Dead articles are looked up in a web archive (``WaybackMixin``)."""
 
     def article_request(self, article: Article, priority: int = RequestType.ARTICLE) -> scrapy.Request:
-        headers, meta = self.conditional_headers(article), {}
+        # The article's URL key, computed once: the crawl state and the fetched page ask for it.
+        key = url_key(article.url, self.tracking_params)
+        headers, meta = self.conditional_headers(article, key), {}
         if headers:
             # 304 is not an error here: let it through HttpErrorMiddleware to ``parse_article``
             meta["handle_httpstatus_list"] = [NOT_MODIFIED]
@@ -69,7 +71,7 @@ class ArticleFetchMixin(WaybackMixin):
             article.url,
             callback=self.parse_article,
             errback=self.article_failed,
-            cb_kwargs={"article": article},
+            cb_kwargs={"article": article, "key": key},
             headers=headers,
             meta=meta,
             priority=priority,
@@ -77,12 +79,13 @@ class ArticleFetchMixin(WaybackMixin):
             dont_filter=True,
         )
 
-    def conditional_headers(self, article: Article) -> dict[str, str]:
-        """``If-None-Match`` / ``If-Modified-Since`` for an archived single-page article."""
+    def conditional_headers(self, article: Article, key: str | None = None) -> dict[str, str]:
+        """``If-None-Match`` / ``If-Modified-Since`` for an archived single-page article
+        (``key``: its URL key, when the caller has it)."""
         state = self.state
         if state is None:
             return {}
-        fetch = state.archived_fetch(url_key(article.url, self.tracking_params))
+        fetch = state.archived_fetch(key or url_key(article.url, self.tracking_params))
         if fetch is None or fetch.paged:
             return {}
         headers = {}
@@ -92,7 +95,9 @@ class ArticleFetchMixin(WaybackMixin):
             headers["If-Modified-Since"] = fetch.last_modified
         return headers
 
-    async def parse_article(self, response: Response, article: Article) -> AsyncIterator[Any]:
+    async def parse_article(self, response: Response, article: Article, key: str | None = None
+                            ) -> AsyncIterator[Any]:
+        """``key``: ``url_key(article.url, self.tracking_params)``, from ``article_request``."""
         if response.status == NOT_MODIFIED:  # asked conditionally: the archived copy is current
             self.crawler.stats.inc_value("newsarchive/skipped/not_modified")
             for output in self.article_settled(article, "ok"):
@@ -116,8 +121,10 @@ class ArticleFetchMixin(WaybackMixin):
             for output in self.look_up_dead(article, kind, kind, detail):
                 yield output
             return
+        key = key or url_key(article.url, self.tracking_params)
         identity_url = canonical_link(response.url, text) or response.url
-        original = self.article_alias(article, identity_url)
+        original = self.article_alias(article, identity_url,
+                                      key if identity_url == article.url else None)
         if original is not None:
             self.crawler.stats.inc_value("newsarchive/duplicates/url")
             self.logger.info("duplicate (url) of %s: %s", original, article.url)
@@ -127,7 +134,7 @@ class ArticleFetchMixin(WaybackMixin):
             return
         article.html = FetchedPage(response.body, response.encoding)
         pending = [u for u in comment_page_urls(response.url, text) if u != response.url]
-        article.fetch = PageFetch(url_key(article.url, self.tracking_params),
+        article.fetch = PageFetch(key,
                                   etag=_header(response, b"ETag"),
                                   last_modified=_header(response, b"Last-Modified"),
                                   paged=bool(pending))
@@ -182,10 +189,12 @@ class ArticleFetchMixin(WaybackMixin):
         count_dead(self.crawler.stats, kind, article.url, str(failure.value))
         yield from self.look_up_dead(article, kind, reason, str(failure.value))
 
-    def article_alias(self, article: Article, identity_url: str) -> str | None:
+    def article_alias(self, article: Article, identity_url: str, identity_key: str | None = None
+                      ) -> str | None:
         """Hook: the id of the article this fetched page already is (not emitted again), or None.
 
         May change ``article.id`` (the page is archived under its canonical URL's id).
+        ``identity_key``: ``identity_url``'s URL key when it is already known (None: not yet).
         """
         return None
 

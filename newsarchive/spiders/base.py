@@ -209,7 +209,7 @@ class ArchiveSpider(scrapy.Spider):
                 continue
             identity = self.url_identity
             key = identity.key(source.url)
-            record = identity.archived(source.url)
+            record = identity.archived_key(key)
             if record is not None:
                 source.article_id = record.record_id
                 if young and self.comments_may_grow(key):

@@ -44,6 +44,7 @@ from newsarchive.spiders.base import ArchiveSpider, RequestType
 from newsarchive.spiders.portal import PortalMixin
 from newsarchive.spiders.settling import SourceSettler
 from newsarchive.state.links import ArticleTask
+from newsarchive.urls import record_id
 
 
 class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
@@ -259,15 +260,18 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         """Every event citing the article, as the run knows them when it is emitted."""
         article.event_ids = self.settler.event_ids(article.id) or article.event_ids
 
-    def article_alias(self, article: Article, identity_url: str) -> str | None:
+    def article_alias(self, article: Article, identity_url: str, identity_key: str | None = None
+                      ) -> str | None:
         """A page whose canonical URL is another article's: that article, archived by an
         earlier run or fetched in this one. A page that is the first of its story here is
         archived under its canonical URL's id instead of the id of the URL it was linked by."""
         identity = self.url_identity
-        owner_id = identity.id(identity_url)
+        if identity_key is None:
+            identity_key = identity.key(identity_url)
+        owner_id = record_id(identity_key)  # ``identity.id(identity_url)``
         if owner_id == article.id:
             return None
-        archived = identity.archived(identity_url)
+        archived = identity.archived_key(identity_key)
         if archived is None and self.settler.adopt(article.id, owner_id):
             article.id = owner_id  # the owner is this page: emitted below
             return None

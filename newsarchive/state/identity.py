@@ -48,7 +48,11 @@ class UrlIdentity:
     # -- URL → record --------------------------------------------------------------------------
     def archived(self, url: str) -> UrlRecord | None:
         """The record an earlier, finished run archived under this URL."""
-        return self.records.archived_url(self.key(url)) if self.records is not None else None
+        return self.archived_key(self.key(url)) if self.records is not None else None
+
+    def archived_key(self, key: str) -> UrlRecord | None:
+        """``archived`` for a URL whose ``key`` the caller has already computed."""
+        return self.records.archived_url(key) if self.records is not None else None
 
     def claim(self, urls: Iterable[str], record_id: str, content_hash: str | None = None
               ) -> str | None:
@@ -57,7 +61,14 @@ class UrlIdentity:
         owner (a re-crawl)."""
         if self.records is None:
             return None
-        keys = {self.key(url) for url in urls if url}
+        return self.claim_keys({self.key(url) for url in set(urls) if url}, record_id,
+                               content_hash)
+
+    def claim_keys(self, keys: set[str], record_id: str, content_hash: str | None = None
+                   ) -> str | None:
+        """``claim`` for URLs whose keys the caller has already computed."""
+        if self.records is None:
+            return None
         for key in sorted(keys):
             known = self.records.url_record(key)
             if known is not None and known.record_id != record_id:
@@ -70,7 +81,7 @@ class UrlIdentity:
         """These URLs are article ``owner_id`` (an alias's): the next run knows without
         fetching them."""
         if self.records is not None:
-            for key in {self.key(url) for url in urls if url}:
+            for key in {self.key(url) for url in set(urls) if url}:
                 self.records.add_url(key, owner_id)
 
     # -- article id → article id (this run) ----------------------------------------------------
