@@ -167,6 +167,23 @@ def test_comment_pages_found_through_entities_and_tags() -> None:
     ]
 
 
+def test_comment_pages_of_links_as_the_scan_reads_them() -> None:
+    """A link's first ``href`` is its target (``data-href`` counts: a cheap scan), its label ends
+    at the first ``</a>`` within 300 characters; a link left open takes the next one into its
+    label, and a link closed too late is no link."""
+    url = "https://blog.example.com/post/"
+    html = """
+    <a data-href="/post/comment-page-2/" href="/post/comment-page-9/">2</a>
+    <a href="/post/">Open link <a href="/post/comment-page-3/">3</a>
+    <a href="/post/comment-page-4/">""" + "x" * 301 + """</a>
+    <a title="t" href='/post/?cpage=5'>Older <b>Comments</b></A >
+    """
+    assert comment_page_urls(url, html) == [
+        "https://blog.example.com/post/comment-page-2/",
+        "https://blog.example.com/post/?cpage=5",
+    ]
+
+
 @pytest.mark.parametrize(
     "html",
     ["", "   ", "\x00\x01\x02comment", "<?xml version='1.0' encoding='utf-8'?><html>comment</html>",

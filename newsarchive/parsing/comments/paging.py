@@ -10,8 +10,10 @@ from urllib.parse import parse_qsl, urldefrag, urlencode, urljoin, urlsplit, url
 from newsarchive.parsing.comments.markup import TAG
 from newsarchive.parsing.text import clean_inline
 
+# (href, label) of each link. The tag is atomic: it ends at its first ">" whichever href was
+# taken, so when no "</a>" follows in time, trying the tag's later href attributes cannot help.
 _ANCHOR = re.compile(
-    r"<a\b[^>]*?\bhref\s*=\s*[\"'](?P<href>[^\"'<>]+)[\"'][^>]*>(?P<label>.{0,300}?)</a\s*>",
+    r"<a\b(?>[^>]*?\bhref\s*=\s*[\"']([^\"'<>]+)[\"'][^>]*>)(.{0,300}?)</a\s*>",
     re.I | re.S,
 )
 _PAGING_HREF = re.compile(r"/comment-page-\d+|[?&](?:cpage|commentPage|comments_page)=\d+", re.I)
@@ -40,8 +42,7 @@ def comment_page_urls(url: str, html: str) -> list[str]:
         here = _article_base(url)
         this_page = urldefrag(url)[0]
         found: dict[str, None] = {}
-        for match in _ANCHOR.finditer(html):
-            raw_href, raw_label = match.group("href", "label")
+        for raw_href, raw_label in _ANCHOR.findall(html):
             # Cheap tests on the raw markup first: few of a page's hundreds of links qualify.
             if not (_PAGING_HREF_HINT.search(raw_href) or _PAGING_LABEL_HINT.search(raw_label)):
                 continue
