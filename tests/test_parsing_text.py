@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsarchive.parsing.text import clean_block, clean_inline, clean_lines, strip_invisible
+from newsarchive.parsing.text import (
+    _NOT_CLEAN_CHAR,
+    clean_block,
+    clean_inline,
+    clean_lines,
+    is_clean_block,
+    strip_invisible,
+)
 
 # Letters, a combining accent (NFC), and every kind of whitespace the cleaning treats apart.
 TEXT_PARTS = st.sampled_from(
@@ -24,6 +33,29 @@ TEXT_PARTS = st.sampled_from(
 @example("a\n \nb")
 def test_clean_block_equals_cleaning_every_line(text: str) -> None:
     assert clean_block(text) == clean_lines(text)
+
+
+# The test ``clean_block`` made before ``is_clean_block``: a regex of alternatives.
+NOT_CLEAN_BLOCK = re.compile(
+    r"[^\S \n]|[\u00ad\u200b-\u200d\u2060\ufeff]|  | \n|\n |\n\n\n|^[ \n]|[ \n]\Z"
+)
+
+
+def test_the_listed_whitespace_is_every_whitespace_character_but_space_and_newline() -> None:
+    odd = re.compile(r"[^\S \n]")
+    invisible = set("\u00ad\u200b\u200c\u200d\u2060\ufeff")
+    for code in range(0x110000):
+        char = chr(code)
+        assert bool(_NOT_CLEAN_CHAR.match(char)) == (bool(odd.match(char)) or char in invisible)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(TEXT_PARTS, min_size=1, max_size=40).map("".join))
+@example("a\n\n\nb")
+@example(" a")
+@example("a\n")
+def test_is_clean_block_is_the_regex_it_replaces(text: str) -> None:
+    assert is_clean_block(text) == (NOT_CLEAN_BLOCK.search(text) is None)
 
 
 @given(st.lists(TEXT_PARTS, max_size=40).map("".join))

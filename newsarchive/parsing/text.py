@@ -10,10 +10,12 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 # What ``clean_block`` would change: whitespace other than single spaces inside lines and single
-# blank lines between paragraphs (``[^\S \n]`` is every whitespace character but those two).
-_NOT_CLEAN_BLOCK = re.compile(
-    r"[^\S \n]|[\u00ad\u200b-\u200d\u2060\ufeff]|  | \n|\n |\n\n\n|^[ \n]|[ \n]\Z"
-)
+# blank lines between paragraphs. Characters: every whitespace character but " " and "\n"
+# (``str.isspace``, listed: one character class scans ~3x faster than a regex of alternatives,
+# a test checks the list against ``[^\S \n]``) and the invisible ones; then runs of them.
+_ODD_WHITESPACE = "\t\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_NOT_CLEAN_CHAR = re.compile(f"[{_ODD_WHITESPACE}\u00ad\u200b-\u200d\u2060\ufeff]")
+_NOT_CLEAN_RUNS = ("  ", " \n", "\n ", "\n\n\n")
 
 
 def strip_invisible(text: str) -> str:
@@ -53,9 +55,17 @@ def clean_block(text: str | None) -> str:
         return ""
     # Most texts are clean already (extraction cleans bodies; the pipeline cleans them again):
     # one regex pass instead of splitting every line.
-    if not _NOT_CLEAN_BLOCK.search(text) and unicodedata.is_normalized("NFC", text):
+    if is_clean_block(text) and unicodedata.is_normalized("NFC", text):
         return text
     return clean_lines(text)
+
+
+def is_clean_block(text: str) -> bool:
+    """Whether ``text`` (not empty) has only single spaces inside lines, single blank lines
+    between paragraphs, no other whitespace nor invisible characters, and no space or line
+    break at either end: what ``clean_lines`` keeps as it is (NFC aside)."""
+    return not (_NOT_CLEAN_CHAR.search(text) or any(run in text for run in _NOT_CLEAN_RUNS)
+                or text[0] in " \n" or text[-1] in " \n")
 
 
 def clean_lines(text: str) -> str:
