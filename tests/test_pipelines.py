@@ -8,14 +8,17 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from newsarchive.args import BlogsArgs
 from newsarchive.items import Article, Comment, Event, PageFetch, Related, Source
+from newsarchive.parsing.text import strip_invisible
 from newsarchive.pipelines.dedupe import DedupePipeline, NearKey
 from newsarchive.pipelines.link import LinkPipeline
-from newsarchive.pipelines.normalize import NormalizePipeline
+from newsarchive.pipelines.normalize import NormalizePipeline, _clean, encodable
 from newsarchive.pipelines.state import StatePipeline, record_hash
 from newsarchive.pipelines.window import DateWindowPipeline
 from newsarchive.run_context import RunContext
@@ -207,3 +210,11 @@ def test_dedupe_tells_a_copy_from_an_update_by_the_site_of_the_urls_key(extra: l
     assert pipeline.find_original(article("b", "https://outlet.test/story-2", "New lead.")) == (
         None, None)
     assert pipeline.find_original(article("c", "https://other.test/copy")) == ("near", "a")
+
+
+@given(st.lists(st.sampled_from(["a", " ", "\u00e9", "\ud800", "\udcff", "\x00", "\x1f", "\t", "\n",
+                                 "\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff",
+                                 "\u0628", "\U0001f469"]), max_size=12).map("".join))
+def test_a_string_needing_no_cleaning_is_found_in_one_search(text: str) -> None:
+    assert _clean(text, True) == strip_invisible(encodable(text))
+    assert _clean(text, False) == strip_invisible(text)

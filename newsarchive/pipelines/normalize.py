@@ -100,6 +100,9 @@ def normalize(item: Event | Article | Comment) -> None:
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _UNENCODABLE = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Either of the above or an invisible character (``strip_invisible``): most strings have none, and
+# one search says so where ``encodable`` and ``strip_invisible`` would make one each.
+_UNCLEAN = re.compile(r"[\ud800-\udfff\x00-\x08\x0b\x0c\x0e-\x1f\u00ad\u200b-\u200d\u2060\ufeff]")
 
 
 def encodable(text: str) -> str:
@@ -122,6 +125,8 @@ def clean_texts(record: Any, encode: bool = True) -> None:
 
 def _clean(value: Any, encode: bool) -> Any:
     if isinstance(value, str):
+        if encode and not _UNCLEAN.search(value):
+            return value
         return strip_invisible(encodable(value) if encode else value)
     if isinstance(value, list):
         return [_clean(entry, encode) for entry in value]
