@@ -67,6 +67,9 @@ def feeds_for(output_dir: str | Path, per_worker: bool = False) -> dict[str, dic
             "item_classes": [cls],
             "fields": exported_fields(cls),
             "store_empty": True,
+            # A record has every field of its schema, so the exporter need not ask of each
+            # field whether the record has it (~25% of its CPU a record); the lines are the same.
+            "item_export_kwargs": {"export_empty_fields": True},
         }
         for name, cls in FEED_FILES.items()
     }
