@@ -562,6 +562,11 @@ def goal_rows(by_label: dict, pool: int, pages: int) -> list[tuple[str, str, str
         return []
     rows = [(f"first archived article, crawl pool {pool} (s from launch)",
              f"{crawl.median('first_article'):.2f}", f"< {TARGET_FIRST_ARTICLE_S} at 500 pages")]
+    extract = by_label.get((f"extract only, {pool} processes", pages))
+    if extract is not None and ("crawl, pool off", pages) not in by_label:  # --only: else above
+        ratio, rounds = paired_ratio(crawl, extract)
+        rows.append((f"crawl pool {pool} / extract only {pool} processes (pages/s)", f"{ratio:.2f}",
+                     f">= {TARGET_CRAWL_VS_EXTRACT}   rounds: {_listed(rounds)}"))
     if plain is not None:
         ratio, rounds = paired_ratio(crawl, plain)
         rows += [
