@@ -80,3 +80,43 @@ def test_a_worker_looks_at_its_heap_at_most_once_per_interval() -> None:
         looked.append(trimmer())
     # the first page looks; the next look comes once 10 s have passed since the last one
     assert looked == [True, False, False, True, False, False, True]
+
+
+ARENAS_SCRIPT = """
+import ctypes, ctypes.util, os, sys, tempfile, threading
+from newsarchive.memory import limit_malloc_arenas
+if sys.argv[1] == "limit":
+    assert limit_malloc_arenas(2)
+held = []
+together = threading.Barrier(6)  # all alive at once: an ended thread's arena is reused
+def allocate():
+    together.wait()
+    held.append([bytearray(4096) for _ in range(200)])  # malloc'd in this thread's arena
+    together.wait()
+threads = [threading.Thread(target=allocate) for _ in range(6)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.fopen.restype = ctypes.c_void_p
+libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+path = os.path.join(tempfile.mkdtemp(), "info.xml")
+stream = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, stream)
+libc.fclose(stream)
+print(open(path).read().count("<heap nr="))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc arenas")
+def test_the_crawl_process_keeps_to_two_malloc_arenas() -> None:
+    """Each thread that allocates gets a glibc arena of its own, up to 8 per core."""
+    def arenas(mode: str) -> int:
+        done = subprocess.run([sys.executable, "-c", ARENAS_SCRIPT, mode], capture_output=True,
+                              text=True, check=True, timeout=60)
+        return int(done.stdout)
+
+    assert arenas("default") > 2
+    assert arenas("limit") == 2
