@@ -31,6 +31,7 @@ import sys
 import time
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 WORKER_TRIM_MIN_FREE = 48 * 1024 * 1024  # a worker trims once a page has left this much free
 WORKER_TRIM_INTERVAL = 10.0  # ... and at most this often (seconds)
@@ -67,18 +68,25 @@ class _MallInfo2(ctypes.Structure):
 
 
 @cache
-def _libc() -> tuple[Callable[[int], int], Callable[[], _MallInfo2] | None] | None:
-    """glibc's ``malloc_trim`` and ``mallinfo2`` (2.33+), or None (not Linux, musl...)."""
+def _glibc_function(name: str) -> Any:
+    """A function of glibc's, or None (not Linux, musl...)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        trim = libc.malloc_trim
+        return getattr(ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6"), name)
     except (OSError, AttributeError):
+        return None
+
+
+@cache
+def _libc() -> tuple[Callable[[int], int], Callable[[], _MallInfo2] | None] | None:
+    """glibc's ``malloc_trim`` and ``mallinfo2`` (2.33+), or None (not Linux, musl...)."""
+    trim = _glibc_function("malloc_trim")
+    if trim is None:
         return None
     trim.argtypes = [ctypes.c_size_t]
     trim.restype = ctypes.c_int
-    info = getattr(libc, "mallinfo2", None)
+    info = _glibc_function("mallinfo2")
     if info is not None:
         info.restype = _MallInfo2
     return trim, info
@@ -112,12 +120,8 @@ def limit_malloc_arenas(arenas: int = CRAWL_MALLOC_ARENAS) -> bool:
     2"``, with and without ``MALLOC_ARENA_MAX=2``). The same as that environment variable, set
     from inside: a crawl started by any command gets it.
     """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
+    mallopt = _glibc_function("mallopt")
+    if mallopt is None:
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
     mallopt.restype = ctypes.c_int
