@@ -166,6 +166,7 @@ class CrawlStateExtension:
                            ", ".join(lost))
 
     def close(self) -> None:
+        self.run.close()
         try:
             self.store.close()
         except Exception as error:

@@ -1,6 +1,7 @@
 """The crawl state as one run sees it: earlier runs' state plus this run's own writes.
 
-Reads see both; writes stay in memory and reach the store only in ``commit``, which
+Reads see both; writes wait in a ``RunJournal`` (on disk, so that a run's size does not grow
+the crawl process) and reach the store only in ``commit``, which
 ``RunCommit`` calls once the run's feeds are stored and its manifest prepared. So a run killed
 half-way leaves the store exactly as the last finished run left it, and the next run redoes what
 the killed one did (it never got a manifest): nothing is lost, nothing is archived twice.
@@ -29,6 +30,7 @@ import logging
 from newsarchive.dedupe.index import NearDuplicateIndex
 from newsarchive.dedupe.minhash import SKETCH_SIZE
 from newsarchive.state.base import ArchiveLookup, ArticleFetch, CrawlState, PageState, UrlRecord
+from newsarchive.state.journal import RunJournal
 from newsarchive.state.shared_run import SharedRun
 
 logger = logging.getLogger(__name__)
@@ -38,18 +40,12 @@ class RunState:
     def __init__(self, store: CrawlState, shared: SharedRun | None = None) -> None:
         self.store = store
         self.shared = shared
-        self._own_sketches: list[tuple[str, bytes]] = []  # with ``shared``: this worker's
-        self._urls: dict[str, UrlRecord] = {}
-        self._record_hashes: dict[str, str] = {}
-        self._contents: dict[str, str] = {}
-        self._pages: dict[str, PageState] = {}
-        self._fetches: dict[str, ArticleFetch] = {}
-        self._held: set[str] = set()  # records a feed of this run holds
-        # payload digest -> (uri, WARC-Date); written by the WARC writer thread (plain dict
-        # reads and writes, atomic under the GIL), committed once the writer is closed
-        self._payloads: dict[str, tuple[str, str]] = {}
-        # URL key -> (archive lookup, id of the record made from the capture it found, if any)
-        self._lookups: dict[str, tuple[ArchiveLookup, str | None]] = {}
+        # This run's writes (``journal.TABLES``): its URL keys, record hashes, content hashes,
+        # pages, article fetches, payloads (recorded by the WARC writer thread, committed once
+        # it is closed), web-archive lookups (each with the id of the record made from the
+        # capture it found, if any), the records a feed of this run holds ("held") and, with
+        # ``shared``, this worker's sketches.
+        self._journal = RunJournal()
         self.index = NearDuplicateIndex(capacity=max(1 << 16, store.sketch_count() + 1024))
         skipped = 0
         for record_id, sketch in store.all_sketches():
@@ -63,7 +59,8 @@ class RunState:
 
     # -- URLs ----------------------------------------------------------------------------------
     def url_record(self, key: str) -> UrlRecord | None:
-        found = self._urls.get(key)
+        row = self._journal.get("urls", key)
+        found = UrlRecord(row[1], row[2]) if row is not None else None
         if found is None and self.shared is not None:
             found = self.shared.url_record(key)
         return found or self.store.url_record(key)
@@ -73,35 +70,38 @@ class RunState:
         return self.store.url_record(key)
 
     def add_url(self, key: str, record_id: str, content_hash: str | None = None) -> None:
-        self._urls[key] = UrlRecord(record_id, content_hash)
+        self._journal.put("urls", key, record_id, content_hash)
         if self.shared is not None:
             self.shared.add_url(key, record_id, content_hash)
 
     # -- emitted records -----------------------------------------------------------------------
     def record_hash(self, record_id: str) -> str | None:
-        return self._record_hashes.get(record_id) or self.store.record_hash(record_id)
+        row = self._journal.get("record_hashes", record_id)
+        return row[1] if row is not None else self.store.record_hash(record_id)
 
     def set_record_hash(self, record_id: str, record_hash: str) -> None:
-        self._record_hashes[record_id] = record_hash
+        self._journal.put("record_hashes", record_id, record_hash)
 
     # -- duplicates ----------------------------------------------------------------------------
     def claim_content(self, content_hash: str, record_id: str) -> str:
         """The first record with this content hash (``record_id`` itself when it is the first)."""
-        owner = self._contents.get(content_hash) or self.store.find_content(content_hash)
+        row = self._journal.get("contents", content_hash)
+        owner = row[1] if row is not None else self.store.find_content(content_hash)
         if owner is None and self.shared is not None:
             owner = self.shared.claim_content(content_hash, record_id)
             if owner == record_id:
-                self._contents[content_hash] = owner  # ours to commit
+                self._journal.put("contents", content_hash, owner)  # ours to commit
             return owner
         if owner is None:
-            self._contents[content_hash] = owner = record_id
+            self._journal.put("contents", content_hash, record_id)
+            owner = record_id
         return owner
 
     def give_content(self, content_hash: str, record_id: str) -> None:
         """Make ``record_id`` the owner of a content hash this run claimed (the claimant turned
         out to be a near duplicate of ``record_id``: its exact copies are that record's too)."""
-        if content_hash in self._contents:
-            self._contents[content_hash] = record_id
+        if self._journal.has("contents", content_hash):
+            self._journal.put("contents", content_hash, record_id)
             if self.shared is not None:
                 self.shared.give_content(content_hash, record_id)
 
@@ -113,7 +113,7 @@ class RunState:
             owner = self.shared.claim_sketch(sketch, record_id, min_similarity)
             if owner is None or owner.split(" ", 1)[0] == record_id.split(" ", 1)[0]:
                 # new, or this very record claimed by a lost worker: ours to commit now
-                self._own_sketches.append((record_id, bytes(sketch)))
+                self._journal.add_sketch(record_id, bytes(sketch))
                 owner = owner or record_id
             return owner
         if owner is None:
@@ -125,20 +125,21 @@ class RunState:
         """Index a sketch although it matched another (a story's own update, say)."""
         if self.shared is not None:
             self.shared.add_sketch(key, sketch)
-            self._own_sketches.append((key, bytes(sketch)))
+            self._journal.add_sketch(key, bytes(sketch))
             return
         self.index.add(key, sketch)
 
     # -- pages ---------------------------------------------------------------------------------
     def page(self, url: str) -> PageState | None:
-        return self._pages.get(url) or self.store.page(url)
+        row = self._journal.get("pages", url)
+        return PageState(row[1]) if row is not None else self.store.page(url)
 
     def set_page(self, url: str, fetched_at: str | None) -> None:
-        self._pages[url] = PageState(fetched_at)
+        self._journal.put("pages", url, fetched_at)
 
     def forget_pages(self) -> None:
         """Drop this run's page records: they are fetched again next run."""
-        self._pages.clear()
+        self._journal.clear("pages")
 
     # -- article fetches -----------------------------------------------------------------------
     def archived_fetch(self, key: str) -> ArticleFetch | None:
@@ -147,65 +148,79 @@ class RunState:
         return self.store.article_fetch(key)
 
     def set_article_fetch(self, key: str, fetch: ArticleFetch) -> None:
-        self._fetches[key] = fetch
+        self._journal.put("fetches", key, *fetch)
     # -- raw capture ---------------------------------------------------------------------------
     def captured_payload(self, digest: str) -> tuple[str, str] | None:
         """Where this payload was first captured in full (this run or an earlier one)."""
-        return self._payloads.get(digest) or self.store.payload_capture(digest)
+        row = self._journal.get("payloads", digest)
+        return (row[1], row[2]) if row is not None else self.store.payload_capture(digest)
 
     def add_payload(self, digest: str, uri: str, date: str) -> None:
-        self._payloads.setdefault(digest, (uri, date))
+        self._journal.put_new("payloads", digest, uri, date)
 
     # -- web-archive lookups --------------------------------------------------------------------
     def archive_lookup(self, key: str) -> ArchiveLookup | None:
-        mine = self._lookups.get(key)
-        return mine[0] if mine is not None else self.store.archive_lookup(key)
+        row = self._journal.get("lookups", key)
+        if row is None:
+            return self.store.archive_lookup(key)
+        return ArchiveLookup(bool(row[1]), *row[2:5])
 
     def set_archive_lookup(self, key: str, lookup: ArchiveLookup, record_id: str | None = None) -> None:
         """Remember what the web archive answered for a dead URL. A capture found belongs to the
         record made from it (``record_id``): committed only if that record is in the archive; an
         answer of none has no record and is committed with the run."""
-        self._lookups[key] = (lookup, record_id)
+        self._journal.put("lookups", key, *lookup, record_id)
 
     # -- lifecycle -----------------------------------------------------------------------------
     def record_held(self, record_id: str) -> None:
         """A feed of this run holds the record: its writes may be committed."""
-        self._held.add(record_id)
+        self._journal.put("held", record_id)
 
     def in_archive(self, record_id: str) -> bool:
         """Held by a feed of this run, or archived by an earlier one."""
-        return record_id in self._held or self.store.record_hash(record_id) is not None
+        return self._journal.has("held", record_id) or \
+            self.store.record_hash(record_id) is not None
 
     def holds_version(self, record_id: str) -> bool:
         """The version of the record this run produced is in the archive: a feed of this run
         holds it, or it was unchanged (no new hash this run) since an earlier run archived it."""
-        if record_id in self._held:
+        if self._journal.has("held", record_id):
             return True
-        return record_id not in self._record_hashes and self.store.record_hash(record_id) is not None
+        return not self._journal.has("record_hashes", record_id) and \
+            self.store.record_hash(record_id) is not None
 
     def commit(self, run_id: str) -> None:
         """Write this run's state and its id to the store, in one durable transaction."""
+        journal = self._journal
         with self.store.transaction() as store:
-            for key, record in self._urls.items():
-                if self.in_archive(record.record_id):
-                    store.add_url(key, record.record_id, record.content_hash)
-            for record_id, record_hash in self._record_hashes.items():
-                if record_id in self._held:
+            for key, record_id, content_hash in journal.rows("urls"):
+                if self.in_archive(record_id):
+                    store.add_url(key, record_id, content_hash)
+            for record_id, record_hash in journal.rows("record_hashes"):
+                if journal.has("held", record_id):
                     store.set_record_hash(record_id, record_hash)
-            for content_hash, record_id in self._contents.items():
+            for content_hash, record_id in journal.rows("contents"):
                 if self.in_archive(record_id):
                     store.add_content(content_hash, record_id)
-            for key, sketch in [*self.index.items(self._stored_sketches), *self._own_sketches]:
+            for key, sketch in self.index.items(self._stored_sketches):
                 if self.in_archive(key.split(" ", 1)[0]):
                     store.add_sketch(key, sketch)
-            for url, page in self._pages.items():
-                store.set_page(url, page.fetched_at)
-            for key, fetch in self._fetches.items():
-                if self.holds_version(fetch.record_id):
+            for key, sketch in journal.rows("own_sketches"):
+                if self.in_archive(key.split(" ", 1)[0]):
+                    store.add_sketch(key, sketch)
+            for url, fetched_at in journal.rows("pages"):
+                store.set_page(url, fetched_at)
+            for key, record_id, etag, last_modified, threaded, paged in journal.rows("fetches"):
+                fetch = ArticleFetch(record_id, etag, last_modified, bool(threaded), bool(paged))
+                if self.holds_version(record_id):
                     store.set_article_fetch(key, fetch)
-            for digest, (uri, date) in list(self._payloads.items()):
+            for digest, uri, date in journal.rows("payloads"):
                 store.add_payload_capture(digest, uri, date)  # their WARC files are closed
-            for key, (lookup, record_id) in self._lookups.items():
+            for key, *lookup, record_id in journal.rows("lookups"):
                 if record_id is None or self.in_archive(record_id):
-                    store.set_archive_lookup(key, lookup)
+                    store.set_archive_lookup(key, ArchiveLookup(bool(lookup[0]), *lookup[1:]))
             store.add_run(run_id)
+
+    def close(self) -> None:
+        """Drop the writes of a run that did not commit (the journal's file is deleted)."""
+        self._journal.close()
