@@ -6,8 +6,9 @@ pipelines, extensions, feed storage) and every default of ``newsarchive/settings
 place defaults are written, all at add-on priority, so the project's own settings, a spider's and
 ``-s`` on the command line still win. It also lays out a run's output: one JSON Lines feed per
 record type, ``OUTPUT_DIR/runs/<run_id>/{events,articles,comments}.jsonl``, via Scrapy's FEEDS
-with ``item_classes`` (the spider's ``run_id`` attribute fills ``%(run_id)s``). A FEEDS setting
-given on the command line or in a project's settings wins over this layout.
+with ``item_classes`` (the spider's ``run_id`` attribute fills ``%(run_id)s``). These run feeds
+are the archive, always there: a FEEDS setting given in a project's settings or on the command
+line (``-o``, ``-O``) adds exports beside them (``configure_feeds``).
 
 The repo's own project (``scrapy.cfg`` -> ``newsarchive.settings``) enables the add-on too.
 
@@ -27,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
-from scrapy.settings import BaseSettings
+from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 from scrapy.utils.misc import load_object
 
 import newsarchive.exporters  # noqa: F401  (registers RecordAdapter: every feed sees schema fields only)
@@ -56,6 +57,12 @@ def run_dir(output_dir: str | Path, run_id: str) -> Path:
 def feed_name(name: str, worker_id: str | None = None) -> str:
     """``events.jsonl``, or ``events-<worker_id>.jsonl`` for one worker of a shared run."""
     return f"{name}-{worker_id}.jsonl" if worker_id else f"{name}.jsonl"
+
+
+def archive_feeds(settings: BaseSettings) -> dict[str, dict[str, object]]:
+    """The run feeds for these settings: the archive's own copy of every record, which the
+    crawl state counts (``newsarchive.extensions.feeds``)."""
+    return feeds_for(settings.get("OUTPUT_DIR", "output"), per_worker=bool(settings.get("REDIS_URL")))
 
 
 def feeds_for(output_dir: str | Path, per_worker: bool = False) -> dict[str, dict[str, object]]:
@@ -132,10 +139,17 @@ class NewsarchiveAddon:
         extensions.set(REMOTE_CONTROL, None, priority="addon")
 
     def configure_feeds(self, settings: BaseSettings) -> None:
-        if not settings.getdict("FEEDS"):
-            per_worker = bool(settings.get("REDIS_URL"))
-            settings.set("FEEDS", feeds_for(settings.get("OUTPUT_DIR", "output"), per_worker),
-                         priority="addon")
+        """The run feeds, and beside them the project's FEEDS, ``-o`` and ``-O``. Those once
+        replaced the run feeds: a nightly ``-O out.jsonl`` then overwrote the records of the
+        night before, which the crawl state counted as archived (and ``runs/<run_id>/``, where
+        downstream jobs read, held none of them). A feed of the project's at a run feed's own
+        path changes that feed's options."""
+        archive = archive_feeds(settings)
+        own = {str(uri): options for uri, options in settings.getdict("FEEDS").items()}
+        feeds = {**archive, **{uri: {**archive.get(uri, {}), **options}
+                               for uri, options in own.items()}}
+        priority = max(settings.getpriority("FEEDS") or 0, SETTINGS_PRIORITIES["addon"])
+        settings.set("FEEDS", feeds, priority=priority)
         storages = settings["FEED_STORAGES"]
         storages.setdefault("", FEED_STORAGE, priority="addon")
         storages.setdefault("file", FEED_STORAGE, priority="addon")

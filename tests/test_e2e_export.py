@@ -1,13 +1,17 @@
 """Scrapy's own ``-O``: every record of every type, its schema's fields only, in every format.
 
-A record is archived (the crawl state skips it next time) only once a feed holding it was written
-completely; an export error is a failed run (exit code 1, no manifest, nothing marked archived).
+``-o``, ``-O`` and a project's FEEDS are exports beside the run feeds (``runs/<run_id>/``), which
+are the archive: a record is archived (the crawl state skips it next time) only once a run feed
+holding it was written completely; an export error is a failed run (exit code 1, no manifest,
+nothing marked archived).
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -97,10 +101,23 @@ def test_dash_O_exports_every_record(
                 k for k, v in reference.by_id(record["type"])[record["id"]].items()
                 if v in (None, [], "")}
 
-    # The state marked as archived what the -O feed holds, and only that: nothing new next run.
-    again = crawl("events", tmp_path / "archive", args)
+    # The run feeds hold every record too: the archive, where downstream jobs read.
+    assert {(kind, r["id"]) for kind, rs in run.records.items() for r in rs} == \
+        {(r["type"], r["id"]) for r in want}
+
+    # The next cron run with the same -O: nothing new, so -O leaves an empty export, and the
+    # records of the run before are still in the archive (-O once replaced the run feeds).
+    again = crawl("events", tmp_path / "archive", args, extra=["-O", str(out)])
     assert again.returncode == 0, again.log[-3000:]
     assert again.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}, again.manifest
+    assert read_back(out) == []
+    snapshot = subprocess.run(
+        [sys.executable, "-m", "newsarchive", "snapshot", "--output", str(tmp_path / "archive")],
+        capture_output=True, text=True, check=False)
+    assert snapshot.returncode == 0, snapshot.stderr
+    folded = tmp_path / "archive" / "snapshot"
+    kept = [r for path in sorted(folded.glob("*.jsonl")) for r in read_jsonl(path)]
+    assert sorted((r["type"], r["id"]) for r in kept) == sorted((r["type"], r["id"]) for r in want)
 
 
 def test_export_error_fails_the_run_and_marks_nothing(sites: dict[str, str], tmp_path: Path) -> None:
@@ -119,11 +136,11 @@ def test_export_error_fails_the_run_and_marks_nothing(sites: dict[str, str], tmp
     assert after.manifest["skipped"].get("archived", 0) == 0
 
 
-def test_own_feeds_without_articles_archive_no_article(
+def test_own_feeds_are_exports_beside_the_archive(
     sites: dict[str, str], reference: CrawlRun, tmp_path: Path
 ) -> None:
-    """A project's FEEDS that takes events only: the events are all there, their article
-    sources say why they are not archived, and the state does not mark any article archived."""
+    """A project's FEEDS that takes events only: its file holds the events, and the archive (the
+    run feeds) still holds every record, so their sources are ``ok`` and the next run is done."""
     out = tmp_path / "events.jsonl"
     feeds = {str(out): {"format": "jsonlines", "item_classes": ["newsarchive.items.Event"]}}
     args = {"start_urls": sites["events"] + DAY}
@@ -131,12 +148,33 @@ def test_own_feeds_without_articles_archive_no_article(
     assert run.returncode == 0, run.log[-3000:]
     events = read_jsonl(out)
     assert sorted(e["id"] for e in events) == sorted(e["id"] for e in reference.records["event"])
-    articles = [s for e in events for s in e["sources"] if s["kind"] == "article"]
+    assert events == run.records["event"]
+    assert run.manifest["counts"] == reference.manifest["counts"]
+    assert sorted(a["id"] for a in run.records["article"]) == \
+        sorted(a["id"] for a in reference.records["article"])
+    assert "no run feed takes" not in run.log
+    again = crawl("events", tmp_path / "archive", args, settings={"FEEDS": json.dumps(feeds)})
+    assert again.returncode == 0, again.log[-3000:]
+    assert again.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}, again.manifest
+
+
+def test_a_run_feed_left_out_by_the_project_is_not_archived(
+    sites: dict[str, str], reference: CrawlRun, tmp_path: Path
+) -> None:
+    """A project can still change a run feed's options (its path is the key): one that no longer
+    takes articles leaves them unarchived, their sources say why, and the next run fetches them."""
+    archive = tmp_path / "archive"
+    articles_feed = str(archive.resolve() / "runs" / "%(run_id)s" / "articles.jsonl")
+    feeds = {articles_feed: {"item_classes": ["newsarchive.items.Event"]}}
+    args = {"start_urls": sites["events"] + DAY}
+    run = crawl("events", archive, args, settings={"FEEDS": json.dumps(feeds)})
+    assert run.returncode == 0, run.log[-3000:]
+    assert "no run feed takes article records" in run.log
+    articles = [s for e in run.records["event"] for s in e["sources"] if s["kind"] == "article"]
     assert articles and all((s["status"], s["reason"]) == ("skipped", "not_exported")
                             for s in articles)
-    assert "no feed takes article records" in run.log
-    assert run.manifest["counts"] == {"event": len(events), "article": 0, "comment": 0}
-    again = crawl("events", tmp_path / "archive", args)  # the project's feeds again
+    assert run.manifest["counts"]["article"] == 0
+    again = crawl("events", archive, args)
     assert again.returncode == 0, again.log[-3000:]
     assert again.manifest["skipped"].get("archived", 0) == 0
     assert len(again.records["article"]) == len(reference.records["article"])

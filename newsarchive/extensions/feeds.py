@@ -8,11 +8,13 @@ records missing from its files. Here:
   logged, listed in ``failures`` (``RunCommit`` then neither writes the manifest nor commits the
   crawl state, and ``scrapy crawl`` exits 1), and an export error closes the spider at once with
   finish reason ``export_error``;
-- after each record, ``record_exported`` is sent with ``held``: whether a feed took it. The crawl
-  state applies a record's writes only for held records (``newsarchive.state.run``), and the
-  events spider settles a source as ``ok`` only then (``newsarchive.spiders.events``).
+- after each record, ``record_exported`` is sent with ``held``: whether a run feed (the archive's
+  own, ``newsarchive.addon.archive_feeds``) took it; the project's other feeds (``-o``, ``-O``)
+  are exports, which a later run may overwrite. The crawl state applies a record's writes only
+  for held records (``newsarchive.state.run``), and the events spider settles a source as
+  ``ok`` only then (``newsarchive.spiders.events``).
 
-With no FEEDS at all the exporter stays on and holds nothing, so nothing is marked archived.
+With no run feeds the exporter holds nothing, so nothing is marked archived.
 Replaces ``scrapy.extensions.feedexport.FeedExporter`` in ``EXTENSIONS``.
 """
 
@@ -26,6 +28,7 @@ from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FeedExporter, FeedSlot
 from scrapy.utils.defer import deferred_from_coro
 
+from newsarchive.addon import archive_feeds
 from newsarchive.items import Article, Comment, Event
 
 logger = logging.getLogger(__name__)
@@ -39,6 +42,7 @@ class CheckedFeedExporter(FeedExporter):
     def __init__(self, crawler: Crawler) -> None:
         self.failures: list[str] = []
         self.not_held: set[str] = set()
+        self.archive_uris = set(archive_feeds(crawler.settings))
         if crawler.settings.getdict("FEEDS") or crawler.settings.get("FEED_URI"):
             super().__init__(crawler)
             return
@@ -67,12 +71,14 @@ class CheckedFeedExporter(FeedExporter):
                 # not awaited: closing waits for this very item's processing to end
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason=EXPORT_FAILED_REASON))
             return
-        held = any(slot.filter.accepts(item) for slot in self.slots)
+        held = any(slot.filter.accepts(item) for slot in self.slots
+                   if slot.uri_template in self.archive_uris)
         if not held:
             self.crawler.stats.inc_value(f"newsarchive/not_exported/{item.type}")
             if item.type not in self.not_held:
                 self.not_held.add(item.type)
-                logger.warning("no feed takes %s records: they are not archived (FEEDS)", item.type)
+                logger.warning("no run feed takes %s records: they are not archived (FEEDS)",
+                               item.type)
         await self.crawler.signals.send_catch_log_async(record_exported, item=item, held=held)
 
     async def _close_slot(self, slot: FeedSlot, spider: Spider) -> None:
