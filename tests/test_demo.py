@@ -77,3 +77,13 @@ def test_a_taken_port_is_said_and_the_demo_still_runs(tmp_path: Path) -> None:
     assert f":{port}" not in json.dumps(site), "served on other, free ports"
     (manifest,) = (tmp_path / "runs").glob("*/manifest.json")
     assert json.loads(manifest.read_text("utf-8"))["counts"]["event"] > 0
+
+
+def test_the_site_server_refuses_wrong_arguments_in_one_line(tmp_path: Path) -> None:
+    """``python -m newsarchive.demo.server`` is how the benchmarks serve a corpus: an option it
+    does not take, or a folder that is not there, is an error line, not a traceback."""
+    for args in (["--port", "1"], [], [str(tmp_path / "missing")]):
+        done = subprocess.run([sys.executable, "-m", "newsarchive.demo.server", *args], cwd=REPO,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "Traceback" not in done.stderr and "error:" in done.stderr, done.stderr

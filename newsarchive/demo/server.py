@@ -27,6 +27,7 @@ then serves until stopped.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import mimetypes
@@ -221,11 +222,16 @@ def serving(
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if not args:
-        sys.stderr.write("usage: python -m newsarchive.demo.server ROOT [ROOT...]\n")
-        return 2
-    hosts, _servers = start_servers(*(Path(arg) for arg in args))
+    parser = argparse.ArgumentParser(
+        prog="python -m newsarchive.demo.server",
+        description="Serve folders of saved pages as hosts on 127.0.0.1; prints their base URLs.")
+    parser.add_argument("roots", nargs="+", type=Path, metavar="ROOT",
+                        help="a folder with one sub-folder per host (newsarchive/demo/site)")
+    roots = parser.parse_args(argv).roots
+    for root in roots:
+        if not root.is_dir():
+            parser.error(f"{root}: not a folder")
+    hosts, _servers = start_servers(*roots)
     sys.stdout.write(json.dumps(hosts) + "\n")
     sys.stdout.flush()
     try:
