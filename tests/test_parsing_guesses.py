@@ -109,3 +109,33 @@ def test_author_shortcut_needs_the_known_search() -> None:
     assert not guesses._author_search_known(other)
     changed = types.SimpleNamespace(extract_author=search, AUTHOR_XPATHS=xpaths[:2])
     assert not guesses._author_search_known(changed)
+
+
+@pytest.mark.parametrize(("links", "tagged"), [
+    ("", False),
+    ("<a href='/news/2024/story'>Story</a><a>no href</a>", False),
+    ("<div class='tags'><a href='/topics/x/'>x</a></div>", False),
+    ("<div class='tags'><a href='/tag/x/'>x</a></div>", True),
+    ("<div class='tags'><a href='https://x.example/tags/y/'>y</a></div>", True),
+    ("<a href='/tagline'>about</a>", True),  # a candidate, trafilatura's scan decides
+])
+def test_tag_scan_skipped_only_where_it_keeps_nothing(links: str, tagged: bool) -> None:
+    assert guesses.install()
+    tree = lxml.html.fromstring(f"<html><body><p>Story.</p>{links}</body></html>")
+    original = trafilatura.metadata.extract_catstags.__wrapped__.__wrapped__
+    assert guesses.may_link_tags(tree) == tagged
+    if not tagged:
+        assert original("tag", tree) == []
+    with guesses.only(frozenset({"tags"})):
+        assert trafilatura.metadata.extract_catstags("tag", tree) == original("tag", tree)
+
+
+def test_tag_scan_shortcut_needs_the_known_scan() -> None:
+    assert guesses.install()
+    scan = trafilatura.metadata.extract_catstags.__wrapped__.__wrapped__
+    xpaths = trafilatura.metadata.TAGS_XPATHS
+    assert guesses._tag_scan_known(types.SimpleNamespace(extract_catstags=scan, TAGS_XPATHS=xpaths))
+    assert not guesses._tag_scan_known(
+        types.SimpleNamespace(extract_catstags=lambda *a: [], TAGS_XPATHS=xpaths))
+    assert not guesses._tag_scan_known(
+        types.SimpleNamespace(extract_catstags=scan, TAGS_XPATHS=xpaths[1:]))
