@@ -61,6 +61,7 @@ OPTIONS: Extractor = build_options()
 # otherwise its costly guesses run only for the fields the page leaves undeclared (guesses.py).
 OPTIONS_BODY_ONLY: Extractor = build_options(with_metadata=False)
 fallbacks.install()  # readability and jusText only where they can change the body
+fallbacks.install_stoplist()  # jusText's 154,484-word stoplist hashed once, not per call
 guesses.install()
 fast_xpaths.install()  # trafilatura's regex tests only on elements with the attribute
 date_languages.install()  # htmldate reads dates in the page's languages, not in all 205
