@@ -28,8 +28,9 @@ PAGE = """<html><head><title>t</title></head><body>
 
 
 def _dispatchers() -> list[fast_xpaths.Dispatch]:
-    found = [d for name, value in vars(xpaths).items() if name.isupper() and isinstance(value, list)
-             for d in value if isinstance(d, fast_xpaths.Dispatch)]
+    found = [getattr(d, "expression", d) for name, value in vars(xpaths).items()
+             if name.isupper() and isinstance(value, list) for d in value]
+    found = [d for d in found if isinstance(d, fast_xpaths.Dispatch)]
     basic = sys.modules["trafilatura.baseline"].BASIC_CLEAN_XPATH
     return [*found, basic] if isinstance(basic, fast_xpaths.Dispatch) else found
 
@@ -40,7 +41,7 @@ def test_installed_on_trafilatura_xpaths() -> None:
     assert fast_xpaths.install() == 0  # once: dispatchers are not rewritten again
 
 
-@pytest.mark.parametrize("index", range(20))
+@pytest.mark.parametrize("index", range(21))
 def test_same_elements_as_trafilatura(index: int) -> None:
     dispatchers = _dispatchers()
     if index >= len(dispatchers):
@@ -83,3 +84,52 @@ def test_trafilatura_xpaths_outside_our_calls() -> None:
     with fast_xpaths.active():
         dispatch(None)
     assert calls == ["original", "fast"]
+
+
+RAW_PAGES = [
+    "<div>plain</div><ul><li>x</li></ul>",
+    "<div id='comments'>c</div><ol class='commentlist'><li>x</li></ol>",
+    "<div class='mvp-post-add-box'>next story</div><section id='infinite-scroll'>more</section>",
+    "<div class='elementor-share-buttons'>share</div>",
+    "<div class='Comments-area'>c</div><div id='disqus_thread'></div><div id='commentary'>x</div>",
+]
+
+
+@pytest.mark.parametrize("body", RAW_PAGES)
+def test_raw_prunes_select_what_trafilatura_selects(body: str) -> None:
+    wrapped = [*xpaths.RAW_TREE_PRUNE_XPATH, *xpaths.REMOVE_COMMENTS_AND_LISTS_XPATH]
+    assert all(isinstance(x, fast_xpaths.SkipWithout) for x in wrapped)
+    tree = lxml.html.fromstring(f"<html><body>{body}</body></html>")
+    with fast_xpaths.active():
+        for expression in wrapped:
+            assert expression(tree) == expression.expression(tree)
+
+
+def test_raw_prunes_skipped_without_their_names() -> None:
+    calls: list[object] = []
+
+    def selecting(tree: object) -> list[str]:
+        calls.append(tree)
+        return ["hit"]
+
+    skipping = fast_xpaths.SkipWithout(selecting, ("omment",))
+    plain = lxml.html.fromstring("<html><body><div class='story'>x</div></body></html>")
+    named = lxml.html.fromstring("<html><body><div id='comments'>x</div></body></html>")
+    assert skipping(plain) == ["hit"]  # outside active(): trafilatura's XPath, always
+    with fast_xpaths.active():
+        assert skipping(plain) == []
+        assert skipping(named) == ["hit"]
+    assert calls == [plain, named]
+
+
+def test_names_read_once_per_tree_and_not_kept() -> None:
+    tree = lxml.html.fromstring("<html><body><div id='a' class='b c'>x</div></body></html>")
+    with fast_xpaths.active():
+        assert fast_xpaths.names_text(tree) == "a\nb c"
+        tree.find(".//div").set("class", "changed")  # trafilatura only removes elements
+        assert fast_xpaths.names_text(tree) == "a\nb c"
+    assert fast_xpaths._READ.get() is None
+
+
+def test_raw_prunes_installed_once() -> None:
+    assert fast_xpaths.install_raw_prunes() == 0

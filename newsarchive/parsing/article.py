@@ -64,6 +64,7 @@ fallbacks.install()  # readability and jusText only where they can change the bo
 fallbacks.install_stoplist()  # jusText's 154,484-word stoplist hashed once, not per call
 guesses.install()
 fast_xpaths.install()  # trafilatura's regex tests only on elements with the attribute
+fast_xpaths.install_raw_prunes()  # raw-page prunes skipped where no id or class can match
 date_languages.install()  # htmldate reads dates in the page's languages, not in all 205
 
 # Longest body checked for being nothing but link texts (menus are short; the check walks every
