@@ -18,6 +18,9 @@ The rewritten XPaths replace trafilatura's in its own lists and constants
 (``trafilatura.xpaths``, ``trafilatura.settings.BASIC_CLEAN_XPATH`` where trafilatura's modules
 import it), behind a dispatcher that uses them only inside ``active()`` (the article parser's
 calls); any other caller in the process gets trafilatura's XPath objects.
+
+Also here: the three XPaths trafilatura prunes the raw page with are skipped, inside ``active()``,
+on pages where no id or class holds the names they look for (``RAW_PRUNE_NEEDLES``).
 """
 
 from __future__ import annotations
