@@ -299,3 +299,27 @@ def test_microdata_read_in_document_order() -> None:
             '<span itemprop="author">Reader</span></div></div></body></html>')
     meta = md.read_microdata(load_html(html))
     assert (meta.title, meta.published, meta.authors) == ("First", "2024-01-02", ["Ann", "Bob"])
+
+
+def test_furniture_blocks_are_those_of_one_xpath_over_the_attributes() -> None:
+    """``furniture_blocks`` reads classes in Python: the same blocks as the XPath it replaced."""
+    from lxml import etree, html
+
+    from newsarchive.parsing import boilerplate
+
+    one_xpath = etree.XPath(
+        "//@class[contains(., 'popup') or contains(., 'paywall') or contains(., 'newsletter')"
+        " or contains(., 'subscribe') or contains(., 'signup') or contains(., 'sign-up')"
+        " or contains(., 'donat') or contains(., 'site-header')]/.."
+        " | //@id[. = 'header' or . = 'masthead' or . = 'site-header' or contains(., 'paywall')"
+        " or contains(., 'newsletter')]/.."
+        " | //@role[. = 'dialog' or . = 'alertdialog' or . = 'banner']/.. | //@aria-modal/.."
+        " | //header")
+    tree = html.fromstring(
+        "<html class='has-popup'><body><header>Site</header><div class='Popup'>no</div>"
+        "<div class='x popup-y' id='header'>a</div><div id='my-newsletter'>b</div>"
+        "<div role='banner'>c</div><div aria-modal='false'>d</div><div class=''>e</div>"
+        "<section class='donate-box sign-up'>f</section><p id='masthead'>g</p>"
+        "<div role='Dialog'>h</div><span class='site-header-inner'>i</span></body></html>")
+    assert boilerplate.furniture_blocks(tree) == set(one_xpath(tree))
+    assert len(boilerplate.furniture_blocks(tree)) == 9

@@ -123,3 +123,34 @@ def test_readability_still_runs_where_it_can_win_and_its_body_is_kept(
         fallbacks._NO_READABILITY.reset(token)
     assert "Im Frühjahr 1987 trafen sich elf Ruderer" in gated.text
     assert gated.text != without.text
+
+
+def test_justext_stoplist_hashed_once_same_words_same_hash() -> None:
+    from functools import lru_cache
+
+    from trafilatura import external
+
+    assert fallbacks.install_stoplist()
+    stoplist = external.JT_STOPLIST or external.jt_stoplist_init()
+    assert isinstance(stoplist, fallbacks.HashedStoplist)
+    assert external.JT_STOPLIST is stoplist  # kept: trafilatura reads it again next call
+    plain = tuple(stoplist)
+    assert stoplist == plain and hash(stoplist) == hash(plain) and len(plain) > 1000
+
+    calls: list[int] = []
+
+    @lru_cache(maxsize=4)
+    def lowered(words: tuple[str, ...]) -> int:  # jusText's define_stoplist, counted
+        calls.append(1)
+        return len(words)
+
+    assert lowered(stoplist) == lowered(plain) == len(plain)
+    assert len(calls) == 1  # one cache entry for both: same key
+
+
+def test_justext_stoplist_left_alone_by_another_trafilatura(monkeypatch) -> None:
+    from trafilatura import external
+
+    monkeypatch.setattr(external, "JT_STOPLIST", ["not", "a", "tuple"])
+    assert not fallbacks.install_stoplist()
+    assert external.JT_STOPLIST == ["not", "a", "tuple"]

@@ -6,8 +6,10 @@ counted, beneath the gate).
 
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
+import lxml.html
 import pytest
 import trafilatura.metadata
 
@@ -61,3 +63,79 @@ def test_outside_the_article_parser_every_guess_runs(guessed: list[str]) -> None
     trafilatura.metadata.extract_metadata(_page("undated_post.html"), URL)
     assert {"find_date", "extract_author", "extract_license",
             "extract_catstags:category", "extract_catstags:tag"} <= set(guessed)
+
+
+AUTHOR_PAGES = {
+    "none": "<p>Text of the story, long enough to be one.</p><div class='meta'>Sunday</div>",
+    "byline": "<p>Story.</p><div class='byline'>By Jane Roe</div>",
+    "author class": "<p>Story.</p><span class='post-Author'>Jane Roe</span>",
+    "itemprop": "<p>Story.</p><span itemprop='author name'>Jane Roe</span>",
+    "writer": "<p>Story.</p><div class='writer'>Jane Roe</div>",
+    "author element": "<p>Story.</p><author>Jane Roe</author>",
+    "rel child": "<p>Story.</p><p><rel>me</rel>Jane Roe</p>",
+    "pruned": "<p>Story.</p><figure><span class='author'>Jane Roe</span></figure>",
+    "comment only": "<p>Story.</p><!-- class='author' -->",
+}
+
+
+@pytest.mark.parametrize("name", sorted(AUTHOR_PAGES))
+def test_author_search_skipped_only_where_it_finds_nothing(name: str) -> None:
+    """Wherever the shortcut answers, trafilatura's own search answers None too."""
+    assert guesses.install()
+    tree = lxml.html.fromstring(f"<html><body>{AUTHOR_PAGES[name]}</body></html>")
+    original = trafilatura.metadata.extract_author.__wrapped__.__wrapped__
+    if not guesses.may_name_author(tree):
+        assert original(tree) is None
+    assert guesses.may_name_author(tree) == (name not in ("none", "comment only"))
+
+
+def test_author_shortcut_only_inside_our_calls(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    wrapped = guesses._skip_unnamed(lambda tree: calls.append(tree) or "Jane Roe")
+    tree = lxml.html.fromstring("<html><body><p>No byline here.</p></body></html>")
+    assert wrapped(tree) == "Jane Roe"  # outside only(): trafilatura's search runs
+    with guesses.only(frozenset({"author"})):
+        assert wrapped(tree) is None
+    assert len(calls) == 1
+
+
+def test_author_shortcut_needs_the_known_search() -> None:
+    assert guesses.install()
+    search = trafilatura.metadata.extract_author.__wrapped__.__wrapped__
+    xpaths = trafilatura.metadata.AUTHOR_XPATHS
+    known = types.SimpleNamespace(extract_author=search, AUTHOR_XPATHS=xpaths)
+    assert guesses._author_search_known(known)
+    other = types.SimpleNamespace(extract_author=lambda tree: None, AUTHOR_XPATHS=xpaths)
+    assert not guesses._author_search_known(other)
+    changed = types.SimpleNamespace(extract_author=search, AUTHOR_XPATHS=xpaths[:2])
+    assert not guesses._author_search_known(changed)
+
+
+@pytest.mark.parametrize(("links", "tagged"), [
+    ("", False),
+    ("<a href='/news/2024/story'>Story</a><a>no href</a>", False),
+    ("<div class='tags'><a href='/topics/x/'>x</a></div>", False),
+    ("<div class='tags'><a href='/tag/x/'>x</a></div>", True),
+    ("<div class='tags'><a href='https://x.example/tags/y/'>y</a></div>", True),
+    ("<a href='/tagline'>about</a>", True),  # a candidate, trafilatura's scan decides
+])
+def test_tag_scan_skipped_only_where_it_keeps_nothing(links: str, tagged: bool) -> None:
+    assert guesses.install()
+    tree = lxml.html.fromstring(f"<html><body><p>Story.</p>{links}</body></html>")
+    original = trafilatura.metadata.extract_catstags.__wrapped__.__wrapped__
+    assert guesses.may_link_tags(tree) == tagged
+    if not tagged:
+        assert original("tag", tree) == []
+    with guesses.only(frozenset({"tags"})):
+        assert trafilatura.metadata.extract_catstags("tag", tree) == original("tag", tree)
+
+
+def test_tag_scan_shortcut_needs_the_known_scan() -> None:
+    assert guesses.install()
+    scan = trafilatura.metadata.extract_catstags.__wrapped__.__wrapped__
+    xpaths = trafilatura.metadata.TAGS_XPATHS
+    assert guesses._tag_scan_known(types.SimpleNamespace(extract_catstags=scan, TAGS_XPATHS=xpaths))
+    assert not guesses._tag_scan_known(
+        types.SimpleNamespace(extract_catstags=lambda *a: [], TAGS_XPATHS=xpaths))
+    assert not guesses._tag_scan_known(
+        types.SimpleNamespace(extract_catstags=scan, TAGS_XPATHS=xpaths[1:]))

@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction, utils
 from trafilatura.settings import Extractor
 
-from newsarchive.parsing import boilerplate, date_languages, fallbacks, guesses
+from newsarchive.parsing import boilerplate, date_languages, fallbacks, fast_xpaths, guesses
 from newsarchive.parsing import metadata as md
 from newsarchive.parsing.dates import iso_datetime
 from newsarchive.parsing.text import clean_block, clean_inline
@@ -61,7 +61,10 @@ OPTIONS: Extractor = build_options()
 # otherwise its costly guesses run only for the fields the page leaves undeclared (guesses.py).
 OPTIONS_BODY_ONLY: Extractor = build_options(with_metadata=False)
 fallbacks.install()  # readability and jusText only where they can change the body
+fallbacks.install_stoplist()  # jusText's 154,484-word stoplist hashed once, not per call
 guesses.install()
+fast_xpaths.install()  # trafilatura's regex tests only on elements with the attribute
+fast_xpaths.install_raw_prunes()  # raw-page prunes skipped where no id or class can match
 date_languages.install()  # htmldate reads dates in the page's languages, not in all 205
 
 # Longest body checked for being nothing but link texts (menus are short; the check walks every
@@ -125,7 +128,7 @@ def extract_article_from_tree(url: str, tree: HtmlElement, options: Extractor = 
     published = iso_datetime(declared.published, languages) if declared.published else None
     try:
         with fallbacks.gated(), guesses.only(_guesses_used(declared, published)), \
-                date_languages.reading(languages):
+                date_languages.reading(languages), fast_xpaths.active():
             doc = bare_extraction(tree, options=per_page)
     except Exception:  # a trafilatura bug on one odd page must not stop a crawl
         doc = None

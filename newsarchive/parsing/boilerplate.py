@@ -20,17 +20,19 @@ from lxml.html import HtmlElement
 
 from newsarchive.parsing.text import clean_inline
 
-# One scan of the page's attributes finds the three kinds of blocks whose lines are never story
-# text (an XPath over attributes: testing every element's class costs 2.5x more):
+# The blocks whose lines are never story text, found from the page's attributes:
 # - dialogs and pop-ups (donation prompts, cookie and sign-in dialogs);
 # - subscription, newsletter, paywall and donation prompts (small blocks only: a
 #   subscribers-only story body is long);
 # - the site's header (masthead, blog title and tagline), unless it holds the story.
+# Classes are read as strings and searched in Python (``FURNITURE_CLASS``), the rarer ids and roles
+# by an XPath: 1.04 -> 0.74 ms a page on the corpus against one XPath testing every class with
+# eight contains() (the same blocks on every page; testing every element in Python costs 0.79).
+CLASSES = etree.XPath("//@class")
+FURNITURE_CLASS = re.compile(
+    "popup|paywall|newsletter|subscribe|signup|sign-up|donat|site-header")
 FURNITURE = etree.XPath(
-    "//@class[contains(., 'popup') or contains(., 'paywall') or contains(., 'newsletter')"
-    " or contains(., 'subscribe') or contains(., 'signup') or contains(., 'sign-up')"
-    " or contains(., 'donat') or contains(., 'site-header')]/.."
-    " | //@id[. = 'header' or . = 'masthead' or . = 'site-header' or contains(., 'paywall')"
+    "//@id[. = 'header' or . = 'masthead' or . = 'site-header' or contains(., 'paywall')"
     " or contains(., 'newsletter')]/.."
     " | //@role[. = 'dialog' or . = 'alertdialog' or . = 'banner']/.. | //@aria-modal/.."
     " | //header"
@@ -85,7 +87,7 @@ def page_furniture(tree: HtmlElement, title: str | None) -> Furniture:
     else:
         headline = h1s
     elsewhere: set[str] = set()
-    for el in FURNITURE(tree):
+    for el in furniture_blocks(tree):
         kind = _kind(el)
         if kind is None or _HOLDS_STORY(el):
             continue
@@ -99,6 +101,14 @@ def page_furniture(tree: HtmlElement, title: str | None) -> Furniture:
                 elsewhere.update(lines)
     elsewhere.discard("")
     return Furniture(headline, elsewhere)
+
+
+def furniture_blocks(tree: HtmlElement) -> set[HtmlElement]:
+    """The elements whose class, id or role names a pop-up, a prompt or the site header (and
+    every <header>): candidates, sorted out by ``_kind``. A set: each adds its own lines."""
+    blocks = {value.getparent() for value in CLASSES(tree) if FURNITURE_CLASS.search(value)}
+    blocks.update(FURNITURE(tree))
+    return blocks
 
 
 def _kind(el: HtmlElement) -> str | None:
