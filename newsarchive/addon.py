@@ -123,13 +123,18 @@ class NewsarchiveAddon:
     def leave_out_remote_control(self, settings: BaseSettings) -> None:
         """Not even loaded while it is off: importing it (aiohttp) took ~0.36 s of CPU at every
         crawl's start, before the first request. A project's own entry for it wins, and
-        ``REMOTE_CONTROL_ENABLED=True`` loads it as before."""
+        ``REMOTE_CONTROL_ENABLED=True`` loads it as before.
+
+        Taken out of ``EXTENSIONS_BASE``, not switched off in ``EXTENSIONS``: Scrapy's extension
+        manager (``get_component_priority_dict_with_base``) imports every key of ``EXTENSIONS``
+        to normalise it, a ``None`` entry too, but not the keys of ``EXTENSIONS_BASE``."""
         if settings.getbool("REMOTE_CONTROL_ENABLED"):
             return
-        extensions = settings["EXTENSIONS"]
-        if any(_class_path(key) == REMOTE_CONTROL for key in extensions):
+        if any(_class_path(key) == REMOTE_CONTROL for key in settings["EXTENSIONS"]):
             return
-        extensions.set(REMOTE_CONTROL, None, priority="addon")
+        base = settings["EXTENSIONS_BASE"]
+        for key in [key for key in base if _class_path(key) == REMOTE_CONTROL]:
+            base.set(key, None, priority="addon")
 
     def configure_feeds(self, settings: BaseSettings) -> None:
         if not settings.getdict("FEEDS"):
