@@ -32,7 +32,8 @@ def _loaded_after(code: str, watched: list[str]) -> dict[str, bool]:
 
 
 def test_the_crawl_modules_leave_worker_and_capture_only_imports_out() -> None:
-    watched = ["cdxj_indexer", "newsarchive.parsing.comments.page",
+    watched = ["cdxj_indexer", "mwparserfromhell", "newsarchive.parsing.portal",
+               "newsarchive.parsing.comments.page",
                "newsarchive.parsing.comments.strategies"]
     assert _loaded_after("", watched) == dict.fromkeys(watched, False)
 
