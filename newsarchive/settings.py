@@ -84,6 +84,7 @@ EXTENSIONS = {
     "newsarchive.extensions.manifest.RunManifest": 500,
     "newsarchive.extensions.progress.CrawlProgress": 600,
     "newsarchive.extensions.memory.ReleaseFreeMemory": 900,
+    "newsarchive.extensions.gcfreeze.FreezeStartupObjects": 950,
 }
 
 FEED_EXPORT_ENCODING = "utf-8"
@@ -101,6 +102,8 @@ NEWSARCHIVE_EXTRACT_FUNCTION = "newsarchive.extraction.extract_article_record"
 NEWSARCHIVE_ARTICLE_WINDOW = 128
 # Seconds between handing the crawl process's freed heap pages back to the OS (0 = never).
 NEWSARCHIVE_RELEASE_MEMORY_INTERVAL = 5.0
+# What the crawl process built at its start left out of garbage collections (extensions/gcfreeze.py).
+NEWSARCHIVE_GC_FREEZE_ENABLED = True
 # Pages per worker before it is replaced by a fresh fork of the fork server (0 = never): keeps
 # the workers' memory flat with crawl size (see README.md, "Settings").
 NEWSARCHIVE_EXTRACT_MAX_TASKS = 500

@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 from scrapy.settings import Settings
 
-from newsarchive.addon import REMOTE_CONTROL, NewsarchiveAddon
+from newsarchive.addon import COOKIES, REMOTE_CONTROL, NewsarchiveAddon
 from newsarchive.contract import load_schema
 from tests.crawling import read_jsonl
 
@@ -144,12 +144,41 @@ def test_the_remote_control_is_left_out_while_off() -> None:
 def test_loading_the_extensions_does_not_import_aiohttp() -> None:
     code = (
         "import sys\n"
-        "from scrapy.utils.conf import build_component_list\n"
+        "from scrapy.extension import ExtensionManager\n"
         "from scrapy.utils.misc import load_object\n"
         "from tests.test_addon_project import _settings\n"
-        "for path in build_component_list(_settings({}).getwithbase('EXTENSIONS')):\n"
+        "settings = _settings({'EXTENSIONS': {'scrapy.extensions.logstats.LogStats': 0}})\n"
+        "# the extension manager's own list: it imports every key of EXTENSIONS to normalise it\n"
+        "for path in ExtensionManager._get_mwlist_from_settings(settings):\n"
         "    load_object(path)\n"
         "print('aiohttp' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).resolve().parents[1], check=True)
+    assert result.stdout.strip() == "False"
+
+
+def test_the_cookies_middleware_is_left_out_while_cookies_are_off() -> None:
+    """It only raised NotConfigured, after its module imported tldextract and requests."""
+    middlewares = _settings({}).get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")
+    assert COOKIES not in middlewares
+    switched_on = _settings({"COOKIES_ENABLED": True})
+    assert switched_on.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")[COOKIES] == 700
+    own_entry = _settings({"DOWNLOADER_MIDDLEWARES": {COOKIES: 710}})
+    assert own_entry.get_component_priority_dict_with_base("DOWNLOADER_MIDDLEWARES")[COOKIES] == 710
+
+
+def test_loading_the_downloader_middlewares_does_not_import_tldextract() -> None:
+    code = (
+        "import sys\n"
+        "from scrapy.core.downloader.middleware import DownloaderMiddlewareManager\n"
+        "from scrapy.utils.misc import load_object\n"
+        "from tests.test_addon_project import _settings\n"
+        "own = {'scrapy.downloadermiddlewares.stats.DownloaderStats': 1}\n"
+        "settings = _settings({'DOWNLOADER_MIDDLEWARES': own})\n"
+        "for path in DownloaderMiddlewareManager._get_mwlist_from_settings(settings):\n"
+        "    load_object(path)\n"
+        "print('tldextract' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[1], check=True)

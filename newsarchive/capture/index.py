@@ -14,8 +14,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from cdxj_indexer.main import CDXJIndexer, SortingWriter
-
 MAX_BUFFER = 4 << 20  # bytes of index lines held in memory before a sorted run is spilled
 
 
@@ -40,6 +38,10 @@ class RunIndex:
     """
 
     def __init__(self, max_buffer: int = MAX_BUFFER) -> None:
+        # imported here: cdxj-indexer pulls surt -> tldextract -> requests (~60 ms), which a
+        # crawl without capture (and every module importing ``capture_of``) does not need
+        from cdxj_indexer.main import CDXJIndexer, SortingWriter
+
         self._indexer = CDXJIndexer(output=None, inputs=[])
         self._lines = SortingWriter(out=None, max_sort_buff_size=max_buffer)
         self.count = 0

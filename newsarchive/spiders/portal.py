@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, timedelta
+from types import ModuleType
 from typing import Any
 
 import scrapy
@@ -22,17 +23,18 @@ from twisted.python.failure import Failure
 from newsarchive.args import today_utc
 from newsarchive.capture.middleware import set_capture
 from newsarchive.items import Event
-from newsarchive.parsing.portal import (
-    parse_portal_html,
-    parse_portal_wikitext,
-    portal_day_title,
-    portal_html_url,
-    portal_raw_url,
-)
 from newsarchive.spiders.base import RequestType
 
 MAIN_PAGE_TITLE = "Portal:Current_events"
 MAIN_PAGE_DAYS = 7
+
+
+def _parsing() -> ModuleType:
+    """``newsarchive.parsing.portal``, imported when a crawl first reads the portal: a crawl of
+    an event site never does, and it (with mwparserfromhell) took ~15 ms of every crawl's start."""
+    from newsarchive.parsing import portal
+
+    return portal
 
 
 class PortalMixin:
@@ -44,7 +46,8 @@ class PortalMixin:
 
     def day_key(self, day: date) -> str:
         """The URL under which the state remembers a portal day (one per day, whichever path)."""
-        return portal_raw_url(self.portal_base, portal_day_title(day))
+        portal = _parsing()
+        return portal.portal_raw_url(self.portal_base, portal.portal_day_title(day))
 
     def portal_requests(self) -> Iterator[scrapy.Request]:
         days = []
@@ -59,8 +62,8 @@ class PortalMixin:
         recent = today_utc() - timedelta(days=MAIN_PAGE_DAYS - 1)
         if all(recent <= day <= today_utc() for day in days):
             yield scrapy.Request(
-                portal_html_url(self.portal_base, MAIN_PAGE_TITLE), callback=self.parse_portal_main,
-                errback=self.portal_main_failed, cb_kwargs={"days": days},
+                _parsing().portal_html_url(self.portal_base, MAIN_PAGE_TITLE),
+                callback=self.parse_portal_main, errback=self.portal_main_failed, cb_kwargs={"days": days},
                 priority=RequestType.DAY_INDEX,
             )
         else:
@@ -74,7 +77,8 @@ class PortalMixin:
         )
 
     def parse_portal_main(self, response: Response, days: list[date]) -> Iterator[Any]:
-        events = parse_portal_html(response.url, response.text) if self.is_text_page(response) else []
+        events = (_parsing().parse_portal_html(response.url, response.text)
+                  if self.is_text_page(response) else [])
         set_capture(events, response)
         by_day: dict[str, list[Event]] = {}
         for event in events:
@@ -93,7 +97,9 @@ class PortalMixin:
     def parse_portal_wikitext(self, response: Response, day: date) -> Iterator[Any]:
         events = []
         if self.is_text_page(response):
-            events = parse_portal_wikitext(self.portal_base, portal_day_title(day), response.text, day)
+            portal = _parsing()
+            events = portal.parse_portal_wikitext(self.portal_base, portal.portal_day_title(day),
+                                                  response.text, day)
             set_capture(events, response)
         if events or (self.is_text_page(response) and response.text.strip()):
             yield from self.emit_portal_day(day, events)
@@ -105,8 +111,9 @@ class PortalMixin:
         yield self.portal_html_request(failure.request.cb_kwargs["day"])
 
     def portal_html_request(self, day: date) -> scrapy.Request:
+        portal = _parsing()
         return scrapy.Request(
-            portal_html_url(self.portal_base, portal_day_title(day)),
+            portal.portal_html_url(self.portal_base, portal.portal_day_title(day)),
             callback=self.parse_portal_day_html, errback=self.on_fetch_error,
             cb_kwargs={"day": day}, priority=RequestType.DAY_INDEX,
         )
@@ -115,7 +122,7 @@ class PortalMixin:
         if not self.is_text_page(response):
             self.count_drop("not_html", response.url)
             return
-        events = [e for e in parse_portal_html(response.url, response.text)
+        events = [e for e in _parsing().parse_portal_html(response.url, response.text)
                   if e.date == day.isoformat()]
         set_capture(events, response)
         yield from self.emit_portal_day(day, events)

@@ -35,9 +35,7 @@ from datetime import datetime
 from lxml import etree
 
 from newsarchive.items import Comment
-from newsarchive.parsing.comments.page import CommentPage
 from newsarchive.parsing.comments.paging import comment_page_urls
-from newsarchive.parsing.comments.strategies import find_comments
 
 __all__ = ["comment_page_urls", "extract_comments"]
 
@@ -57,6 +55,11 @@ def extract_comments(
     ``root``: the page already parsed (``article.parse_page(html)``), which this prunes; parsed
     here when None.
     """
+    # imported here: the crawl process needs only ``comment_page_urls`` from this package;
+    # the extraction workers' fork server imports these once (``newsarchive/preload.py``)
+    from newsarchive.parsing.comments.page import CommentPage
+    from newsarchive.parsing.comments.strategies import find_comments
+
     if not html or "omment" not in html:
         return []
     try:
