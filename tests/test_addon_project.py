@@ -141,21 +141,28 @@ def test_the_remote_control_is_left_out_while_off() -> None:
     assert own_entry.get_component_priority_dict_with_base("EXTENSIONS")[REMOTE_CONTROL] == 10
 
 
-def test_loading_the_extensions_does_not_import_aiohttp() -> None:
+def _imported_after_loading(manager: str, setting: str, own: dict[str, int], module: str) -> bool:
+    """Whether loading every component a Scrapy manager would load (its own list: it imports
+    every key of the setting to normalise it) imports ``module``, in a fresh interpreter."""
+    package, name = manager.rsplit(".", 1)
     code = (
         "import sys\n"
-        "from scrapy.extension import ExtensionManager\n"
+        f"from {package} import {name}\n"
         "from scrapy.utils.misc import load_object\n"
         "from tests.test_addon_project import _settings\n"
-        "settings = _settings({'EXTENSIONS': {'scrapy.extensions.logstats.LogStats': 0}})\n"
-        "# the extension manager's own list: it imports every key of EXTENSIONS to normalise it\n"
-        "for path in ExtensionManager._get_mwlist_from_settings(settings):\n"
+        f"settings = _settings({{{setting!r}: {own!r}}})\n"
+        f"for path in {name}._get_mwlist_from_settings(settings):\n"
         "    load_object(path)\n"
-        "print('aiohttp' in sys.modules)\n"
+        f"print({module!r} in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).resolve().parents[1], check=True)
-    assert result.stdout.strip() == "False"
+    return result.stdout.strip() == "True"
+
+
+def test_loading_the_extensions_does_not_import_aiohttp() -> None:
+    assert not _imported_after_loading("scrapy.extension.ExtensionManager", "EXTENSIONS",
+                                       {"scrapy.extensions.logstats.LogStats": 0}, "aiohttp")
 
 
 def test_the_cookies_middleware_is_left_out_while_cookies_are_off() -> None:
@@ -169,17 +176,6 @@ def test_the_cookies_middleware_is_left_out_while_cookies_are_off() -> None:
 
 
 def test_loading_the_downloader_middlewares_does_not_import_tldextract() -> None:
-    code = (
-        "import sys\n"
-        "from scrapy.core.downloader.middleware import DownloaderMiddlewareManager\n"
-        "from scrapy.utils.misc import load_object\n"
-        "from tests.test_addon_project import _settings\n"
-        "own = {'scrapy.downloadermiddlewares.stats.DownloaderStats': 1}\n"
-        "settings = _settings({'DOWNLOADER_MIDDLEWARES': own})\n"
-        "for path in DownloaderMiddlewareManager._get_mwlist_from_settings(settings):\n"
-        "    load_object(path)\n"
-        "print('tldextract' in sys.modules)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).resolve().parents[1], check=True)
-    assert result.stdout.strip() == "False"
+    assert not _imported_after_loading(
+        "scrapy.core.downloader.middleware.DownloaderMiddlewareManager", "DOWNLOADER_MIDDLEWARES",
+        {"scrapy.downloadermiddlewares.stats.DownloaderStats": 1}, "tldextract")
