@@ -75,6 +75,11 @@ def feeds_for(output_dir: str | Path, per_worker: bool = False) -> dict[str, dic
             "item_classes": [cls],
             "fields": exported_fields(cls),
             "store_empty": True,
+            # One file per type and run, named by the run alone, whatever a project sets for
+            # its own exports: FEED_EXPORT_BATCH_ITEM_COUNT would make Scrapy switch off every
+            # feed (this path has no %(batch_id)d), FEED_URI_PARAMS could drop %(run_id)s.
+            "batch_item_count": 0,
+            "uri_params": None,
             # A record has every field of its schema, so the exporter need not ask of each
             # field whether the record has it (~25% of its CPU a record); the lines are the same.
             "item_export_kwargs": {"export_empty_fields": True},

@@ -178,3 +178,60 @@ def test_a_run_feed_left_out_by_the_project_is_not_archived(
     assert again.returncode == 0, again.log[-3000:]
     assert again.manifest["skipped"].get("archived", 0) == 0
     assert len(again.records["article"]) == len(reference.records["article"])
+
+
+def archived_ids(run: CrawlRun) -> list[tuple[str, str]]:
+    return sorted((kind, r["id"]) for kind, records in run.records.items() for r in records)
+
+
+def test_project_batches_and_uri_params_leave_the_run_feeds_whole(
+    sites: dict[str, str], reference: CrawlRun, tmp_path: Path
+) -> None:
+    """Scrapy's documented batching (``FEED_EXPORT_BATCH_ITEM_COUNT`` and ``%(batch_id)d`` in
+    ``-o``) and a project's ``FEED_URI_PARAMS`` are for the project's exports: the run feeds
+    (no ``%(batch_id)d``, named by ``%(run_id)s``) once made Scrapy switch every feed off, and
+    the run archived nothing with exit code 0."""
+    out = tmp_path / "export-%(name)s-%(batch_id)d.jsonl"
+    run = crawl("events", tmp_path / "archive", {"start_urls": sites["events"] + DAY},
+                settings={"FEED_EXPORT_BATCH_ITEM_COUNT": "4",
+                          "FEED_URI_PARAMS": "tests.project_feed_settings.own_uri_params"},
+                extra=["-o", str(out)])
+    assert run.returncode == 0, run.log[-3000:]
+    assert " ERROR: " not in run.log, run.log[-3000:]
+    assert archived_ids(run) == archived_ids(reference)
+    assert run.manifest["counts"] == reference.manifest["counts"]
+    batches = sorted(tmp_path.glob("export-events-*.jsonl"))
+    exported = [record for path in batches for record in read_jsonl(path)]
+    assert all(len(read_jsonl(path)) <= 4 for path in batches) and len(batches) > 1
+    assert sorted((r["type"], r["id"]) for r in exported) == archived_ids(reference)
+
+
+def test_batches_without_a_batch_id_are_a_bad_argument(sites: dict[str, str], tmp_path: Path) -> None:
+    """Scrapy would log an error, switch every feed off and crawl on: everything fetched,
+    nothing archived. The crawl refuses to start instead."""
+    run = crawl("events", tmp_path / "archive", {"start_urls": sites["events"] + DAY},
+                settings={"FEED_EXPORT_BATCH_ITEM_COUNT": "4"},
+                extra=["-o", str(tmp_path / "export.jsonl")])
+    assert run.returncode == 2, run.log[-3000:]
+    errors = [line for line in run.log.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "export.jsonl" in errors[0] and "%(batch_id)d" in errors[0], errors
+    assert "Traceback" not in run.log
+    assert run.run_dir is None and not (tmp_path / "export.jsonl").exists()
+
+
+def test_feed_exporter_switched_off_fails_the_run_before_fetching(
+    sites: dict[str, str], tmp_path: Path
+) -> None:
+    output = tmp_path / "archive"
+    args = {"start_urls": sites["events"] + DAY}
+    off = json.dumps({"newsarchive.extensions.feeds.CheckedFeedExporter": None})
+    run = crawl("events", output, args, settings={"EXTENSIONS": off})
+    assert run.returncode == 1, run.log[-3000:]
+    assert "'finish_reason': 'no_feed_exporter'" in run.log
+    assert "'downloader/request_count'" not in run.log, "nothing is fetched"
+    assert any(line.startswith("error: run failed") and "EXTENSIONS" in line
+               for line in run.log.splitlines())
+    assert run.manifest == {}
+    after = crawl("events", output, args)
+    assert after.returncode == 0, after.log[-3000:]
+    assert after.manifest["counts"]["article"] > 0

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from scrapy import signals
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
 
 from newsarchive.capture.middleware import capture_failed
 from newsarchive.extensions.feeds import feed_exporter
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 commit_step = object()  # signal: commit_step(step=...)
 LOCK_NAME = "crawl.lock"
 EXIT_FAILED = 1
+NO_FEED_EXPORTER = "no_feed_exporter"  # finish reason
 
 
 class RunCommit:
@@ -62,6 +64,8 @@ class RunCommit:
         except FolderLocked as error:
             # catchable in-process; ``scrapy crawl`` makes it one line and exit code 3
             raise StateLocked(f"another crawl is running on {output_dir}: {error}") from None
+        self.no_feed_exporter = False
+        crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
@@ -71,6 +75,14 @@ class RunCommit:
     def step(self, name: str) -> None:
         logger.debug("commit step: %s", name)
         self.crawler.signals.send_catch_log(commit_step, step=name)
+
+    def engine_started(self) -> None:
+        """Without ``CheckedFeedExporter`` (switched off in ``EXTENSIONS``) no record would be
+        written anywhere, nor marked archived: stop before fetching, and fail the run."""
+        if feed_exporter(self.crawler) is not None or self.crawler.engine is None:
+            return
+        self.no_feed_exporter = True
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason=NO_FEED_EXPORTER))
 
     def engine_stopped(self) -> None:
         state = self.crawler.get_extension(CrawlStateExtension)
@@ -85,6 +97,10 @@ class RunCommit:
         feeds = feed_exporter(self.crawler)
         manifest = self.crawler.get_extension(RunManifest)
         self.step("feeds_stored")
+        if self.no_feed_exporter:
+            self.fail("the feed exporter (newsarchive.extensions.feeds.CheckedFeedExporter) is "
+                      "switched off in EXTENSIONS: no record would be written")
+            return
         if feeds is not None and feeds.failures:
             self.fail(f"{len(feeds.failures)} feed error(s), first: {feeds.failures[0]}")
             return

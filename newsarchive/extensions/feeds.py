@@ -15,12 +15,18 @@ records missing from its files. Here:
   ``ok`` only then (``newsarchive.spiders.events``).
 
 With no run feeds the exporter holds nothing, so nothing is marked archived.
+
+A feed Scrapy finds invalid (batches asked for, ``FEED_EXPORT_BATCH_ITEM_COUNT``, and no
+``%(batch_id)d`` in its URI) is a bad argument (``ArgumentError``, exit code 2) before anything
+is fetched: Scrapy would log an error and switch off every feed, the run feeds included, and the
+crawl would fetch everything and archive nothing.
 Replaces ``scrapy.extensions.feedexport.FeedExporter`` in ``EXTENSIONS``.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from scrapy import Spider
@@ -29,12 +35,15 @@ from scrapy.extensions.feedexport import FeedExporter, FeedSlot
 from scrapy.utils.defer import deferred_from_coro
 
 from newsarchive.addon import archive_feeds
+from newsarchive.args import ArgumentError
 from newsarchive.items import Article, Comment, Event
 
 logger = logging.getLogger(__name__)
 
 # Signal: ``record_exported(item, held)``, sent after a record went through the feeds.
 record_exported = object()
+# What Scrapy's ``FeedExporter._settings_are_valid`` looks for in a batched feed's URI.
+_BATCH_PARAM = re.compile(r"%\(batch_time\)s|%\(batch_id\)")
 EXPORT_FAILED_REASON = "export_error"
 
 
@@ -50,6 +59,15 @@ class CheckedFeedExporter(FeedExporter):
         self.crawler = crawler
         self.settings = crawler.settings
         self.feeds, self.slots, self.filters, self._pending_close_tasks = {}, [], {}, []
+
+    def _settings_are_valid(self) -> bool:
+        for uri, options in self.feeds.items():
+            if options.get("batch_item_count") and not _BATCH_PARAM.search(uri):
+                raise ArgumentError(
+                    f"feed {uri}: batches of {options['batch_item_count']} records "
+                    "(FEED_EXPORT_BATCH_ITEM_COUNT or the feed's batch_item_count) need "
+                    "%(batch_id)d or %(batch_time)s in the feed's URI")
+        return True
 
     def fail(self, message: str, exc_info: bool = False) -> None:
         """Mark the run failed (``RunCommit`` reads ``failures``)."""
