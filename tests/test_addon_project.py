@@ -46,7 +46,10 @@ def start_project(folder: Path, extra_settings: str) -> Path:
 def user_run(sites: dict[str, str], tmp_path_factory: pytest.TempPathFactory
              ) -> tuple[subprocess.CompletedProcess[str], Path]:
     # The user's own setting must beat the add-on's default (OUTPUT_DIR = "output").
-    project = start_project(tmp_path_factory.mktemp("userproj"), 'OUTPUT_DIR = "archive"\n')
+    # A project-wide DEPTH_LIMIT (for the project's own spiders) must not cut newsarchive's
+    # spiders short: it once dropped related events and their sources without a trace.
+    project = start_project(tmp_path_factory.mktemp("userproj"),
+                            'OUTPUT_DIR = "archive"\nDEPTH_LIMIT = 1\n')
     done = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "events", "-a", f"site={sites['events']}",
          "-a", f"start={RANGE[0]}", "-a", f"end={RANGE[1]}",
@@ -80,6 +83,12 @@ def test_generated_project_with_only_the_addon(user_run: tuple[subprocess.Comple
     assert manifest["counts"] == counts
     articles = read_jsonl(runs[0] / "articles.jsonl")
     assert all(a["title"] and a["body"] for a in articles if a["http_status"] == 200)
+    events = read_jsonl(runs[0] / "events.jsonl")
+    archived = {e["id"] for e in events}
+    in_range = [e for e in events if RANGE[0] <= e["date"] <= RANGE[1]]
+    assert {r["id"] for e in in_range for r in e["related"]} <= archived, "related events followed"
+    assert {s["article_id"] for e in events for s in e["sources"] if s["kind"] == "article"} \
+        <= {a["id"] for a in articles}
     assert sum(a["comment_count"] for a in articles) == counts["comment"]
 
 
@@ -179,3 +188,15 @@ def test_loading_the_downloader_middlewares_does_not_import_tldextract() -> None
     assert not _imported_after_loading(
         "scrapy.core.downloader.middleware.DownloaderMiddlewareManager", "DOWNLOADER_MIDDLEWARES",
         {"scrapy.downloadermiddlewares.stats.DownloaderStats": 1}, "tldextract")
+
+
+def test_a_depth_limit_on_the_command_line_is_refused(sites: dict[str, str], tmp_path: Path) -> None:
+    project = start_project(tmp_path, 'COMMANDS_MODULE = "newsarchive.commands"\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "events", "-a", f"site={sites['events']}",
+         "-a", f"start={RANGE[0]}", "-s", "DEPTH_LIMIT=1"],
+        cwd=project, env=user_env(), capture_output=True, text=True, timeout=120, check=False)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode == 2, done.stderr[-3000:]
+    assert len(errors) == 1 and "DEPTH_LIMIT=1" in errors[0] and "related_depth" in errors[0]
+    assert not (project / "output" / "runs").exists()

@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from newsarchive.args import today_utc
+from newsarchive.args import ArgumentError, today_utc
 from newsarchive.drops import count_drop, failure_reason
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Event
@@ -44,6 +44,12 @@ class ArchiveSpider(scrapy.Spider):
     """Base spider. Subclasses set ``args_model`` (a dataclass with ``from_kwargs``)."""
 
     args_model: ClassVar[Any]
+    # Scrapy's DEPTH_LIMIT counts every hop (day page, event, related event, article; a blog's
+    # listing pages one after another), and its middleware drops a deeper request with a debug
+    # line only: a project's limit would lose an event's sources, or a blog's older posts, for
+    # good (their day or blog counts as read). These spiders bound their own depth
+    # (``related_depth``, ``since``, ``max_posts``); a limit given on the command line is refused.
+    custom_settings: ClassVar[dict[str, Any] | None] = {"DEPTH_LIMIT": 0}
 
     def __init__(self, name: str | None = None, **kwargs: str) -> None:
         # Scrapy copies -a arguments onto the spider; we keep them only as one validated model,
@@ -58,6 +64,11 @@ class ArchiveSpider(scrapy.Spider):
         """A bad argument raises ``ArgumentError`` (a ``ValueError``), which a program running
         Scrapy in-process can catch; ``scrapy crawl`` prints it as one line and exits with code
         2 (``newsarchive.commands.crawl``)."""
+        if crawler.settings.getint("DEPTH_LIMIT"):
+            raise ArgumentError(
+                f"DEPTH_LIMIT={crawler.settings.getint('DEPTH_LIMIT')}: Scrapy's depth limit would "
+                "drop an event's sources or a blog's older posts without a trace; these spiders "
+                "bound their own depth (-a related_depth, -a since, -a max_posts)")
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Settings that give arguments their defaults are read once the spider opens: in a
         # project that enables the add-on, its defaults are applied after the spider is built.
