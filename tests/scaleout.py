@@ -110,10 +110,12 @@ class PrivateRedis:
     """A redis-server of the test's own on a free loopback port, persisted to an append-only
     file in ``folder`` (fsync on every write) so that it can be killed and started again."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, *options: str) -> None:
+        """``options``: more ``redis-server`` options (they win over the ones above)."""
         import socket
 
         self.folder = folder
+        self.options = options
         folder.mkdir(parents=True, exist_ok=True)
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
@@ -132,7 +134,7 @@ class PrivateRedis:
         assert binary, "redis-server not on PATH"
         self.proc = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--save", "", "--appendonly", "yes", "--appendfsync", "always"],
+             "--save", "", "--appendonly", "yes", "--appendfsync", "always", *self.options],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis(port=self.port)
         for _ in range(200):

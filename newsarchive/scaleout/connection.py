@@ -7,10 +7,13 @@ restarted, a network blip); when the retries run out the client calls ``on_lost`
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+logger = logging.getLogger(__name__)
 
 SCHEMES = {"redis", "rediss", "unix"}
 RETRY_SECONDS = 30.0
@@ -114,5 +117,47 @@ def connect(
         client.set_retry(Retry(ConstantBackoff(_BACKOFF), max(0, int(retry_seconds / _BACKOFF))))
     except (ValueError, redis.RedisError, OSError) as error:
         raise RedisUnavailable(f"REDIS_URL {redacted(url)}: {one_line(error)}") from None
+    problem, warning = durability(_server_config(client))
+    if problem is not None:
+        raise RedisUnavailable(f"REDIS_URL {redacted(url)}: {problem}")
+    if warning is not None:
+        logger.warning("Redis at %s: %s", redacted(url), warning)
     client.on_lost = on_lost
     return client
+
+
+def _server_config(client: Any) -> dict[str, str]:
+    """The server's eviction and persistence settings; empty where ``CONFIG`` is refused (a
+    managed Redis may rename or forbid it), which leaves them unchecked."""
+    import redis
+
+    config: dict[str, str] = {}
+    for pattern in ("maxmemory*", "appendonly", "save"):
+        try:
+            config.update(client.config_get(pattern))
+        except redis.ResponseError:
+            return {}
+    return config
+
+
+def durability(config: dict[str, str]) -> tuple[str | None, str | None]:
+    """(why this Redis would lose the run's keys, why it may lose them on a restart).
+
+    A full Redis that evicts keys (any ``maxmemory-policy`` but ``noeviction``; the volatile
+    ones too, as the state's lock has a TTL) drops the crawl state, the shared queue, the
+    events waiting for their sources and the requests kept to redo a lost worker's share, with
+    nothing to show for it: refused. One that keeps nothing on disk forgets the crawl state
+    when it restarts (every article is fetched and archived again): a warning.
+    """
+    limit = config.get("maxmemory", "0").strip() or "0"
+    policy = config.get("maxmemory-policy", "noeviction")
+    problem = None
+    if limit != "0" and policy != "noeviction":
+        problem = (f"Redis evicts keys when full (maxmemory {limit}, maxmemory-policy {policy}): "
+                   "the crawl state and the run's queue would be lost; set maxmemory-policy "
+                   "noeviction (or maxmemory 0)")
+    warning = None
+    if config and config.get("appendonly", "no") == "no" and not config.get("save", "").strip():
+        warning = ("it keeps nothing on disk (appendonly no, save \"\"): a restart forgets the "
+                   "crawl state, and the next run archives everything again; turn on AOF")
+    return problem, warning
