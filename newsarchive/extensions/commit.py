@@ -34,6 +34,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import deferred_from_coro
 
+from newsarchive.args import ArgumentError
 from newsarchive.capture.middleware import capture_failed
 from newsarchive.extensions.feeds import feed_exporter
 from newsarchive.extensions.manifest import RunManifest, publish
@@ -64,6 +65,9 @@ class RunCommit:
         except FolderLocked as error:
             # catchable in-process; ``scrapy crawl`` makes it one line and exit code 3
             raise StateLocked(f"another crawl is running on {output_dir}: {error}") from None
+        except OSError as error:  # not a folder, not writable: a bad argument (exit code 2)
+            raise ArgumentError(f"OUTPUT_DIR {output_dir}: cannot write there "
+                                f"({error.strerror or error})") from None
         self.no_feed_exporter = False
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)

@@ -18,6 +18,7 @@ from newsarchive.drops import count_drop, failure_reason
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Event
 from newsarchive.run_context import RunContext
+from newsarchive.settings_check import check_settings
 from newsarchive.state.identity import UrlIdentity, url_identity
 from newsarchive.state.links import LinkStore, MemoryLinkStore
 from newsarchive.state.run import RunState
@@ -64,6 +65,7 @@ class ArchiveSpider(scrapy.Spider):
         """A bad argument raises ``ArgumentError`` (a ``ValueError``), which a program running
         Scrapy in-process can catch; ``scrapy crawl`` prints it as one line and exits with code
         2 (``newsarchive.commands.crawl``)."""
+        check_settings(crawler.settings)
         if crawler.settings.getint("DEPTH_LIMIT"):
             raise ArgumentError(
                 f"DEPTH_LIMIT={crawler.settings.getint('DEPTH_LIMIT')}: Scrapy's depth limit would "
