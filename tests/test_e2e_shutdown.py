@@ -17,9 +17,28 @@ from pathlib import Path
 
 from newsarchive.demo.server import serving
 from tests.conftest import FIXTURES
-from tests.crawling import REPO, crawl, crawl_command, crawl_env, read_run, run_folders
+from tests.crawling import REPO, CrawlRun, crawl, crawl_command, crawl_env, read_run, run_folders
 
 DAY = {"start": "2024-03-09", "end": "2024-03-09"}
+
+
+def interrupted(output: Path, args: dict[str, str], settings: dict[str, str]) -> CrawlRun:
+    """A crawl stopped with Ctrl-C once its article downloads are under way."""
+    before = run_folders(output)
+    process = subprocess.Popen(
+        crawl_command("events", output, args, {"CONCURRENT_REQUESTS": "1", **settings}),
+        cwd=REPO, env=crawl_env({"NEWSARCHIVE_TODAY": "2024-03-09"}), stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True)
+    log = []
+    assert process.stdout is not None
+    for line in process.stdout:  # wait until the article download is under way
+        log.append(line)
+        if "source articles" in line:
+            break
+    time.sleep(1)
+    process.send_signal(signal.SIGINT)
+    rest, _ = process.communicate(timeout=60)
+    return read_run(process.returncode, "".join(log) + rest, output, before)
 
 
 def test_interrupted_crawl_loses_no_event(tmp_path: Path) -> None:
@@ -28,21 +47,7 @@ def test_interrupted_crawl_loses_no_event(tmp_path: Path) -> None:
     output = tmp_path / "out"
     with serving(root) as hosts:
         args = {"site": hosts["shutdown-events"], **DAY}
-        before = run_folders(output)
-        process = subprocess.Popen(
-            crawl_command("events", output, args, {"CONCURRENT_REQUESTS": "1"}), cwd=REPO,
-            env=crawl_env({"NEWSARCHIVE_TODAY": "2024-03-09"}), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True)
-        log = []
-        assert process.stdout is not None
-        for line in process.stdout:  # wait until the article download is under way
-            log.append(line)
-            if "source articles" in line:
-                break
-        time.sleep(1)
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=60)
-        stopped = read_run(process.returncode, "".join(log) + rest, output, before)
+        stopped = interrupted(output, args, {})
         assert stopped.manifest["finish_reason"] == "shutdown", stopped.log[-2000:]
         assert stopped.records["event"] == []
         assert len(stopped.records["article"]) == 1, "the download under way was archived"
@@ -57,3 +62,27 @@ def test_interrupted_crawl_loses_no_event(tmp_path: Path) -> None:
     # the article archived by the stopped run is not fetched again; the other one is
     assert len(later.records["article"]) == 1
     assert later.records["article"][0]["id"] != stopped.records["article"][0]["id"]
+
+
+def test_scrapys_pause_and_resume_with_jobdir_loses_no_event(tmp_path: Path) -> None:
+    """Scrapy's documented pause/resume (``JOBDIR``, Ctrl-C, the same command again). Its
+    saved queue and seen requests once resumed the run without the held event (never emitted,
+    its pages never read again) and its state file could not be pickled. Left out, the run
+    resumes from the crawl state as any interrupted run does."""
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site_shutdown", root)
+    output = tmp_path / "out"
+    jobdir = {"JOBDIR": str(tmp_path / "job")}
+    with serving(root) as hosts:
+        args = {"site": hosts["shutdown-events"], **DAY}
+        stopped = interrupted(output, args, jobdir)
+        assert stopped.manifest["finish_reason"] == "shutdown", stopped.log[-2000:]
+        resumed = crawl("events", output, args, jobdir, env={"NEWSARCHIVE_TODAY": "2024-03-09"})
+    assert resumed.returncode == 0, resumed.log[-2000:]
+    assert [e["headline"] for e in resumed.records["event"]] == ["Harbour reopens after storm repairs"]
+    assert [s["status"] for s in resumed.records["event"][0]["sources"]] == ["ok", "ok"]
+    archived = stopped.records["article"] + resumed.records["article"]
+    assert len({a["id"] for a in archived}) == len(archived) == 2
+    assert not (tmp_path / "job").exists()
+    assert "Traceback" not in stopped.log + resumed.log
+    assert "JOBDIR" in stopped.log and "left out" in stopped.log
