@@ -147,3 +147,32 @@ def test_records_match_their_schemas(page: str, args: tuple[str, ...]) -> None:
     for record in records:
         schema = json.loads((SCHEMAS / f"{record['type']}.schema.json").read_text())
         jsonschema.validate(record, schema)
+
+
+def write_warc(path: Path) -> Path:
+    """A real WARC file (warcio), opening with a newsarchive-style warcinfo record."""
+    from warcio.warcwriter import WARCWriter
+
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        writer.write_record(writer.create_warcinfo_record(
+            path.name, {"software": "test", "newsarchive-spider": "events"}))
+    return path
+
+
+@pytest.mark.parametrize("case", ["text file", "garbage .warc.gz", "second input", "bad -s"])
+def test_reextract_bad_inputs_are_one_line_exit_2(tmp_path: Path, case: str) -> None:
+    """Each once a warcio traceback (exit 1) or a cryptic ValueError."""
+    text = tmp_path / "notes.txt"
+    text.write_text("root:x:0:0:root:/root:/bin/bash\n", "utf-8")
+    garbage = tmp_path / "cut.warc.gz"
+    garbage.write_bytes(b"\x1f\x8b\x08garbage")
+    warc = write_warc(tmp_path / "good.warc.gz")
+    args, named = {
+        "text file": ([str(text)], "notes.txt: not a WARC file"),
+        "garbage .warc.gz": ([str(garbage)], "cut.warc.gz: not a WARC file"),
+        "second input": ([str(warc), str(text)], "notes.txt: not a WARC file"),
+        "bad -s": ([str(warc), "-s", "OUTPUT_DIR"], "-s 'OUTPUT_DIR': expected NAME=VALUE"),
+    }[case]
+    error = one_line_error(run_cli("reextract", *args), code=2)
+    assert named in error, error

@@ -15,15 +15,18 @@ import json
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.exceptions import ArchiveLoadFailed
 
 from newsarchive.capture.package import make_wacz, run_warcs
 from newsarchive.capture.writer import WARC_SUFFIX
 
 REPLAY_HANDLER = "newsarchive.capture.replay.WarcReplayHandler"
+NOT_A_WARC = (ArchiveLoadFailed, EOFError, OSError, zlib.error, UnicodeDecodeError)
 
 
 def warc_inputs(paths: list[str]) -> list[Path]:
@@ -44,17 +47,42 @@ def warc_inputs(paths: list[str]) -> list[Path]:
 
 
 def warcinfo(path: Path) -> dict[str, str]:
-    """The fields of a WARC file's first ``warcinfo`` record, plus its ``WARC-Date``."""
-    with path.open("rb") as handle:
-        for record in ArchiveIterator(handle):
-            if record.rec_type == "warcinfo":
-                fields: dict[str, str] = {"WARC-Date": record.rec_headers.get_header("WARC-Date")}
-                for line in record.content_stream().read().decode("utf-8").splitlines():
-                    name, _, value = line.partition(":")
-                    if value:
-                        fields[name.strip()] = value.strip()
-                return fields
+    """The fields of a WARC file's first ``warcinfo`` record, plus its ``WARC-Date``;
+    ``ValueError`` for a file that is not a WARC file."""
+    try:
+        with path.open("rb") as handle:
+            for record in ArchiveIterator(handle):
+                if record.rec_type == "warcinfo":
+                    fields = {"WARC-Date": record.rec_headers.get_header("WARC-Date")}
+                    content = record.content_stream().read().decode("utf-8", "replace")
+                    for line in content.splitlines():
+                        name, _, value = line.partition(":")
+                        if value:
+                            fields[name.strip()] = value.strip()
+                    return fields
+    except NOT_A_WARC as error:
+        raise ValueError(f"{path}: not a WARC file ({' '.join(str(error).split())[:200]})") from None
     return {}
+
+
+def check_warc(path: Path) -> None:
+    """``ValueError`` unless the file opens with a WARC record (only its first is read)."""
+    try:
+        with path.open("rb") as handle:
+            next(iter(ArchiveIterator(handle)), None)
+    except NOT_A_WARC as error:
+        raise ValueError(f"{path}: not a WARC file ({' '.join(str(error).split())[:200]})") from None
+
+
+def settings_given(settings: list[str]) -> dict[str, str]:
+    """``-s NAME=VALUE`` options as a dict; ``ValueError`` names one without ``=``."""
+    given: dict[str, str] = {}
+    for item in settings:
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            raise ValueError(f"-s {item!r}: expected NAME=VALUE")
+        given[name.strip()] = value
+    return given
 
 
 def capture_output_dir(warc: Path) -> Path | None:
@@ -86,9 +114,11 @@ def crawl_spec(files: list[Path], run_dirs: list[Path]) -> tuple[str, dict[str, 
 
 def reextract_command(paths: list[str], settings: list[str]) -> tuple[list[str], dict[str, str]]:
     files = warc_inputs(paths)
+    given = settings_given(settings)
+    for extra in files[1:]:
+        check_warc(extra)  # said now rather than halfway through the replay
     run_dirs = [Path(p).resolve() for p in paths if Path(p).is_dir()]
     spider, arguments, day, robots = crawl_spec(files, run_dirs)
-    given = dict(item.split("=", 1) for item in settings)
     output_dir = given.get("OUTPUT_DIR") or str(capture_output_dir(files[0]) or "output")
     resolve = set(files)
     for folder in {capture_output_dir(f) for f in files} - {None}:
