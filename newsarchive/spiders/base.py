@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import UTC, date, datetime
 from enum import IntEnum
@@ -12,21 +11,25 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
+from scrapy.settings import BaseSettings
 from twisted.python.failure import Failure
 
-from newsarchive.args import ArgumentError, today_utc
+from newsarchive.args import today_utc
 from newsarchive.drops import count_drop, failure_reason
 from newsarchive.extensions.state import run_state
 from newsarchive.items import Event
 from newsarchive.run_context import RunContext
 from newsarchive.settings_check import check_settings
+from newsarchive.spiders.own_settings import (
+    SPIDER_SETTINGS,
+    leave_out_jobdir,
+    refuse_overrides,
+    warn_left_out,
+)
 from newsarchive.state.identity import UrlIdentity, url_identity
 from newsarchive.state.links import LinkStore, MemoryLinkStore
 from newsarchive.state.run import RunState
 from newsarchive.urls import url_id
-
-IGNORED_JOBDIR = "NEWSARCHIVE_IGNORED_JOBDIR"  # the JOBDIR given, left out (``update_settings``)
 
 
 class RequestType(IntEnum):
@@ -49,25 +52,13 @@ class ArchiveSpider(scrapy.Spider):
     """Base spider. Subclasses set ``args_model`` (a dataclass with ``from_kwargs``)."""
 
     args_model: ClassVar[Any]
-    # Scrapy's DEPTH_LIMIT counts every hop (day page, event, related event, article; a blog's
-    # listing pages one after another), and its middleware drops a deeper request with a debug
-    # line only: a project's limit would lose an event's sources, or a blog's older posts, for
-    # good (their day or blog counts as read). These spiders bound their own depth
-    # (``related_depth``, ``since``, ``max_posts``); a limit given on the command line is refused.
-    custom_settings: ClassVar[dict[str, Any] | None] = {"DEPTH_LIMIT": 0}
+    # Scrapy settings a project's value of would lose records: fixed here (``own_settings``).
+    custom_settings: ClassVar[dict[str, Any] | None] = dict(SPIDER_SETTINGS)
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
-        """Scrapy's ``JOBDIR`` is left out (and said so when the spider starts): an interrupted
-        run is resumed by running it again, the crawl state skipping what it archived, while
-        JOBDIR's queue and seen-requests would resume it without the events still waiting for
-        their sources (never emitted) and without re-reading their pages."""
         super().update_settings(settings)
-        jobdir = settings.get("JOBDIR")
-        if jobdir:
-            above_all = max(settings.getpriority("JOBDIR") or 0, SETTINGS_PRIORITIES["cmdline"]) + 1
-            settings.set("JOBDIR", None, priority=above_all)
-            settings.set(IGNORED_JOBDIR, jobdir, priority=above_all)
+        leave_out_jobdir(settings)
 
     def __init__(self, name: str | None = None, **kwargs: str) -> None:
         # Scrapy copies -a arguments onto the spider; we keep them only as one validated model,
@@ -83,16 +74,8 @@ class ArchiveSpider(scrapy.Spider):
         Scrapy in-process can catch; ``scrapy crawl`` prints it as one line and exits with code
         2 (``newsarchive.commands.crawl``)."""
         check_settings(crawler.settings)
-        if crawler.settings.getint("DEPTH_LIMIT"):
-            raise ArgumentError(
-                f"DEPTH_LIMIT={crawler.settings.getint('DEPTH_LIMIT')}: Scrapy's depth limit would "
-                "drop an event's sources or a blog's older posts without a trace; these spiders "
-                "bound their own depth (-a related_depth, -a since, -a max_posts)")
-        if crawler.settings.get(IGNORED_JOBDIR):
-            logging.getLogger(cls.name or __name__).warning(
-                "JOBDIR %s left out: newsarchive resumes an interrupted run when it is run again "
-                "(the crawl state skips what was archived); Scrapy's saved queue would lose the "
-                "events still waiting for their sources", crawler.settings.get(IGNORED_JOBDIR))
+        refuse_overrides(crawler.settings)
+        warn_left_out(crawler.settings)
         spider = super().from_crawler(crawler, *args, **kwargs)
         # Settings that give arguments their defaults are read once the spider opens: in a
         # project that enables the add-on, its defaults are applied after the spider is built.
