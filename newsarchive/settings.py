@@ -143,6 +143,9 @@ NEWSARCHIVE_STATE_ENABLED = True
 # Seconds between progress lines (one per phase; 0 = none). The summary line is always logged.
 NEWSARCHIVE_PROGRESS_INTERVAL = 30.0
 NEWSARCHIVE_REFRESH_DAYS = 7
+# With no start given, the days just before the window that no run read (a night the cron did
+# not run) are read too, back to the last day a run read, at most this many (0 = never).
+NEWSARCHIVE_CATCH_UP_DAYS = 31
 NEWSARCHIVE_COMMENTS_REFRESH_DAYS = 3
 
 # Raw capture (WARC/1.1, newsarchive/capture/): every exchange, under runs/<run_id>/warc/.

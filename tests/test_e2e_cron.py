@@ -334,3 +334,30 @@ def test_event_site_rerun_emits_nothing(
     assert bool(day_indexes) == refetched, day_indexes
     if not refetched:
         assert second.manifest["skipped"]["settled_day"] == 4
+
+
+def test_a_night_the_cron_did_not_run_is_caught_up(sites: dict[str, str], tmp_path: Path) -> None:
+    """The default window is yesterday and today: after a night without a run, the day in
+    between was once read by no run ever. Now the next run reads back to the last day a run
+    read; a new archive reads only its window. (Related events not followed: the demo's
+    missed day is also reached as a related event of the next.)"""
+    site = {"site": sites["events"], "related_depth": "0"}
+    everything = crawl("events", tmp_path / "all", {**site, "start": "2024-03-02",
+                                                    "end": "2024-03-05"})
+    assert everything.returncode == 0, everything.log[-3000:]
+    output = tmp_path / "cron"
+    monday = crawl("events", output, site, env={"NEWSARCHIVE_TODAY": "2024-03-03"})
+    thursday = crawl("events", output, site, env={"NEWSARCHIVE_TODAY": "2024-03-06"})
+    for run in (monday, thursday):
+        assert run.returncode == 0, run.log[-3000:]
+    assert (monday.manifest["arguments"]["start"], thursday.manifest["arguments"]["start"]) == \
+        ("2024-03-02", "2024-03-04")
+    assert any(note.startswith("caught up 1 day(s) no run had read, 2024-03-04 to 2024-03-04")
+               for note in thursday.manifest["notes"]), thursday.manifest["notes"]
+    archived = [e["id"] for run in (monday, thursday) for e in run.records["event"]]
+    assert sorted(archived) == sorted(e["id"] for e in everything.records["event"])
+
+    fresh = crawl("events", tmp_path / "fresh", site, env={"NEWSARCHIVE_TODAY": "2024-03-06"})
+    assert fresh.returncode == 0, fresh.log[-3000:]
+    assert fresh.manifest["arguments"]["start"] == "2024-03-05"
+    assert not any(note.startswith("caught up") for note in fresh.manifest["notes"])

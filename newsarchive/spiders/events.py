@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import scrapy
@@ -85,6 +86,43 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         crawler.signals.connect(spider.on_item_dropped, signal=signals.item_dropped)
         crawler.signals.connect(spider.on_item_error, signal=signals.item_error)
         return spider  # type: ignore[return-value]
+
+    def settle_arguments(self) -> None:
+        super().settle_arguments()
+        missed = self.missed_days()
+        if missed:
+            self.args = replace(self.args, start=missed[0])
+            self.run.arguments = self.args
+            note = (f"caught up {len(missed)} day(s) no run had read, {missed[0]} to {missed[-1]}: "
+                    "a night the crawl did not run")
+            self.logger.info(note)
+            self.run_notes.append(note)
+
+    def missed_days(self) -> list[date]:
+        """The days just before a default window (no ``start`` given) that no run has read, back
+        to the last day one did: a cron night that did not run would otherwise lose its days
+        for good. None when no day was read in ``NEWSARCHIVE_CATCH_UP_DAYS`` (a new archive,
+        or one left for longer: give ``start``)."""
+        limit = self.crawler.settings.getint("NEWSARCHIVE_CATCH_UP_DAYS")
+        if ("start" in self.run.raw_arguments or self.args.start_urls or self.args.start is None
+                or self.state is None or self.reextracting or limit <= 0):
+            return []
+        missed = []
+        for back in range(1, limit + 1):
+            day = self.args.start - timedelta(days=back)
+            if self.day_was_read(day):
+                return missed[::-1]
+            missed.append(day)
+        return []
+
+    def day_was_read(self, day: date) -> bool:
+        """Whether the state remembers this day's index (or portal day) from an earlier run."""
+        assert self.state is not None
+        if self.args.source == "site":
+            url = self.args.site + day_index_path(day.year, day.month, day.day)
+            html_url = url[: -len(".md")] + ".html" if url.endswith("/index.md") else url
+            return self.state.page(url) is not None or self.state.page(html_url) is not None
+        return self.state.page(self.day_key(day)) is not None
 
     def on_closed(self, reason: str) -> None:
         """A crawl stopped early (Ctrl-C, a close condition) may still hold events whose sources
