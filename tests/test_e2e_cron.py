@@ -361,3 +361,16 @@ def test_a_night_the_cron_did_not_run_is_caught_up(sites: dict[str, str], tmp_pa
     assert fresh.returncode == 0, fresh.log[-3000:]
     assert fresh.manifest["arguments"]["start"] == "2024-03-05"
     assert not any(note.startswith("caught up") for note in fresh.manifest["notes"])
+
+
+def test_portal_nights_without_a_run_are_caught_up(site: Site, tmp_path: Path) -> None:
+    """The portal's default window is the last 7 days; after 9 nights without a run, the 2 days
+    before it that no run read are read too (as wikitext day pages: past the main page)."""
+    first, _ = site.crawl(tmp_path, {}, "2024-03-01")
+    later, served = site.crawl(tmp_path, {}, "2024-03-10")
+    assert first.manifest["arguments"]["start"] == "2024-02-24"
+    assert later.manifest["arguments"]["start"] == "2024-03-02", later.manifest["notes"]
+    assert any(note.startswith("caught up 2 day(s) no run had read, 2024-03-02 to 2024-03-03")
+               for note in later.manifest["notes"]), later.manifest["notes"]
+    # each day of March 2-10 read as its wikitext (``/w/index.php?title=...``): 9, not 7
+    assert served["wiki"]["/w/index.php"] == 9, served["wiki"]
