@@ -13,6 +13,7 @@ the fixture files, so the assertions are what a user would check against the pag
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import urllib.request
 from collections import defaultdict
@@ -416,3 +417,40 @@ def test_recrawl_emits_only_new_comments_and_changed_articles(
         assert later.manifest["skipped"]["archived"] == 4
         assert later.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}
         assert later.manifest["pages_fetched"] == 3  # robots.txt, home page, feed
+
+
+def truncated_feed_blog(root: Path) -> None:
+    """blog-feed as most WordPress blogs are: its feed lists only the newest posts (here 2 of
+    4; WordPress's default is 10), its ``wp-sitemap.xml`` every post."""
+    shutil.copytree(SITE_BLOGS / "blog-feed", root / "blog-feed")
+    feed = root / "blog-feed" / "feed" / "index.xml"
+    text = feed.read_text("utf-8")
+    items = re.findall(r"<item>.*?</item>", text, re.S)
+    assert len(items) == 4
+    feed.write_text(text[: text.index("<item>")] + "".join(items[:2]) + "</channel></rss>\n",
+                    "utf-8")
+    urls = "".join(f"<url><loc>{{{{host:blog-feed}}}}/{post}</loc></url>"
+                   for post in (FLOOD, BRIDGE, DAM, FROST))
+    (root / "blog-feed" / "wp-sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/'
+        f'sitemap/0.9">{urls}</urlset>\n', "utf-8")
+
+
+def test_posts_older_than_a_short_feed_are_archived(tmp_path: Path) -> None:
+    """Posts before the feed's newest few were once never archived: the feed yielded posts,
+    so neither the sitemap nor the archive pages were read. Once read past the feed's oldest
+    post, later runs stop at the feed again."""
+    root = tmp_path / "site"
+    truncated_feed_blog(root)
+    with serving(root) as hosts:
+        start = {"start_urls": home_pages(hosts, "blog-feed")}
+        base = hosts["blog-feed"]
+        first = crawl("blogs", tmp_path / "archive", start, env={"NEWSARCHIVE_TODAY": "2024-03-13"})
+        later = crawl("blogs", tmp_path / "archive", start, env={"NEWSARCHIVE_TODAY": "2024-03-20"})
+    assert first.returncode == 0, first.log[-3000:]
+    assert "2 posts found by feed" in first.log, first.log[-3000:]
+    assert sorted(a["url"] for a in first.records["article"]) == \
+        sorted(f"{base}/{post}" for post in (FLOOD, BRIDGE, DAM, FROST))
+    assert later.returncode == 0, later.log[-3000:]
+    assert later.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}
+    assert later.manifest["pages_fetched"] == 3  # robots.txt, home page, feed

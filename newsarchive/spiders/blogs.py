@@ -3,7 +3,9 @@
 For each start URL the spider finds the blog's posts the cheapest reliable way first: its
 RSS/Atom/JSON feeds (declared, else the conventional locations), then its sitemaps (robots.txt
 ``Sitemap:`` lines, ``wp-sitemap.xml``, Yoast's ``sitemap_index.xml``...), then its archive and
-pagination pages. The first way that yields posts is used. Discovery downloads go through the
+pagination pages. The first way that yields posts is used, except that a feed, which holds the
+newest posts only, is followed by the next way unless it reaches back far enough
+(``feed_is_enough``). Discovery downloads go through the
 engine (robots.txt, safety and retry middlewares apply) and are read in one coroutine per blog,
 so the order of preference is plain code rather than a chain of callbacks.
 """
@@ -111,16 +113,26 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
         if not self.is_text_page(response):
             self.count_drop("not_html", response.url)
             return
+        found: list[PostLink] = []
         for method, find in (("feed", self.posts_from_feeds), ("sitemap", self.posts_from_sitemaps),
                              ("archive", self.posts_from_archives)):
             posts = await find(response)
-            if posts:
-                self.logger.info("%s: %d posts found by %s", response.url, len(posts), method)
-                self.crawler.stats.inc_value(f"newsarchive/discovery/{method}", len(posts))
-                for request in self.post_requests(posts):
-                    yield request
-                return
-        self.count_drop("no_posts_found", response.url, "no feed, sitemap or archive page listed posts")
+            if not posts:
+                continue
+            self.logger.info("%s: %d posts found by %s", response.url, len(posts), method)
+            self.crawler.stats.inc_value(f"newsarchive/discovery/{method}", len(posts))
+            found += posts
+            if method != "feed" or self.feed_is_enough(posts):
+                break
+        if not found:
+            self.count_drop("no_posts_found", response.url,
+                            "no feed, sitemap or archive page listed posts")
+            return
+        unique: dict[str, PostLink] = {}
+        for post in found:  # a post the feed and the sitemap both list: the feed's entry
+            unique.setdefault(url_key(post.url), post)
+        for request in self.post_requests(list(unique.values())):
+            yield request
 
     # -- the three ways in -----------------------------------------------------------------------
 
@@ -221,6 +233,25 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
 
     def _enough(self, posts: list[PostLink]) -> bool:
         return bool(self.args.max_posts) and len(posts) >= self.args.max_posts * 2
+
+    def feed_is_enough(self, posts: list[PostLink]) -> bool:
+        """A feed holds a blog's newest posts only (WordPress: 10); the posts before it, once
+        never archived at all, are found in the sitemaps, else the archive pages. The feed is
+        enough when it reaches back to ``since``, gives enough for ``max_posts``, or, in runs
+        without ``max_posts``, when its oldest post is archived: the run that archived it read
+        on past it (runs bounded by ``max_posts`` archive newest first, and may not have)."""
+        if self._reaches_since(posts) or self._enough(posts):
+            return True
+        if self.args.max_posts or self.state is None or self.reextracting:
+            return False
+        dated = [post for post in posts if post.published]
+        oldest = min(dated, key=lambda post: post.published or "") if len(dated) == len(posts) \
+            else posts[-1]  # feeds list the newest first
+        return self.state.archived_url(url_key(oldest.url)) is not None
+
+    def _reaches_since(self, posts: list[PostLink]) -> bool:
+        """Some post is older than ``since``: the walk went back far enough."""
+        return any(self.run.before_since(p.published) for p in posts)
 
     def _older_than_since(self, posts: list[PostLink]) -> bool:
         """Feeds and archives run newest first: a page of only older posts ends the walk."""
