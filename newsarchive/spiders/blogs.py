@@ -5,9 +5,9 @@ RSS/Atom/JSON feeds (declared, else the conventional locations), then its sitema
 ``Sitemap:`` lines, ``wp-sitemap.xml``, Yoast's ``sitemap_index.xml``...), then its archive and
 pagination pages. The first way that yields posts is used, except that a feed, which holds the
 newest posts only, is followed by the next way unless it reaches back far enough
-(``feed_is_enough``). Discovery downloads go through the
-engine (robots.txt, safety and retry middlewares apply) and are read in one coroutine per blog,
-so the order of preference is plain code rather than a chain of callbacks.
+(``feed_is_enough``). Discovery downloads go through the engine (robots.txt, safety and retry
+middlewares apply) and are read in one coroutine per blog, so the order of preference is plain
+code rather than a chain of callbacks.
 """
 
 from __future__ import annotations
