@@ -48,6 +48,13 @@ from newsarchive.state.links import ArticleTask
 from newsarchive.urls import record_id
 
 
+def day_page_urls(url: str) -> tuple[str, ...]:
+    """The URLs the state may know a day page under: ``index.md`` or its HTML rendering."""
+    if url.endswith("/index.md"):
+        return url, url[: -len(".md")] + ".html"
+    return (url,)
+
+
 class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     name = "events"
     args_model = EventsArgs
@@ -120,8 +127,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         assert self.state is not None
         if self.args.source == "site":
             url = self.args.site + day_index_path(day.year, day.month, day.day)
-            html_url = url[: -len(".md")] + ".html" if url.endswith("/index.md") else url
-            return self.state.page(url) is not None or self.state.page(html_url) is not None
+            return any(self.state.page(known) is not None for known in day_page_urls(url))
         return self.state.page(self.day_key(day)) is not None
 
     def on_closed(self, reason: str) -> None:
@@ -143,9 +149,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
 
     def day_request(self, url: str, day: date, callback: Any) -> scrapy.Request | None:
         """A day page, unless an earlier run fetched it and it is past the refresh window."""
-        # The state knows the day under the URL it was read from: maybe the HTML rendering.
-        html_url = url[: -len(".md")] + ".html" if url.endswith("/index.md") else url
-        if self.is_settled_day(url, day) or self.is_settled_day(html_url, day):
+        if any(self.is_settled_day(known, day) for known in day_page_urls(url)):
             self.crawler.stats.inc_value("newsarchive/skipped/settled_day")
             return None
         return scrapy.Request(url, callback=callback, errback=self.day_failed,
