@@ -147,6 +147,9 @@ NEWSARCHIVE_REFRESH_DAYS = 7
 # not run) are read too, back to the last day a run read, at most this many (0 = never).
 NEWSARCHIVE_CATCH_UP_DAYS = 31
 NEWSARCHIVE_COMMENTS_REFRESH_DAYS = 3
+# Further comment pages fetched per article (a thread longer than that is cut, counted as the
+# drop comment_pages_over_limit).
+NEWSARCHIVE_MAX_COMMENT_PAGES = 50
 
 # Raw capture (WARC/1.1, newsarchive/capture/): every exchange, under runs/<run_id>/warc/.
 NEWSARCHIVE_WARC_ENABLED = True

@@ -454,3 +454,16 @@ def test_posts_older_than_a_short_feed_are_archived(tmp_path: Path) -> None:
     assert later.returncode == 0, later.log[-3000:]
     assert later.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}
     assert later.manifest["pages_fetched"] == 3  # robots.txt, home page, feed
+
+
+def test_a_thread_longer_than_the_comment_page_limit_is_a_counted_drop(
+    blogs: dict[str, str], tmp_path: Path
+) -> None:
+    """The flood post's comments go on to a second page; with no further page allowed, the
+    thread is cut there and the drop says so (it was cut without a count)."""
+    run = crawl("blogs", tmp_path, {"start_urls": home_pages(blogs, "blog-feed"), "since": SINCE},
+                {"NEWSARCHIVE_MAX_COMMENT_PAGES": "0"})
+    assert run.returncode == 0, run.log[-3000:]
+    assert run.manifest["dropped"].get("comment_pages_over_limit") == 1, run.manifest["dropped"]
+    flood = next(a for a in run.records["article"] if a["url"].endswith(FLOOD))
+    assert 0 < flood["comment_count"] < 8  # 8 with both pages (test_recrawl_...)

@@ -151,7 +151,8 @@ class ArticleFetchMixin(WaybackMixin):
         article, so with a shared queue (``REDIS_URL``) no request carries page bytes, and a
         request is only ever a page to fetch and a small ``Article`` stub.
         """
-        while len(pages.visited) <= MAX_COMMENT_PAGES and (url := pages.next()) is not None:
+        limit = self.crawler.settings.getint("NEWSARCHIVE_MAX_COMMENT_PAGES", MAX_COMMENT_PAGES)
+        while len(pages.visited) <= limit and (url := pages.next()) is not None:
             request = scrapy.Request(url, priority=RequestType.COMMENT_PAGE, dont_filter=True)
             try:
                 response = await self.crawler.engine.download_async(request)
@@ -166,6 +167,11 @@ class ArticleFetchMixin(WaybackMixin):
                 article.comment_pages.append((response.url, FetchedPage(response.body,
                                                                         response.encoding)))
                 pages.add(comment_page_urls(response.url, transient_text(response)))
+        left = {url for url in pages.pending if url not in pages.visited}
+        if left:  # the thread goes on past the limit: its later comments are not archived
+            self.count_drop("comment_pages_over_limit", article.url,
+                            f"{len(pages.visited) - 1} comment pages read, {len(left)} more "
+                            f"linked not (NEWSARCHIVE_MAX_COMMENT_PAGES {limit})")
 
     def soft404_kind(self, article: Article, response: Response, text: str) -> tuple[str, str] | None:
         """(dead kind, detail) when the page answered but is not the article: a redirect to the
