@@ -151,6 +151,9 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
                 pages += 1
                 if self._older_than_since(entries):
                     break
+            else:
+                if url and pages >= MAX_FEED_PAGES:
+                    self.over_limit("feed_pages", feed, MAX_FEED_PAGES)
             if posts:
                 return posts
         return []
@@ -161,6 +164,7 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
         queue += [u for u in guess_sitemap_urls(home.url) if u not in queue]
         sitemaps = Frontier(queue)
         posts: list[PostLink] = []
+        listed: set[str] = set()  # post sitemaps an index named
         found_index = False
         while (len(sitemaps.visited) < MAX_SITEMAPS and not self._enough(posts)
                and (url := sitemaps.next()) is not None):
@@ -173,11 +177,16 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
                 self.count_drop("decompression_limit", url, f"gzip sitemap {error}")
                 continue
             found_index = found_index or bool(children or links)
-            sitemaps.add_first(c for c in children if is_post_sitemap(c))
+            post_sitemaps = [c for c in children if is_post_sitemap(c)]
+            listed.update(post_sitemaps)
+            sitemaps.add_first(post_sitemaps)
             if is_post_sitemap(url) or not children:
                 posts += links
             if found_index and not sitemaps:
                 break
+        unread = [url for url in sitemaps.pending if url in listed and url not in sitemaps.visited]
+        if unread and not self._enough(posts):  # listed by an index, not only guessed
+            self.over_limit("sitemaps", home.url, MAX_SITEMAPS)
         return posts
 
     async def posts_from_archives(self, home: Response) -> list[PostLink]:
@@ -197,7 +206,15 @@ class BlogsSpider(ArticleFetchMixin, ArchiveSpider):
             listings.add(more)
             if self._older_than_since(found):
                 break
+        else:
+            if listings and not self._enough(posts):
+                self.over_limit("listing_pages", home.url, MAX_LISTING_PAGES)
         return posts
+
+    def over_limit(self, walk: str, url: str, limit: int) -> None:
+        """A walk cut at its limit: the posts further on are not found, said so (a counted drop)."""
+        self.count_drop(f"{walk}_over_limit", url, f"{limit} read, more linked; the posts they "
+                                                   "list are not archived")
 
     # -- posts ---------------------------------------------------------------------------------
 
