@@ -195,6 +195,15 @@ def test_bad_input_never_raises(html: str) -> None:
     assert isinstance(comment_page_urls("https://example.com/", html), list)
 
 
+@pytest.mark.parametrize("html", [
+    "<p>no links</p>",
+    '<a href="/post/comment-page-2/">2</a>',  # a paging link: the base URL is worked out then
+    '<a href="/post/">Older comments</a>',
+])
+def test_malformed_article_url_gives_no_pages(html: str) -> None:
+    assert comment_page_urls("http://[::1/post/", html) == []
+
+
 def test_reextraction_resolves_relative_dates_against_the_capture_time() -> None:
     """Re-reading an archived page: "vor 2 Tagen" counts from when the page was fetched (the
     record's fetched_at, passed into extraction), never from the clock of the re-run."""
