@@ -25,6 +25,8 @@ from scrapy.exporters import CsvItemExporter
 
 from newsarchive.items import INTERNAL_FIELDS, Article, Comment, Event, exported_fields, record_fields
 
+_PLAIN = frozenset({str, int, float, bool})
+
 
 class RecordAdapter(DataclassAdapter):
     """A record as exporters see it: its schema's fields (no internal field), nested records as
@@ -49,6 +51,10 @@ class RecordAdapter(DataclassAdapter):
 
     def __getitem__(self, field_name: str) -> Any:
         value = super().__getitem__(field_name)
+        # Most fields are plain: returned before ``is_dataclass`` (slow), 20% of a record's
+        # export. Exporters read each field twice (``in`` on an adapter reads the value too).
+        if value is None or type(value) in _PLAIN:
+            return value
         if isinstance(value, list) and value and is_dataclass(value[0]):
             return [asdict(entry) for entry in value]
         if is_dataclass(value) and not isinstance(value, type):  # Article.archived_from

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -105,6 +106,14 @@ def _drop_amp(netloc: str, path: str, query: str) -> tuple[str, str, str]:
 def url_key(url: str, extra_tracking: Iterable[str] = ()) -> str:
     """Identity key: canonical URL without scheme, ``www.`` and AMP markers (http/https, www
     and the AMP rendering are one story)."""
+    return _url_key(url, tuple(extra_tracking))
+
+
+# A crawl asks for the key of one URL about three times (the event page's sources, the article
+# request, the fetched page, the pipelines): 1,110 calls for 392 URLs in a 300-page crawl, at
+# ~40 µs each. A pure function of its arguments (errors are not cached: they raise each time).
+@lru_cache(maxsize=4096)
+def _url_key(url: str, extra_tracking: tuple[str, ...]) -> str:
     parts = urlsplit(canonical_url(_unwrap_amp_cache(url.strip()), extra_tracking))
     netloc, path, query = _drop_amp(parts.netloc, parts.path, parts.query)
     netloc = _WWW.sub("", netloc)

@@ -45,3 +45,22 @@ def test_records_export_the_same_lines_without_asking_each_field_first() -> None
             lines.append(out.getvalue())
         assert lines[0] == lines[1]
         assert b'"sketch"' not in lines[0] and b'"fetch"' not in lines[0]
+
+
+def test_record_adapter_gives_plain_values_as_they_are_and_nested_records_as_dicts() -> None:
+    from itemadapter import ItemAdapter
+
+    from newsarchive.items import Capture, Event, Source
+
+    class Label(str):  # a str subclass takes the general path
+        pass
+
+    event = Event(id="e1", url="https://example.com/e", date="2024-01-01", headline=Label("H"),
+                  summary="", sources=[Source(url="https://example.com/a", label="a")])
+    adapter = ItemAdapter(event)
+    assert adapter["id"] is event.id and adapter["headline"] is event.headline
+    assert adapter["category"] is None
+    assert adapter["sources"] == [{"url": "https://example.com/a", "label": "a", "kind": "article",
+                                   "article_id": None, "status": "skipped", "reason": None}]
+    event.capture = Capture("f.warc.gz", "<urn:uuid:1>")
+    assert ItemAdapter(event)["capture"] == {"warc_file": "f.warc.gz", "record_id": "<urn:uuid:1>"}

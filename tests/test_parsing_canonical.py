@@ -27,6 +27,11 @@ URL = "https://news.example.com/2024/05/14/story.amp.html?utm_source=x"
          "https://news.example.com/story"),  # a malformed one is skipped, the next one counts
         ('<!-- <link rel="canonical" href="/old"> -->', None),
         ('<link rel="stylesheet" href="/site.css">', None),
+        # Tags are skipped unless "canonical" (any case) or "&" is in them: an entity may spell it.
+        ('<link rel="c&#97;nonical" href="/story">', "https://news.example.com/story"),
+        ('<link rel="&#x43;ANONICAL" href="/story">', "https://news.example.com/story"),
+        ('<link rel="CanOnical" href="/story">', "https://news.example.com/story"),
+        ('<link rel="canonical-ish" href="/story">', None),
         ("", None),
     ],
 )
@@ -43,3 +48,14 @@ def test_links_in_the_body_are_not_the_pages_canonical() -> None:
 def test_page_without_head_element() -> None:
     assert canonical_link(URL, '<link rel=canonical href="/story"><p>text') == \
         "https://news.example.com/story"
+
+
+def test_head_end_is_found_within_the_head_limit_only() -> None:
+    from newsarchive.parsing.canonical import HEAD_LIMIT
+
+    link = '<link rel="canonical" href="/story">'
+    # "</head>" just past the limit: the scan stops at the limit, the link in it still counts
+    page = link + " " * (HEAD_LIMIT - len(link) - 3) + "</head>"
+    assert canonical_link(URL, page) == "https://news.example.com/story"
+    # a link past the limit is never read
+    assert canonical_link(URL, " " * HEAD_LIMIT + link) is None

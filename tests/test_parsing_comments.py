@@ -195,6 +195,15 @@ def test_bad_input_never_raises(html: str) -> None:
     assert isinstance(comment_page_urls("https://example.com/", html), list)
 
 
+@pytest.mark.parametrize("html", [
+    "<p>no links</p>",
+    '<a href="/post/comment-page-2/">2</a>',  # a paging link: the base URL is worked out then
+    '<a href="/post/">Older comments</a>',
+])
+def test_malformed_article_url_gives_no_pages(html: str) -> None:
+    assert comment_page_urls("http://[::1/post/", html) == []
+
+
 def test_reextraction_resolves_relative_dates_against_the_capture_time() -> None:
     """Re-reading an archived page: "vor 2 Tagen" counts from when the page was fetched (the
     record's fetched_at, passed into extraction), never from the clock of the re-run."""
@@ -261,3 +270,31 @@ def test_a_page_is_parsed_once_and_gives_the_same_comments(
     alone = extract_comments(url, html, ARTICLE_ID, datetime.fromisoformat(fetched_at),
                              shared.content.metadata.published)
     assert [asdict(c) for c in shared.comments] == [asdict(c) for c in alone]
+
+
+_OWN = "/2020/05/post/?showcomment=5"  # stays on the article; no "page" in it
+
+
+@pytest.mark.parametrize(("link", "found"), [
+    # Labels are matched after unescaping, tag stripping and clean_inline (invisible characters
+    # dropped, NFC), with re.I (which also matches U+017F to "s", U+212A to "k", U+0131 to "i"):
+    # a prefilter on the raw page must accept every one of these. Raw "ment" in the label is
+    # required (or a paging hint in the raw href), nothing more literal than that.
+    (f'<a href="{_OWN}">Older com&shy;ments</a>', True),
+    (f'<a href="{_OWN}">Older com\u00adments</a>', True),
+    (f'<a href="{_OWN}">Older co&#109;ments</a>', True),
+    (f'<a href="{_OWN}">Older com&#109;ents (comment)</a>', True),  # "comments" never literal
+    (f'<a href="{_OWN}">NEWER COMMENT\u017f</a>', True),
+    (f'<a href="{_OWN}">\u00e4ltere \u212aommentare</a>', True),
+    (f'<a href="{_OWN}">a\u0308ltere Kommentare</a>', True),
+    (f'<a href="{_OWN}">comentar\u0131os anteriores</a>', True),
+    (f'<a href="{_OWN}">Older&nbsp;<span>Comments</span></a>', True),
+    ('<a href="/2020/05/post/?&#99;page=2">Kommentare</a>', True),  # href paging once unescaped
+    # ...and the raw gates stay: no raw "ment" in the label nor hint in the raw href: not paging
+    (f'<a href="{_OWN}">Older com&#109;&#101;nts</a>', False),
+    ('<a href="/2020/05/post/comment&#45;page-2/">2</a>', False),
+    (f'<a href="{_OWN}">Older Com<b></b>ments</a>', False),  # a tag splits the word
+])
+def test_paging_labels_and_hrefs_as_matched_after_decoding(link: str, found: bool) -> None:
+    url = "https://blog.example.com/2020/05/post/"
+    assert bool(comment_page_urls(url, "<p>Post</p>" + link)) is found

@@ -103,3 +103,14 @@ def test_ids_are_sha256_prefixes_of_the_key() -> None:
     assert len(url_id(STORY)) == 16
     assert url_id(STORY) == record_id("example.com/2024/05/14/dockworkers-strike.html")
     assert record_id("a", "b") != record_id("ab")
+
+
+def test_url_key_is_cached_per_url_and_tracking_params() -> None:
+    url = "https://www.example.com/story?src=feed&id=7"
+    assert url_key(url) == "example.com/story?id=7&src=feed"
+    assert url_key(url, ["src"]) == "example.com/story?id=7"
+    assert url_key(url, ("src",)) == "example.com/story?id=7"  # any iterable, same key
+    assert url_key(url) == "example.com/story?id=7&src=feed"  # not the stripped one cached above
+    for _ in range(2):  # a malformed URL raises every time (errors are not cached)
+        with pytest.raises(ValueError):
+            url_key("http://[::1/story")

@@ -73,6 +73,17 @@ def test_gone_heading_counts_and_long_titles_do_not() -> None:
     assert gone_title("<title>Page &#110;ot found</title>")  # entities decoded
 
 
+def test_gone_title_reads_the_first_head_chars_only() -> None:
+    from newsarchive.parsing.soft404 import HEAD_CHARS
+
+    title = "<title>Page not found</title>"
+    assert gone_title(" " * (HEAD_CHARS - len(title)) + title)  # ends at the limit: read
+    assert gone_title(" " * (HEAD_CHARS - len(title) + 1) + title) is None  # one past: not
+    heading = "<title>News</title><h1>Page not found</h1 >"
+    assert gone_title(" " * (HEAD_CHARS - len(heading)) + heading)
+    assert gone_title(" " * (HEAD_CHARS - len(heading) + 1) + heading) is None
+
+
 def test_cdx_query_asks_for_200_captures_closest_first() -> None:
     url = cdx_query_url("https://web.archive.org/", STORY, datetime(2017, 9, 5, 12, tzinfo=UTC), 9)
     assert url == (

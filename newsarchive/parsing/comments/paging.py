@@ -39,8 +39,9 @@ def comment_page_urls(url: str, html: str) -> list[str]:
     if not html or not url:
         return []
     try:
-        here = _article_base(url)
-        this_page = urldefrag(url)[0]
+        # Worked out at the first link that may be paging (7 µs; few pages have one).
+        here: str | None = None
+        this_page = ""
         found: dict[str, None] = {}
         for raw_href, raw_label in _ANCHOR.findall(html):
             # Cheap tests on the raw markup first: few of a page's hundreds of links qualify.
@@ -56,6 +57,8 @@ def comment_page_urls(url: str, html: str) -> list[str]:
             is_paging = _PAGING_HREF.search(href) or _PAGING_LABEL.search(label)
             if not is_paging or href.startswith(("javascript:", "mailto:")):
                 continue
+            if here is None:
+                here, this_page = _article_base(url), urldefrag(url)[0]
             absolute = urldefrag(urljoin(url, href))[0]
             if absolute == this_page or _article_base(absolute) != here:
                 continue
