@@ -261,3 +261,105 @@ def test_a_page_is_parsed_once_and_gives_the_same_comments(
     alone = extract_comments(url, html, ARTICLE_ID, datetime.fromisoformat(fetched_at),
                              shared.content.metadata.published)
     assert [asdict(c) for c in shared.comments] == [asdict(c) for c in alone]
+
+
+SCANNED = [f for f in __import__(
+    "newsarchive.parsing.comments.strategies", fromlist=["STRATEGIES"]).STRATEGIES
+    if getattr(f, "scan_names", ())]
+
+# every way a scanned family's XPath can select an element, plus elements that look alike but
+# are inside removed markup (a widget, a hidden block, a comment form), or differ in tag or case
+_SCAN_PAGE = """<html><body><article><p>Story</p></article>
+<div id="comments"><ol class="commentlist">
+ <li class="comment" id="li-comment-1"><div id="div-comment-1"><cite>Ann</cite> Great</div>
+  <ul class="children"><li class="Comment even" id="comment-2"><p>Reply</p></li></ul></li>
+ <li class="review"><p>A review</p></li>
+ <li id="comment-3"><p>Id only</p></li>
+</ol>
+<div class="wpd-comment" id="wpd-comm-4_0"><div class="wpd-comment-text">W</div></div>
+<div class="comment-thread"><ol><li class="comment"><p class="comment-content">B</p></li></ol></div>
+<article class="comment js-comment" data-comment-user-id="5"><p>Drupal</p></article>
+<section class="user-comment"><span class="date">1 May 2020</span><p>Generic</p></section>
+<table class="kommentare"><tr class="kommentar"><td>Row</td></tr></table>
+</div>
+<aside id="secondary"><ul class="recentcomments"><li class="comment" id="comment-9"><p>Widget</p></li></ul></aside>
+<div hidden><div class="comments"><div class="comment" id="comment-10">Hidden</div></div></div>
+<form id="commentform"><div class="comment-form-comment">Form</div></form>
+<span class="comment" id="comment-11">a span</span>
+</body></html>"""
+
+
+def _pages(html: str) -> tuple[object, object]:
+    """The same page twice, pruned: one whose node XPaths read the candidates, one the tree."""
+    from newsarchive.parsing.comments.page import CommentPage
+
+    fast = CommentPage.parse("https://example.org/a", html, ARTICLE_ID, None, None)
+    slow = CommentPage.parse("https://example.org/a", html, ARTICLE_ID, None, None)
+    assert fast is not None and slow is not None
+    slow.candidates = None  # CommentPage.nodes falls back to the XPath over the whole tree
+    return fast, slow
+
+
+@pytest.mark.parametrize("family", SCANNED, ids=lambda f: f.name)
+@pytest.mark.parametrize("html", [_SCAN_PAGE] + [load(c)[1] for c in CASES],
+                         ids=["scan_page"] + [c.name for c in CASES])
+def test_node_xpaths_on_candidates_select_what_the_whole_tree_gives(family, html: str) -> None:
+    """``CommentPage.nodes`` (the XPath tested on the drop pass's candidates) selects the same
+    elements, in the same order, as the XPath over the pruned tree; also after the elements a
+    family reads are detached (as ``Family.find`` does)."""
+    fast, slow = _pages(html)
+    expected = markup.select(slow.root, family.nodes)
+    got = fast.nodes(family.nodes, family.scan_tags, family.scan_names)
+    assert [markup.text_content(e) for e in got] == [markup.text_content(e) for e in expected]
+    assert len(got) == len(expected)
+    for el in got[::2]:  # detached elements (and what is inside them) are no longer selected
+        el.getparent().remove(el)
+    for el in expected[::2]:
+        el.getparent().remove(el)
+    again = fast.nodes(family.nodes, family.scan_tags, family.scan_names)
+    assert [markup.text_content(e) for e in again] == [
+        markup.text_content(e) for e in markup.select(slow.root, family.nodes)]
+
+
+def test_the_scan_page_has_nodes_for_every_scanned_family() -> None:
+    fast, _ = _pages(_SCAN_PAGE)
+    for family in SCANNED:
+        assert fast.nodes(family.nodes, family.scan_tags, family.scan_names), family.name
+    # the widget's, the hidden block's and the form's look-alikes were dropped with them
+    texts = " ".join(markup.text_content(el) for el, _, _ in fast.candidates
+                     if markup.is_attached(el, fast.root))
+    assert "Widget" not in texts and "Hidden" not in texts and "Form" not in texts
+
+
+def test_a_fragment_root_reads_its_node_xpaths_over_the_whole_document() -> None:
+    """lxml.html gives a fragment's element, inside a document the drop pass never saw."""
+    from lxml import html as lxml_html
+
+    from newsarchive.parsing.comments.dates import DateReader
+    from newsarchive.parsing.comments.page import CommentPage
+
+    root = lxml_html.fromstring('<div class="comments"><div class="comment">x</div></div>')
+    assert root.getparent() is not None
+    page = CommentPage("https://example.org/a", ARTICLE_ID, root, "",
+                       DateReader.for_page(root, "", None, None))
+    assert page.candidates is None
+
+
+@pytest.mark.parametrize("expression", [
+    "//li[1]", "//li[position() < 3]", "//li[last()]", "//li[@id]/span", "//li[@id] | //div",
+    "li[@id]", "//li", "//li[@id]x", "//li[@id='a]",
+])
+def test_element_test_refuses_what_it_cannot_test_one_element_at_a_time(expression: str) -> None:
+    with pytest.raises(ValueError):
+        markup.element_test(expression)
+
+
+def test_a_family_scan_must_lie_within_the_candidates() -> None:
+    from newsarchive.parsing.comments.families import Family
+
+    with pytest.raises(ValueError):
+        Family("x", ("comment",), "//p[@class]", scan_tags=frozenset({"p"}),
+               scan_names=("comment",))
+    with pytest.raises(ValueError):
+        Family("x", ("comment",), "//li[@class]", scan_tags=frozenset({"li"}),
+               scan_names=("remark",))

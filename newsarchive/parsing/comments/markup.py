@@ -53,6 +53,14 @@ _SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
 _NAME_HINTS = re.compile(
     "omment|respond|repl|side|secondary|widget|related|shar|author|form|pingl|pingb|trackb")
 
+# Every element the comment families' node XPaths can select (``families.NodeScan``) has one of
+# these tags and a class or id that, lower-cased, holds one of these names: the pass that drops
+# non-comments notes such elements, and the families test only those instead of the whole page.
+CANDIDATE_TAGS = frozenset(("li", "div", "article", "section", "tr"))
+CANDIDATE_NAMES = ("omment", "entar", "review")
+# (element, tag, its class and id lower-cased), in document order
+Candidate = tuple[etree._Element, str, str]
+
 
 def parse(html: str) -> etree._Element | None:
     # Encode ourselves: lxml refuses str input that carries an XML encoding declaration.
@@ -74,6 +82,40 @@ def _compiled(expression: str) -> etree.XPath:
     return etree.XPath(expression, namespaces=X.REGEX_NS)
 
 
+_TOP_STEP = re.compile(r"//(\*|[A-Za-z][\w-]*)(?=\[)")
+_POSITIONAL = re.compile(r"^\s*\d+\s*$|position\s*\(|last\s*\(")
+
+
+@cache
+def element_test(expression: str) -> etree.XPath:
+    """``expression``, one step from the document (``//name[p1][p2]...``), as a test of one
+    element: ``self::name[p1][p2]...``, which selects the element exactly when ``expression``
+    selects it, since none of the predicates depends on a position (checked here: each is read
+    from the element alone). ValueError for any other expression."""
+    step = _TOP_STEP.match(expression)
+    if step is None:
+        raise ValueError(f"not one step from the document: {expression}")
+    depth, quote, start = 0, "", step.end()
+    for at in range(step.end(), len(expression)):
+        char = expression[at]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"" and depth:
+            quote = char
+        elif char == "[":
+            depth += 1
+            start = at + 1 if depth == 1 else start
+        elif char == "]" and depth:
+            depth -= 1
+            if depth == 0 and _POSITIONAL.search(expression[start:at]):
+                raise ValueError(f"a predicate that depends on a position: {expression}")
+        elif not depth:
+            raise ValueError(f"not one step from the document: {expression}")
+    if depth or quote:
+        raise ValueError(f"unbalanced: {expression}")
+    return etree.XPath("self::" + expression[2:], namespaces=X.REGEX_NS)
+
+
 def _is_not_comment(names: str) -> bool:
     """``names``: the element's class and id, lower-cased."""
     return any(part in names for part in X.NOT_COMMENT_PARTS) or not _NOT_COMMENT_TOKENS.isdisjoint(
@@ -86,9 +128,12 @@ def _is_sidebar(el: etree._Element, names: str) -> bool:
     return not _SIDEBAR_TOKENS.isdisjoint(names.split()) and not select(el, X.SIDEBAR_KEEP)
 
 
-def drop_non_comments(root: etree._Element) -> None:
-    """Remove what is never a reader comment, in one pass over the elements."""
+def drop_non_comments(root: etree._Element) -> list[Candidate]:
+    """Remove what is never a reader comment, in one pass over the elements; the elements of
+    ``CANDIDATE_TAGS`` whose names hold one of ``CANDIDATE_NAMES`` that were not dropped
+    themselves, in document order (some may be inside a dropped element: see ``is_attached``)."""
     doomed = []
+    candidates: list[Candidate] = []
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
@@ -111,9 +156,22 @@ def drop_non_comments(root: etree._Element) -> None:
             )
         ):
             doomed.append(el)
+        elif tag in CANDIDATE_TAGS and ("omment" in names or "entar" in names or "review" in names):
+            candidates.append((el, tag, names))
     doomed.extend(select(root, X.COMMENT_FORMS))
     for el in doomed:
         _drop_tree(el)
+    return candidates
+
+
+def is_attached(el: etree._Element, top: etree._Element) -> bool:
+    """Whether ``el`` is ``top`` or inside it (not in a subtree removed from it)."""
+    while el is not top:
+        parent = el.getparent()
+        if parent is None:
+            return False
+        el = parent
+    return True
 
 
 def _drop_tree(el: etree._Element) -> None:

@@ -8,7 +8,13 @@ from lxml import etree
 
 from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.dates import DateReader
-from newsarchive.parsing.comments.markup import drop_non_comments, parse, select
+from newsarchive.parsing.comments.markup import (
+    drop_non_comments,
+    element_test,
+    is_attached,
+    parse,
+    select,
+)
 from newsarchive.parsing.html import join_url
 
 
@@ -25,9 +31,28 @@ class CommentPage:
         self.raw = raw
         self.dates = dates
         self.jsonld = [t for t in select(root, X.JSONLD) if '"comment"' in t]
-        drop_non_comments(root)
+        candidates = drop_non_comments(root)
+        # None for a fragment's element (lxml.html's fromstring): its XPaths read the whole
+        # document, beyond the elements the pass saw
+        self.candidates = candidates if root.getparent() is None else None
         self.root = root
         self._markers: dict[str, bool] = {}
+
+    def nodes(self, expression: str, tags: frozenset[str], names: tuple[str, ...]) -> list:
+        """``select(self.root, expression)`` for a node XPath (``//name[...]``) that selects only
+        elements of ``tags`` whose lower-cased class or id holds one of ``names`` (a subset of
+        ``markup.CANDIDATE_TAGS``, each name holding one of ``CANDIDATE_NAMES``): the XPath is
+        tested on those of the page's candidates still in the tree, not run over every element
+        (the three family XPaths cost 0.8 ms a page; most pages have no candidate at all)."""
+        if self.candidates is None:
+            return select(self.root, expression)
+        test = element_test(expression)
+        root = self.root
+        return [
+            el for el, tag, own in self.candidates
+            if tag in tags and any(name in own for name in names) and is_attached(el, root)
+            and test(el)
+        ]
 
     @classmethod
     def parse(
