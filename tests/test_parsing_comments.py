@@ -282,7 +282,8 @@ _SCAN_PAGE = """<html><body><article><p>Story</p></article>
 <section class="user-comment"><span class="date">1 May 2020</span><p>Generic</p></section>
 <table class="kommentare"><tr class="kommentar"><td>Row</td></tr></table>
 </div>
-<aside id="secondary"><ul class="recentcomments"><li class="comment" id="comment-9"><p>Widget</p></li></ul></aside>
+<aside id="secondary"><ul class="recentcomments">
+ <li class="comment" id="comment-9"><p>Widget</p></li></ul></aside>
 <div hidden><div class="comments"><div class="comment" id="comment-10">Hidden</div></div></div>
 <form id="commentform"><div class="comment-form-comment">Form</div></form>
 <span class="comment" id="comment-11">a span</span>
@@ -363,3 +364,72 @@ def test_a_family_scan_must_lie_within_the_candidates() -> None:
     with pytest.raises(ValueError):
         Family("x", ("comment",), "//li[@class]", scan_tags=frozenset({"li"}),
                scan_names=("remark",))
+
+
+def _drop_by_xpaths(root) -> list[str]:
+    """``drop_non_comments`` as it was before the pass noted forms and JSON-LD scripts: the
+    JSON-LD read and the comment forms selected by XPaths over the whole tree."""
+    jsonld = markup.select(root, X.JSONLD)
+    doomed = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in X.DROP_TAGS:
+            doomed.append(el)
+            continue
+        attrib = el.attrib
+        if not attrib:
+            continue
+        names = f"{attrib.get('class', '')} {attrib.get('id', '')}".lower()
+        style = attrib.get("style")
+        if "hidden" in attrib or (style and markup._HIDDEN_STYLE.search(style)) or (
+            len(names) > 1 and markup._NAME_HINTS.search(names)
+            and (markup._is_not_comment(names) or markup._is_sidebar(el, names))
+        ):
+            doomed.append(el)
+    doomed.extend(markup.select(root, X.COMMENT_FORMS))
+    for el in doomed:
+        markup._drop_tree(el)
+    return jsonld
+
+
+_FORMS_PAGE = """<html><head>
+<script type="application/ld+json">{"@type": "BlogPosting", "comment": []}</script>
+<script type="application/LD+json">{"not": "exactly the type"}</script>
+<script type="text/javascript">var comment = 1;</script></head><body>
+<form id="aspnetForm" action="/page"><article><p>Story</p>
+ <script type="application/ld+json">{"@type": "Article"}</script>
+ <div id="comments"><form id="commentform"><textarea></textarea></form></div></article></form>
+<template><script type="application/ld+json">{"in": "a template"}</script></template>
+<div hidden><form action="/wp-comments-post.php"><input></form></div>
+<form class="search"><input name="s"></form>
+<form action="/comment/reply"><p>no textarea</p></form>
+<div>tail before <form><textarea></textarea></form> tail after</div>
+<script type="application/ld+json"></script>
+</body></html>"""
+
+
+@pytest.mark.parametrize("html", [_FORMS_PAGE, _SCAN_PAGE] + [load(c)[1] for c in CASES],
+                         ids=["forms_page", "scan_page"] + [c.name for c in CASES])
+def test_the_pass_drops_and_reads_what_the_whole_tree_xpaths_did(html: str) -> None:
+    """Forms tested, and JSON-LD read, on the elements the pass notes: the same pruned tree and
+    the same JSON-LD texts as the XPaths over the whole tree."""
+    from lxml import etree
+
+    noted, by_xpaths = markup.parse(html), markup.parse(html)
+    assert noted is not None and by_xpaths is not None
+    pruned = markup.drop_non_comments(noted)
+    expected_jsonld = _drop_by_xpaths(by_xpaths)
+    assert pruned.jsonld == expected_jsonld
+    assert etree.tostring(noted) == etree.tostring(by_xpaths)
+    assert pruned.candidates is not None
+
+
+def test_the_forms_page_has_what_the_pass_must_get_right() -> None:
+    root = markup.parse(_FORMS_PAGE)
+    pruned = markup.drop_non_comments(root)
+    assert len(pruned.jsonld) == 3  # not the LD+json one, the empty one has no text node
+    text = markup.text_content(root)
+    assert "Story" in text and "tail before  tail after" in text  # the page's form is kept
+    assert markup.select(root, "//form/@id") == ["aspnetForm"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from lxml import etree
@@ -46,6 +47,8 @@ TAG = re.compile(r"<[^>]+>")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
 
 _HIDDEN_STYLE = re.compile(X.HIDDEN_STYLE, re.I)
+# the pass notes forms and JSON-LD scripts besides the tags it drops
+_NOTED_TAGS = X.DROP_TAGS | {"form"}  # forms are not dropped by tag; scripts are
 _NOT_COMMENT_TOKENS = frozenset(X.NOT_COMMENT_TOKENS)
 _SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
 # every token and part above contains one of these: a cheap first test for most elements, on the
@@ -128,19 +131,43 @@ def _is_sidebar(el: etree._Element, names: str) -> bool:
     return not _SIDEBAR_TOKENS.isdisjoint(names.split()) and not select(el, X.SIDEBAR_KEEP)
 
 
-def drop_non_comments(root: etree._Element) -> list[Candidate]:
-    """Remove what is never a reader comment, in one pass over the elements; the elements of
-    ``CANDIDATE_TAGS`` whose names hold one of ``CANDIDATE_NAMES`` that were not dropped
-    themselves, in document order (some may be inside a dropped element: see ``is_attached``)."""
+@dataclass
+class Pruned:
+    """What ``drop_non_comments`` notes on its pass. ``candidates``: the elements of
+    ``CANDIDATE_TAGS`` whose names hold one of ``CANDIDATE_NAMES`` and that were not dropped
+    themselves, in document order (some may be inside a dropped element: ``is_attached``); None
+    for a fragment's element (lxml.html's ``fromstring``), whose XPaths read the whole document,
+    beyond the elements the pass sees. ``jsonld``: the text of the page's JSON-LD scripts
+    (``X.JSONLD``), read before the scripts are dropped."""
+
+    candidates: list[Candidate] | None
+    jsonld: list[str]
+
+
+_TEXT = "text()"
+
+
+def drop_non_comments(root: etree._Element) -> Pruned:
+    """Remove what is never a reader comment, in one pass over the elements. The pass also
+    notes the JSON-LD scripts and the forms (``X.COMMENT_FORMS`` is then tested on those alone,
+    and the scripts' text read from those alone: two walks of the whole tree fewer)."""
+    whole = root.getparent() is None
     doomed = []
     candidates: list[Candidate] = []
+    scripts = []
+    forms = []
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
             continue
-        if tag in X.DROP_TAGS:
-            doomed.append(el)
-            continue
+        if tag in _NOTED_TAGS:
+            if tag == "form":
+                forms.append(el)
+            else:
+                doomed.append(el)
+                if tag == "script" and el.get("type") == "application/ld+json":
+                    scripts.append(el)
+                continue
         attrib = el.attrib
         if not attrib:
             continue
@@ -158,10 +185,16 @@ def drop_non_comments(root: etree._Element) -> list[Candidate]:
             doomed.append(el)
         elif tag in CANDIDATE_TAGS and ("omment" in names or "entar" in names or "review" in names):
             candidates.append((el, tag, names))
-    doomed.extend(select(root, X.COMMENT_FORMS))
+    if whole:
+        jsonld = [text for script in scripts for text in select(script, _TEXT)]
+        is_form = element_test(X.COMMENT_FORMS)
+        doomed.extend(form for form in forms if is_form(form))
+    else:
+        jsonld = select(root, X.JSONLD)
+        doomed.extend(select(root, X.COMMENT_FORMS))
     for el in doomed:
         _drop_tree(el)
-    return candidates
+    return Pruned(candidates if whole else None, jsonld)
 
 
 def is_attached(el: etree._Element, top: etree._Element) -> bool:

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from lxml import etree
 
-from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.dates import DateReader
 from newsarchive.parsing.comments.markup import (
     drop_non_comments,
@@ -30,11 +29,9 @@ class CommentPage:
         self.article_id = article_id
         self.raw = raw
         self.dates = dates
-        self.jsonld = [t for t in select(root, X.JSONLD) if '"comment"' in t]
-        candidates = drop_non_comments(root)
-        # None for a fragment's element (lxml.html's fromstring): its XPaths read the whole
-        # document, beyond the elements the pass saw
-        self.candidates = candidates if root.getparent() is None else None
+        pruned = drop_non_comments(root)
+        self.jsonld = [t for t in pruned.jsonld if '"comment"' in t]
+        self.candidates = pruned.candidates
         self.root = root
         self._markers: dict[str, bool] = {}
 
