@@ -433,3 +433,22 @@ def test_the_forms_page_has_what_the_pass_must_get_right() -> None:
     text = markup.text_content(root)
     assert "Story" in text and "tail before  tail after" in text  # the page's form is kept
     assert markup.select(root, "//form/@id") == ["aspnetForm"]
+
+
+@pytest.mark.parametrize("names", [
+    ("reply", "comment-reply", "says", "avatar", "sr-only"),
+    ("comment-meta", "vcard", "comment-author"),
+    ("fn", "name", "author", "date", "time", "meta"),
+])
+def test_any_cls_guarded_by_the_class_attribute_selects_what_the_bare_tests_select(names) -> None:
+    """``any_cls`` tests ``@class`` before its per-name tests: the same elements as without."""
+    from newsarchive.parsing.html import has_class
+
+    bare = "//*[(" + " or ".join(has_class(n) for n in names) + ")]"
+    guarded = f"//*[{X.any_cls(*names)}]"
+    assert guarded != bare
+    page = ('<div class=""><p class="says">a</p><span class="x\tauthor\n">b</span>'
+            '<i class="authors">c</i><b>d</b><a class="REPLY">e</a><em class=" date ">f</em></div>')
+    for html in [page] + [load(c)[1] for c in CASES]:
+        root = markup.parse(html)
+        assert markup.select(root, guarded) == markup.select(root, bare)

@@ -10,7 +10,11 @@ from newsarchive.parsing.html import has_class
 
 
 def any_cls(*names: str) -> str:
-    return "(" + " or ".join(has_class(n) for n in names) + ")"
+    """XPath test: the class attribute has one of the tokens ``names``. Each ``has_class`` needs a
+    class attribute, so ``@class and`` first: an element without one (most elements inside a
+    comment) is answered by one test instead of one per name (``JUNK``, 45 names, ran 66 µs a
+    comment on the corpus)."""
+    return "(@class and (" + " or ".join(has_class(n) for n in names) + "))"
 
 
 # --- Removed before anything else: invisible markup, forms, widgets that list other comments. ---
