@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from newsarchive.items import Comment
 from newsarchive.parsing import comment_xpaths as X
@@ -452,3 +453,23 @@ def test_any_cls_guarded_by_the_class_attribute_selects_what_the_bare_tests_sele
     for html in [page] + [load(c)[1] for c in CASES]:
         root = markup.parse(html)
         assert markup.select(root, guarded) == markup.select(root, bare)
+
+
+_JUNK_PAGE = """<div><p class="reply">a</p><p class="x\treply\ny">b</p><p class="reply\u00a0x">c</p>
+<p class="Reply">d</p><p class="replying">e</p><p class="">f</p><p class=" says ">g</p>
+<span class="readmore">h</span><div class="read-more">i</div><a class="a-read-more">j</a>
+<button>k</button><img src="x"><input><select></select><form></form><b class="my-share">l</b>
+<b class="share-this">m</b><b class="sharebox">n</b><i class="avatar-image-container x">o</i>
+<!-- a comment --><p class="comment-reply-link\rx">p</p><em>q<img src="y"></em></div>"""
+
+
+@pytest.mark.parametrize("html", [_JUNK_PAGE] + [load(c)[1] for c in CASES],
+                         ids=["junk_page"] + [c.name for c in CASES])
+def test_junk_read_in_python_is_the_junk_xpath(html: str) -> None:
+    """``markup.junk`` selects what ``X.JUNK`` selects, from every element of the page."""
+    root = etree.fromstring(html, etree.HTMLParser())  # comments kept, unlike markup.parse
+    if html is _JUNK_PAGE:
+        assert len(markup.junk(root)) == 15
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            assert markup.junk(el) == markup.select(el, X.JUNK)

@@ -28,6 +28,7 @@ from newsarchive.parsing.comments.markup import (
     first,
     hits,
     is_line,
+    junk,
     render,
     select,
     text_of,
@@ -124,7 +125,7 @@ class Family:
         permalink = page.absolute(permalink) if isinstance(permalink, str) else None
         text_el = first(node, self.text)
         title_el = first(node, self.title) if self.title else None
-        skip = set(select(node, X.JUNK))
+        skip = set(junk(node))
         # the author, date and title are fields (or no part of the text): never in the text
         # (a long block holding the date, "vcard" themes, is the comment itself: kept)
         for extra in (author_el, date_el, title_el):
@@ -137,7 +138,7 @@ class Family:
         if not text and text_el is not None:
             # Some themes put the whole comment inside .comment-author or the meta row: keep
             # those, skip only the short lines that hold the author and the date.
-            skip = set(select(node, X.JUNK))
+            skip = set(junk(node))
             for extra in (author_el, date_el, title_el):
                 if isinstance(extra, etree._Element) and is_line(extra):
                     skip.add(enclosing_line(extra, node))
