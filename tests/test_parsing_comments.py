@@ -473,3 +473,25 @@ def test_junk_read_in_python_is_the_junk_xpath(html: str) -> None:
     for el in root.iter():
         if isinstance(el.tag, str):
             assert markup.junk(el) == markup.select(el, X.JUNK)
+
+
+_DL_PAGE = """<html><body><dl id="comments-block"><dt>Ann said...</dt><dd>Hi</dd></dl>
+<div id="comments"><dl><dt>Bob</dt><dd>Yo</dd></dl><dl><dt>no dd</dt></dl></div>
+<div hidden><dl class="comments"><dt>Cy</dt><dd>hidden</dd></dl></div>
+<dl class="comment-list"><dd>no dt</dd></dl><dl class="glossary"><dt>t</dt><dd>d</dd></dl>
+<dl class="recent-comments"><dt>Dee</dt><dd>widget</dd></dl></body></html>"""
+
+
+@pytest.mark.parametrize("html", [_DL_PAGE, _SCAN_PAGE] + [load(c)[1] for c in CASES],
+                         ids=["dl_page", "scan_page"] + [c.name for c in CASES])
+def test_dl_lists_tested_on_the_noted_lists_are_the_dl_xpath(html: str) -> None:
+    fast, slow = _pages(html)
+    slow._lists = None  # CommentPage.dl_lists falls back to the XPath over the whole tree
+    got = fast.dl_lists()
+    assert [markup.text_content(e) for e in got] == [
+        markup.text_content(e) for e in markup.select(slow.root, X.DL_LISTS)]
+    if html is _DL_PAGE:
+        assert len(got) == 2
+    for el in got[:1]:
+        el.getparent().remove(el)
+    assert len(fast.dl_lists()) == max(len(got) - 1, 0)

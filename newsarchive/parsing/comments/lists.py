@@ -32,7 +32,7 @@ class DlLists:
 
     def find(self, page: CommentPage) -> list[Comment]:
         comments: list[Comment] = []
-        for dl in select(page.root, X.DL_LISTS):
+        for dl in page.dl_lists():
             items: list[tuple[etree._Element, list[etree._Element]]] = []
             for child in dl:
                 if child.tag == "dt":

@@ -48,7 +48,7 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-
 
 _HIDDEN_STYLE = re.compile(X.HIDDEN_STYLE, re.I)
 # the pass notes forms and JSON-LD scripts besides the tags it drops
-_NOTED_TAGS = X.DROP_TAGS | {"form"}  # forms are not dropped by tag; scripts are
+_NOTED_TAGS = X.DROP_TAGS | {"form", "dl"}  # forms and lists are not dropped by tag; scripts are
 _NOT_COMMENT_TOKENS = frozenset(X.NOT_COMMENT_TOKENS)
 _SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
 # every token and part above contains one of these: a cheap first test for most elements, on the
@@ -138,10 +138,12 @@ class Pruned:
     themselves, in document order (some may be inside a dropped element: ``is_attached``); None
     for a fragment's element (lxml.html's ``fromstring``), whose XPaths read the whole document,
     beyond the elements the pass sees. ``jsonld``: the text of the page's JSON-LD scripts
-    (``X.JSONLD``), read before the scripts are dropped."""
+    (``X.JSONLD``), read before the scripts are dropped. ``lists``: the ``<dl>`` elements, in
+    document order (some dropped since; None for a fragment's element)."""
 
     candidates: list[Candidate] | None
     jsonld: list[str]
+    lists: list[etree._Element] | None
 
 
 _TEXT = "text()"
@@ -149,13 +151,15 @@ _TEXT = "text()"
 
 def drop_non_comments(root: etree._Element) -> Pruned:
     """Remove what is never a reader comment, in one pass over the elements. The pass also
-    notes the JSON-LD scripts and the forms (``X.COMMENT_FORMS`` is then tested on those alone,
-    and the scripts' text read from those alone: two walks of the whole tree fewer)."""
+    notes the JSON-LD scripts, the forms and the ``<dl>`` lists (``X.COMMENT_FORMS`` is then
+    tested on the forms alone, ``X.DL_LISTS`` on the lists alone and the scripts' text read from
+    those alone: three walks of the whole tree fewer)."""
     whole = root.getparent() is None
     doomed = []
     candidates: list[Candidate] = []
     scripts = []
     forms = []
+    lists = []
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
@@ -163,6 +167,8 @@ def drop_non_comments(root: etree._Element) -> Pruned:
         if tag in _NOTED_TAGS:
             if tag == "form":
                 forms.append(el)
+            elif tag == "dl":
+                lists.append(el)
             else:
                 doomed.append(el)
                 if tag == "script" and el.get("type") == "application/ld+json":
@@ -194,7 +200,7 @@ def drop_non_comments(root: etree._Element) -> Pruned:
         doomed.extend(select(root, X.COMMENT_FORMS))
     for el in doomed:
         _drop_tree(el)
-    return Pruned(candidates if whole else None, jsonld)
+    return Pruned(candidates if whole else None, jsonld, lists if whole else None)
 
 
 _JUNK_CLASSES = frozenset(X.JUNK_CLASSES)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from lxml import etree
 
+from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.dates import DateReader
 from newsarchive.parsing.comments.markup import (
     drop_non_comments,
@@ -32,6 +33,7 @@ class CommentPage:
         pruned = drop_non_comments(root)
         self.jsonld = [t for t in pruned.jsonld if '"comment"' in t]
         self.candidates = pruned.candidates
+        self._lists = pruned.lists
         self.root = root
         self._markers: dict[str, bool] = {}
 
@@ -50,6 +52,13 @@ class CommentPage:
             if tag in tags and any(name in own for name in names) and is_attached(el, root)
             and test(el)
         ]
+
+    def dl_lists(self) -> list:
+        """``select(self.root, X.DL_LISTS)``, tested on the page's ``<dl>`` elements alone."""
+        if self._lists is None:
+            return select(self.root, X.DL_LISTS)
+        test = element_test(X.DL_LISTS)
+        return [dl for dl in self._lists if is_attached(dl, self.root) and test(dl)]
 
     @classmethod
     def parse(
