@@ -323,3 +323,50 @@ def test_furniture_blocks_are_those_of_one_xpath_over_the_attributes() -> None:
         "<div role='Dialog'>h</div><span class='site-header-inner'>i</span></body></html>")
     assert boilerplate.furniture_blocks(tree) == set(one_xpath(tree))
     assert len(boilerplate.furniture_blocks(tree)) == 9
+
+
+# The metadata XPaths as they were written before "/descendant::" and the contains() guards.
+_FORMER_METADATA_XPATHS = {
+    "JSONLD_XPATH":
+        '//script[contains(translate(@type, "JSONLD", "jsonld"), "application/ld+json")]',
+    "META_XPATH": "//meta[@content]",
+    "CANONICAL_XPATH": '//link[contains(concat(" ", normalize-space(translate(@rel, "CANONICAL",'
+                       ' "canonical")), " "), " canonical ")]/@href',
+    "REL_TAG_XPATH": '//a[contains(concat(" ", normalize-space(@rel), " "), " tag ")'
+                     ' and not(contains(@rel, "category"))]',
+    "BYLINE_XPATH": "//*[contains(concat(' ', normalize-space(@class), ' '), ' author ')"
+                    " and contains(concat(' ', normalize-space(@class), ' '), ' vcard ')]"
+                    "//*[contains(concat(' ', normalize-space(@class), ' '), ' fn ')]"
+                    " | //a[@rel='author']",
+}
+_METADATA_PAGE = """<html><head><meta name="a" content=""><meta name="b">
+<script type="Application/LD+JSON">{}</script><script type="text/javascript"></script>
+<link rel="Canonical" href="/a"><link rel="alternate canonical\tx" href="/b">
+<link rel="canonicals" href="/c"></head><body>
+<div class="author vcard"><span class="fn">Ann</span><b class="fnx">no</b>
+<div class="vcard author"><i class=" fn ">Bob</i></div></div><p class="author">x</p>
+<span class="authorvcard"><span class="fn">no</span></span><a rel="author">Cy</a>
+<a rel="tag">t1</a><a rel="category tag">c</a><a rel=" tag\nnofollow">t2</a><a rel="tags">n</a>
+</body></html>"""
+
+
+@pytest.mark.parametrize("name", sorted(_FORMER_METADATA_XPATHS))
+def test_metadata_xpaths_select_what_their_former_text_selected(name: str) -> None:
+    from lxml import html as lxml_html
+
+    pages = [_METADATA_PAGE] + [
+        p.read_text(encoding="utf-8", errors="replace")
+        for p in sorted((Path(__file__).parent / "fixtures" / "pages").rglob("*.html"))
+    ]
+    current, former = getattr(md, name), _FORMER_METADATA_XPATHS[name]
+    assert current != former
+    hits = 0
+    for html in pages:
+        try:
+            tree = lxml_html.fromstring(html)
+        except Exception:  # an empty or unparsable fixture: nothing to compare
+            continue
+        got = tree.xpath(current)
+        assert got == tree.xpath(former)
+        hits += len(got)
+    assert hits

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from newsarchive.items import Comment
 from newsarchive.parsing import comment_xpaths as X
@@ -298,3 +299,236 @@ _OWN = "/2020/05/post/?showcomment=5"  # stays on the article; no "page" in it
 def test_paging_labels_and_hrefs_as_matched_after_decoding(link: str, found: bool) -> None:
     url = "https://blog.example.com/2020/05/post/"
     assert bool(comment_page_urls(url, "<p>Post</p>" + link)) is found
+
+
+SCANNED = [f for f in __import__(
+    "newsarchive.parsing.comments.strategies", fromlist=["STRATEGIES"]).STRATEGIES
+    if getattr(f, "scan_names", ())]
+
+# every way a scanned family's XPath can select an element, plus elements that look alike but
+# are inside removed markup (a widget, a hidden block, a comment form), or differ in tag or case
+_SCAN_PAGE = """<html><body><article><p>Story</p></article>
+<div id="comments"><ol class="commentlist">
+ <li class="comment" id="li-comment-1"><div id="div-comment-1"><cite>Ann</cite> Great</div>
+  <ul class="children"><li class="Comment even" id="comment-2"><p>Reply</p></li></ul></li>
+ <li class="review"><p>A review</p></li>
+ <li id="comment-3"><p>Id only</p></li>
+</ol>
+<div class="wpd-comment" id="wpd-comm-4_0"><div class="wpd-comment-text">W</div></div>
+<div class="comment-thread"><ol><li class="comment"><p class="comment-content">B</p></li></ol></div>
+<article class="comment js-comment" data-comment-user-id="5"><p>Drupal</p></article>
+<section class="user-comment"><span class="date">1 May 2020</span><p>Generic</p></section>
+<table class="kommentare"><tr class="kommentar"><td>Row</td></tr></table>
+</div>
+<aside id="secondary"><ul class="recentcomments">
+ <li class="comment" id="comment-9"><p>Widget</p></li></ul></aside>
+<div hidden><div class="comments"><div class="comment" id="comment-10">Hidden</div></div></div>
+<form id="commentform"><div class="comment-form-comment">Form</div></form>
+<span class="comment" id="comment-11">a span</span>
+</body></html>"""
+
+
+def _pages(html: str) -> tuple[object, object]:
+    """The same page twice, pruned: one whose node XPaths read the candidates, one the tree."""
+    from newsarchive.parsing.comments.page import CommentPage
+
+    fast = CommentPage.parse("https://example.org/a", html, ARTICLE_ID, None, None)
+    slow = CommentPage.parse("https://example.org/a", html, ARTICLE_ID, None, None)
+    assert fast is not None and slow is not None
+    slow.candidates = None  # CommentPage.nodes falls back to the XPath over the whole tree
+    return fast, slow
+
+
+@pytest.mark.parametrize("family", SCANNED, ids=lambda f: f.name)
+@pytest.mark.parametrize("html", [_SCAN_PAGE] + [load(c)[1] for c in CASES],
+                         ids=["scan_page"] + [c.name for c in CASES])
+def test_node_xpaths_on_candidates_select_what_the_whole_tree_gives(family, html: str) -> None:
+    """``CommentPage.nodes`` (the XPath tested on the drop pass's candidates) selects the same
+    elements, in the same order, as the XPath over the pruned tree; also after the elements a
+    family reads are detached (as ``Family.find`` does)."""
+    fast, slow = _pages(html)
+    expected = markup.select(slow.root, family.nodes)
+    got = fast.nodes(family.nodes, family.scan_tags, family.scan_names)
+    assert [markup.text_content(e) for e in got] == [markup.text_content(e) for e in expected]
+    assert len(got) == len(expected)
+    for el in got[::2]:  # detached elements (and what is inside them) are no longer selected
+        el.getparent().remove(el)
+    for el in expected[::2]:
+        el.getparent().remove(el)
+    again = fast.nodes(family.nodes, family.scan_tags, family.scan_names)
+    assert [markup.text_content(e) for e in again] == [
+        markup.text_content(e) for e in markup.select(slow.root, family.nodes)]
+
+
+def test_the_scan_page_has_nodes_for_every_scanned_family() -> None:
+    fast, _ = _pages(_SCAN_PAGE)
+    for family in SCANNED:
+        assert fast.nodes(family.nodes, family.scan_tags, family.scan_names), family.name
+    # the widget's, the hidden block's and the form's look-alikes were dropped with them
+    texts = " ".join(markup.text_content(el) for el, _, _ in fast.candidates
+                     if markup.is_attached(el, fast.root))
+    assert "Widget" not in texts and "Hidden" not in texts and "Form" not in texts
+
+
+def test_a_fragment_root_reads_its_node_xpaths_over_the_whole_document() -> None:
+    """lxml.html gives a fragment's element, inside a document the drop pass never saw."""
+    from lxml import html as lxml_html
+
+    from newsarchive.parsing.comments.dates import DateReader
+    from newsarchive.parsing.comments.page import CommentPage
+
+    root = lxml_html.fromstring('<div class="comments"><div class="comment">x</div></div>')
+    assert root.getparent() is not None
+    page = CommentPage("https://example.org/a", ARTICLE_ID, root, "",
+                       DateReader.for_page(root, "", None, None))
+    assert page.candidates is None
+
+
+@pytest.mark.parametrize("expression", [
+    "//li[1]", "//li[position() < 3]", "//li[last()]", "//li[@id]/span", "//li[@id] | //div",
+    "li[@id]", "//li", "//li[@id]x", "//li[@id='a]",
+])
+def test_element_test_refuses_what_it_cannot_test_one_element_at_a_time(expression: str) -> None:
+    with pytest.raises(ValueError):
+        markup.element_test(expression)
+
+
+def test_a_family_scan_must_lie_within_the_candidates() -> None:
+    from newsarchive.parsing.comments.families import Family
+
+    with pytest.raises(ValueError):
+        Family("x", ("comment",), "//p[@class]", scan_tags=frozenset({"p"}),
+               scan_names=("comment",))
+    with pytest.raises(ValueError):
+        Family("x", ("comment",), "//li[@class]", scan_tags=frozenset({"li"}),
+               scan_names=("remark",))
+
+
+def _drop_by_xpaths(root) -> list[str]:
+    """``drop_non_comments`` as it was before the pass noted forms and JSON-LD scripts: the
+    JSON-LD read and the comment forms selected by XPaths over the whole tree."""
+    jsonld = markup.select(root, X.JSONLD)
+    doomed = []
+    for el in root.iter():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in X.DROP_TAGS:
+            doomed.append(el)
+            continue
+        attrib = el.attrib
+        if not attrib:
+            continue
+        names = f"{attrib.get('class', '')} {attrib.get('id', '')}".lower()
+        style = attrib.get("style")
+        if "hidden" in attrib or (style and markup._HIDDEN_STYLE.search(style)) or (
+            len(names) > 1 and markup._NAME_HINTS.search(names)
+            and (markup._is_not_comment(names) or markup._is_sidebar(el, names))
+        ):
+            doomed.append(el)
+    doomed.extend(markup.select(root, X.COMMENT_FORMS))
+    for el in doomed:
+        markup._drop_tree(el)
+    return jsonld
+
+
+_FORMS_PAGE = """<html><head>
+<script type="application/ld+json">{"@type": "BlogPosting", "comment": []}</script>
+<script type="application/LD+json">{"not": "exactly the type"}</script>
+<script type="text/javascript">var comment = 1;</script></head><body>
+<form id="aspnetForm" action="/page"><article><p>Story</p>
+ <script type="application/ld+json">{"@type": "Article"}</script>
+ <div id="comments"><form id="commentform"><textarea></textarea></form></div></article></form>
+<template><script type="application/ld+json">{"in": "a template"}</script></template>
+<div hidden><form action="/wp-comments-post.php"><input></form></div>
+<form class="search"><input name="s"></form>
+<form action="/comment/reply"><p>no textarea</p></form>
+<div>tail before <form><textarea></textarea></form> tail after</div>
+<script type="application/ld+json"></script>
+</body></html>"""
+
+
+@pytest.mark.parametrize("html", [_FORMS_PAGE, _SCAN_PAGE] + [load(c)[1] for c in CASES],
+                         ids=["forms_page", "scan_page"] + [c.name for c in CASES])
+def test_the_pass_drops_and_reads_what_the_whole_tree_xpaths_did(html: str) -> None:
+    """Forms tested, and JSON-LD read, on the elements the pass notes: the same pruned tree and
+    the same JSON-LD texts as the XPaths over the whole tree."""
+    from lxml import etree
+
+    noted, by_xpaths = markup.parse(html), markup.parse(html)
+    assert noted is not None and by_xpaths is not None
+    pruned = markup.drop_non_comments(noted)
+    expected_jsonld = _drop_by_xpaths(by_xpaths)
+    assert pruned.jsonld == expected_jsonld
+    assert etree.tostring(noted) == etree.tostring(by_xpaths)
+    assert pruned.candidates is not None
+
+
+def test_the_forms_page_has_what_the_pass_must_get_right() -> None:
+    root = markup.parse(_FORMS_PAGE)
+    pruned = markup.drop_non_comments(root)
+    assert len(pruned.jsonld) == 3  # not the LD+json one, the empty one has no text node
+    text = markup.text_content(root)
+    assert "Story" in text and "tail before  tail after" in text  # the page's form is kept
+    assert markup.select(root, "//form/@id") == ["aspnetForm"]
+
+
+@pytest.mark.parametrize("names", [
+    ("reply", "comment-reply", "says", "avatar", "sr-only"),
+    ("comment-meta", "vcard", "comment-author"),
+    ("fn", "name", "author", "date", "time", "meta"),
+])
+def test_any_cls_guarded_by_the_class_attribute_selects_what_the_bare_tests_select(names) -> None:
+    """``any_cls`` tests ``@class`` before its per-name tests: the same elements as without."""
+    from newsarchive.parsing.html import has_class
+
+    bare = "//*[(" + " or ".join(has_class(n) for n in names) + ")]"
+    guarded = f"//*[{X.any_cls(*names)}]"
+    assert guarded != bare
+    page = ('<div class=""><p class="says">a</p><span class="x\tauthor\n">b</span>'
+            '<i class="authors">c</i><b>d</b><a class="REPLY">e</a><em class=" date ">f</em></div>')
+    for html in [page] + [load(c)[1] for c in CASES]:
+        root = markup.parse(html)
+        assert markup.select(root, guarded) == markup.select(root, bare)
+
+
+_JUNK_PAGE = """<div><p class="reply">a</p><p class="x\treply\ny">b</p><p class="reply\u00a0x">c</p>
+<p class="Reply">d</p><p class="replying">e</p><p class="">f</p><p class=" says ">g</p>
+<span class="readmore">h</span><div class="read-more">i</div><a class="a-read-more">j</a>
+<button>k</button><img src="x"><input><select></select><form></form><b class="my-share">l</b>
+<b class="share-this">m</b><b class="sharebox">n</b><i class="avatar-image-container x">o</i>
+<!-- a comment --><p class="comment-reply-link\rx">p</p><em>q<img src="y"></em></div>"""
+
+
+@pytest.mark.parametrize("html", [_JUNK_PAGE] + [load(c)[1] for c in CASES],
+                         ids=["junk_page"] + [c.name for c in CASES])
+def test_junk_read_in_python_is_the_junk_xpath(html: str) -> None:
+    """``markup.junk`` selects what ``X.JUNK`` selects, from every element of the page."""
+    root = etree.fromstring(html, etree.HTMLParser())  # comments kept, unlike markup.parse
+    if html is _JUNK_PAGE:
+        assert len(markup.junk(root)) == 15
+    for el in root.iter():
+        if isinstance(el.tag, str):
+            assert markup.junk(el) == markup.select(el, X.JUNK)
+
+
+_DL_PAGE = """<html><body><dl id="comments-block"><dt>Ann said...</dt><dd>Hi</dd></dl>
+<div id="comments"><dl><dt>Bob</dt><dd>Yo</dd></dl><dl><dt>no dd</dt></dl></div>
+<div hidden><dl class="comments"><dt>Cy</dt><dd>hidden</dd></dl></div>
+<dl class="comment-list"><dd>no dt</dd></dl><dl class="glossary"><dt>t</dt><dd>d</dd></dl>
+<dl class="recent-comments"><dt>Dee</dt><dd>widget</dd></dl></body></html>"""
+
+
+@pytest.mark.parametrize("html", [_DL_PAGE, _SCAN_PAGE] + [load(c)[1] for c in CASES],
+                         ids=["dl_page", "scan_page"] + [c.name for c in CASES])
+def test_dl_lists_tested_on_the_noted_lists_are_the_dl_xpath(html: str) -> None:
+    fast, slow = _pages(html)
+    slow._lists = None  # CommentPage.dl_lists falls back to the XPath over the whole tree
+    got = fast.dl_lists()
+    assert [markup.text_content(e) for e in got] == [
+        markup.text_content(e) for e in markup.select(slow.root, X.DL_LISTS)]
+    if html is _DL_PAGE:
+        assert len(got) == 2
+    for el in got[:1]:
+        el.getparent().remove(el)
+    assert len(fast.dl_lists()) == max(len(got) - 1, 0)

@@ -10,7 +10,11 @@ from newsarchive.parsing.html import has_class
 
 
 def any_cls(*names: str) -> str:
-    return "(" + " or ".join(has_class(n) for n in names) + ")"
+    """XPath test: the class attribute has one of the tokens ``names``. Each ``has_class`` needs a
+    class attribute, so ``@class and`` first: an element without one (most elements inside a
+    comment) is answered by one test instead of one per name (``JUNK``, 45 names, ran 66 µs a
+    comment on the corpus)."""
+    return "(@class and (" + " or ".join(has_class(n) for n in names) + "))"
 
 
 # --- Removed before anything else: invisible markup, forms, widgets that list other comments. ---
@@ -43,24 +47,31 @@ COMMENT_FORMS = (
 )
 
 # --- Inside one comment: things that are never part of its text. ---
+# (``markup.junk`` reads the same in Python: the class tokens, class parts and tags below)
+JUNK_CLASSES = (
+    "reply", "comment-reply", "comment-reply-link", "comment-actions", "comment-links",
+    "edit-link", "comment-edit-link", "says", "comment-awaiting-moderation",
+    "comment-likes", "comment-like", "likes", "like-button", "report", "report-comment",
+    "item-control", "comment-number", "wpd-comment-footer", "wpd-comment-share",
+    "wpd-comment-link", "wc-comment-link", "wc-comment-footer", "share_buttons_box",
+    "wpd-reply-button", "wpd-vote", "wpd-space", "wpd-comment-label", "screen-reader-text",
+    "visually-hidden", "sr-only", "element-hidden", "avatar", "avatar-image-container",
+    "thread-toggle", "continue", "links", "rdf-meta", "comment-reply-wrap",
+    "ast-comment-edit-reply-wrap", "reply-link", "comment-share", "vote", "votes",
+    "wp-block-comment-reply-link", "wp-block-comment-edit-link", "wpdiscuz-hellip",
+)
+JUNK_CLASS_PARTS = ("share-", "-share")
+JUNK_READMORE_TAGS = ("a", "span", "button")
+JUNK_READMORE_PARTS = ("readmore", "read-more")
+JUNK_TAGS = ("img", "button", "form", "input", "select")
 JUNK = (
     ".//*["
-    + any_cls(
-        "reply", "comment-reply", "comment-reply-link", "comment-actions", "comment-links",
-        "edit-link", "comment-edit-link", "says", "comment-awaiting-moderation",
-        "comment-likes", "comment-like", "likes", "like-button", "report", "report-comment",
-        "item-control", "comment-number", "wpd-comment-footer", "wpd-comment-share",
-        "wpd-comment-link", "wc-comment-link", "wc-comment-footer", "share_buttons_box",
-        "wpd-reply-button", "wpd-vote", "wpd-space", "wpd-comment-label", "screen-reader-text",
-        "visually-hidden", "sr-only", "element-hidden", "avatar", "avatar-image-container",
-        "thread-toggle", "continue", "links", "rdf-meta", "comment-reply-wrap",
-        "ast-comment-edit-reply-wrap", "reply-link", "comment-share", "vote", "votes",
-        "wp-block-comment-reply-link", "wp-block-comment-edit-link", "wpdiscuz-hellip",
-    )
-    + " or contains(@class, 'share-') or contains(@class, '-share')"
-    " or (self::a or self::span or self::button)"
-    " and (contains(@class, 'readmore') or contains(@class, 'read-more'))"
-    " or self::img or self::button or self::form or self::input or self::select]"
+    + any_cls(*JUNK_CLASSES)
+    + "".join(f" or contains(@class, '{part}')" for part in JUNK_CLASS_PARTS)
+    + " or (" + " or ".join(f"self::{tag}" for tag in JUNK_READMORE_TAGS) + ")"
+    + " and (" + " or ".join(f"contains(@class, '{part}')" for part in JUNK_READMORE_PARTS) + ")"
+    + "".join(f" or self::{tag}" for tag in JUNK_TAGS)
+    + "]"
 )
 
 # Author/date rows and headers inside a comment: their words are fields, not text.

@@ -7,14 +7,13 @@ import re
 
 from lxml import etree
 
-from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.markup import (
     BUTTON_LINE,
     MAX_AUTHOR,
     NO_COMMENTS,
     SKIP_TAGS,
+    junk,
     render,
-    select,
     text_content,
 )
 from newsarchive.parsing.text import clean_inline
@@ -76,6 +75,6 @@ def heading_name(node: etree._Element) -> etree._Element | None:
         if len(words) > _MAX_HEADING_WORDS or len(" ".join(words)) > _MAX_NAME // 2 or \
                 any(c in " ".join(words) for c in ".!?:") or BUTTON_LINE.match(" ".join(words)):
             return None
-        rendered = " ".join(render(node, set(select(node, X.JUNK))).split())
+        rendered = " ".join(render(node, set(junk(node))).split())
         return el if rendered.startswith(" ".join(words)) else None
     return None

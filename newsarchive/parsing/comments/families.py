@@ -19,12 +19,16 @@ from newsarchive.items import Comment
 from newsarchive.parsing import comment_xpaths as X
 from newsarchive.parsing.comments.authors import author_beside, clean_author, heading_name
 from newsarchive.parsing.comments.markup import (
+    CANDIDATE_NAMES,
+    CANDIDATE_TAGS,
     NO_COMMENTS,
     clean_text,
+    element_test,
     enclosing_line,
     first,
     hits,
     is_line,
+    junk,
     render,
     select,
     text_of,
@@ -56,14 +60,33 @@ class Family:
     title: tuple[str, ...] = ()
     whole_node_text: bool = False  # no text element found: use the node minus author/date/junk
     needs_meta: bool = False  # keep only comments with an author or a date (generic markup)
+    # What every element ``nodes`` selects has: one of these tags, and a class or id holding one
+    # of these names (lower-cased). Given, ``nodes`` is tested only on such elements
+    # (``CommentPage.nodes``), before the markers: a scan of the raw page for each marker that
+    # is absent costs more than the test.
+    scan_tags: frozenset[str] = frozenset()
+    scan_names: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.scan_names:
+            element_test(self.nodes)  # ValueError unless one step with positionless predicates
+            if not self.scan_tags <= CANDIDATE_TAGS or not all(
+                any(part in name for part in CANDIDATE_NAMES) for name in self.scan_names
+            ):
+                raise ValueError(f"{self.name}: its scan is not within the candidates")
 
     def find(self, page: CommentPage) -> list[Comment]:
         """This markup's comments on the page, depth-first in display order; [] if none."""
-        if not any(page.has(m) for m in self.markers):
-            return []
-        nodes = select(page.root, self.nodes)
-        if not nodes:
-            return []
+        if self.scan_names:
+            nodes = page.nodes(self.nodes, self.scan_tags, self.scan_names)
+            if not nodes or not any(page.has(m) for m in self.markers):
+                return []
+        else:
+            if not any(page.has(m) for m in self.markers):
+                return []
+            nodes = select(page.root, self.nodes)
+            if not nodes:
+                return []
         node_set = set(nodes)
         parents = {node: _parent_node(node, node_set) for node in nodes}
         parsed: dict[etree._Element, ParsedComment] = {}
@@ -102,7 +125,7 @@ class Family:
         permalink = page.absolute(permalink) if isinstance(permalink, str) else None
         text_el = first(node, self.text)
         title_el = first(node, self.title) if self.title else None
-        skip = set(select(node, X.JUNK))
+        skip = set(junk(node))
         # the author, date and title are fields (or no part of the text): never in the text
         # (a long block holding the date, "vcard" themes, is the comment itself: kept)
         for extra in (author_el, date_el, title_el):
@@ -115,7 +138,7 @@ class Family:
         if not text and text_el is not None:
             # Some themes put the whole comment inside .comment-author or the meta row: keep
             # those, skip only the short lines that hold the author and the date.
-            skip = set(select(node, X.JUNK))
+            skip = set(junk(node))
             for extra in (author_el, date_el, title_el):
                 if isinstance(extra, etree._Element) and is_line(extra):
                     skip.add(enclosing_line(extra, node))

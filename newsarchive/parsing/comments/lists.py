@@ -14,6 +14,7 @@ from newsarchive.parsing.comments.markup import (
     NO_COMMENTS,
     clean_text,
     first,
+    junk,
     render,
     select,
     text_of,
@@ -31,7 +32,7 @@ class DlLists:
 
     def find(self, page: CommentPage) -> list[Comment]:
         comments: list[Comment] = []
-        for dl in select(page.root, X.DL_LISTS):
+        for dl in page.dl_lists():
             items: list[tuple[etree._Element, list[etree._Element]]] = []
             for child in dl:
                 if child.tag == "dt":
@@ -70,7 +71,7 @@ def _read(page: CommentPage, dt: etree._Element, dds: list[etree._Element]) -> P
     skip = set()
     for dd in text_dds:
         skip.update(select(dd, X.DL_TEXT_JUNK))
-        skip.update(select(dd, X.JUNK))
+        skip.update(junk(dd))
         if isinstance(date_hit, etree._Element):
             skip.add(date_hit)
     text = clean_text("\n\n".join(render(dd, skip) for dd in text_dds))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 from lxml import etree
@@ -46,12 +47,22 @@ TAG = re.compile(r"<[^>]+>")
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, encoding="utf-8")
 
 _HIDDEN_STYLE = re.compile(X.HIDDEN_STYLE, re.I)
+# the pass notes forms and JSON-LD scripts besides the tags it drops
+_NOTED_TAGS = X.DROP_TAGS | {"form", "dl"}  # forms and lists are not dropped by tag; scripts are
 _NOT_COMMENT_TOKENS = frozenset(X.NOT_COMMENT_TOKENS)
 _SIDEBAR_TOKENS = frozenset(X.SIDEBAR_TOKENS)
 # every token and part above contains one of these: a cheap first test for most elements, on the
 # lower-cased names (re.IGNORECASE makes this search 4x slower)
 _NAME_HINTS = re.compile(
     "omment|respond|repl|side|secondary|widget|related|shar|author|form|pingl|pingb|trackb")
+
+# Every element the comment families' node XPaths can select (``families.NodeScan``) has one of
+# these tags and a class or id that, lower-cased, holds one of these names: the pass that drops
+# non-comments notes such elements, and the families test only those instead of the whole page.
+CANDIDATE_TAGS = frozenset(("li", "div", "article", "section", "tr"))
+CANDIDATE_NAMES = ("omment", "entar", "review")
+# (element, tag, its class and id lower-cased), in document order
+Candidate = tuple[etree._Element, str, str]
 
 
 def parse(html: str) -> etree._Element | None:
@@ -74,6 +85,40 @@ def _compiled(expression: str) -> etree.XPath:
     return etree.XPath(expression, namespaces=X.REGEX_NS)
 
 
+_TOP_STEP = re.compile(r"//(\*|[A-Za-z][\w-]*)(?=\[)")
+_POSITIONAL = re.compile(r"^\s*\d+\s*$|position\s*\(|last\s*\(")
+
+
+@cache
+def element_test(expression: str) -> etree.XPath:
+    """``expression``, one step from the document (``//name[p1][p2]...``), as a test of one
+    element: ``self::name[p1][p2]...``, which selects the element exactly when ``expression``
+    selects it, since none of the predicates depends on a position (checked here: each is read
+    from the element alone). ValueError for any other expression."""
+    step = _TOP_STEP.match(expression)
+    if step is None:
+        raise ValueError(f"not one step from the document: {expression}")
+    depth, quote, start = 0, "", step.end()
+    for at in range(step.end(), len(expression)):
+        char = expression[at]
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"" and depth:
+            quote = char
+        elif char == "[":
+            depth += 1
+            start = at + 1 if depth == 1 else start
+        elif char == "]" and depth:
+            depth -= 1
+            if depth == 0 and _POSITIONAL.search(expression[start:at]):
+                raise ValueError(f"a predicate that depends on a position: {expression}")
+        elif not depth:
+            raise ValueError(f"not one step from the document: {expression}")
+    if depth or quote:
+        raise ValueError(f"unbalanced: {expression}")
+    return etree.XPath("self::" + expression[2:], namespaces=X.REGEX_NS)
+
+
 def _is_not_comment(names: str) -> bool:
     """``names``: the element's class and id, lower-cased."""
     return any(part in names for part in X.NOT_COMMENT_PARTS) or not _NOT_COMMENT_TOKENS.isdisjoint(
@@ -86,16 +131,49 @@ def _is_sidebar(el: etree._Element, names: str) -> bool:
     return not _SIDEBAR_TOKENS.isdisjoint(names.split()) and not select(el, X.SIDEBAR_KEEP)
 
 
-def drop_non_comments(root: etree._Element) -> None:
-    """Remove what is never a reader comment, in one pass over the elements."""
+@dataclass
+class Pruned:
+    """What ``drop_non_comments`` notes on its pass. ``candidates``: the elements of
+    ``CANDIDATE_TAGS`` whose names hold one of ``CANDIDATE_NAMES`` and that were not dropped
+    themselves, in document order (some may be inside a dropped element: ``is_attached``); None
+    for a fragment's element (lxml.html's ``fromstring``), whose XPaths read the whole document,
+    beyond the elements the pass sees. ``jsonld``: the text of the page's JSON-LD scripts
+    (``X.JSONLD``), read before the scripts are dropped. ``lists``: the ``<dl>`` elements, in
+    document order (some dropped since; None for a fragment's element)."""
+
+    candidates: list[Candidate] | None
+    jsonld: list[str]
+    lists: list[etree._Element] | None
+
+
+_TEXT = "text()"
+
+
+def drop_non_comments(root: etree._Element) -> Pruned:
+    """Remove what is never a reader comment, in one pass over the elements. The pass also
+    notes the JSON-LD scripts, the forms and the ``<dl>`` lists (``X.COMMENT_FORMS`` is then
+    tested on the forms alone, ``X.DL_LISTS`` on the lists alone and the scripts' text read from
+    those alone: three walks of the whole tree fewer)."""
+    whole = root.getparent() is None
     doomed = []
+    candidates: list[Candidate] = []
+    scripts = []
+    forms = []
+    lists = []
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
             continue
-        if tag in X.DROP_TAGS:
-            doomed.append(el)
-            continue
+        if tag in _NOTED_TAGS:
+            if tag == "form":
+                forms.append(el)
+            elif tag == "dl":
+                lists.append(el)
+            else:
+                doomed.append(el)
+                if tag == "script" and el.get("type") == "application/ld+json":
+                    scripts.append(el)
+                continue
         attrib = el.attrib
         if not attrib:
             continue
@@ -111,9 +189,60 @@ def drop_non_comments(root: etree._Element) -> None:
             )
         ):
             doomed.append(el)
-    doomed.extend(select(root, X.COMMENT_FORMS))
+        elif tag in CANDIDATE_TAGS and ("omment" in names or "entar" in names or "review" in names):
+            candidates.append((el, tag, names))
+    if whole:
+        jsonld = [text for script in scripts for text in select(script, _TEXT)]
+        is_form = element_test(X.COMMENT_FORMS)
+        doomed.extend(form for form in forms if is_form(form))
+    else:
+        jsonld = select(root, X.JSONLD)
+        doomed.extend(select(root, X.COMMENT_FORMS))
     for el in doomed:
         _drop_tree(el)
+    return Pruned(candidates if whole else None, jsonld, lists if whole else None)
+
+
+_JUNK_CLASSES = frozenset(X.JUNK_CLASSES)
+_JUNK_TAGS = frozenset(X.JUNK_TAGS)
+_JUNK_READMORE_TAGS = frozenset(X.JUNK_READMORE_TAGS)
+
+
+def junk(node: etree._Element) -> list[etree._Element]:
+    """``select(node, X.JUNK)``, read in Python from the same names: the XPath's 45 class-token
+    tests reread the class attribute for each name (7.6 µs an element with a class, 0.13 ms a
+    page over the corpus); here it is split once into its tokens, as ``normalize-space`` splits
+    it (on XML's four whitespace characters only, not on all that ``str.split`` knows)."""
+    found = []
+    for el in node.iterdescendants():
+        tag = el.tag
+        if not isinstance(tag, str):
+            continue
+        if tag in _JUNK_TAGS:
+            found.append(el)
+            continue
+        value = el.get("class")
+        if not value:
+            continue
+        tokens = value.replace("\t", " ").replace("\n", " ").replace("\r", " ").split(" ")
+        if (
+            not _JUNK_CLASSES.isdisjoint(tokens)
+            or any(part in value for part in X.JUNK_CLASS_PARTS)
+            or (tag in _JUNK_READMORE_TAGS
+                and any(part in value for part in X.JUNK_READMORE_PARTS))
+        ):
+            found.append(el)
+    return found
+
+
+def is_attached(el: etree._Element, top: etree._Element) -> bool:
+    """Whether ``el`` is ``top`` or inside it (not in a subtree removed from it)."""
+    while el is not top:
+        parent = el.getparent()
+        if parent is None:
+            return False
+        el = parent
+    return True
 
 
 def _drop_tree(el: etree._Element) -> None:
@@ -165,7 +294,7 @@ def hits(node: etree._Element, xpaths: Iterable[str], limit: int = 6) -> list:
 def text_of(value: object) -> str:
     """One line of text: an element's visible words, or a string's."""
     if isinstance(value, etree._Element):
-        return clean_inline(render(value, set(select(value, X.JUNK))).replace("\n", " "))
+        return clean_inline(render(value, set(junk(value))).replace("\n", " "))
     return clean_inline(str(value)) if value else ""
 
 

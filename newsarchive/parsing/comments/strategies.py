@@ -26,20 +26,23 @@ class Strategy(Protocol):
 WPDISCUZ = Family(
     "wpdiscuz", ("wpd-comment", "wc-comment"), X.WPDISCUZ_NODES, X.WPDISCUZ_ID, X.WPDISCUZ_AUTHOR,
     date=X.WPDISCUZ_DATE, text=X.WPDISCUZ_TEXT, permalink=X.WPDISCUZ_PERMALINK,
+    scan_tags=frozenset({"div"}), scan_names=("wpd-comment", "wc-comment"),
 )
 BLOGGER = Family(  # threaded Blogger; the classic dl#comments-block is a dl list
     "blogger", ("comment-thread", "comment-holder"), X.BLOGGER_NODES, (), X.BLOGGER_AUTHOR,
     date=X.BLOGGER_DATE, text=X.BLOGGER_TEXT, permalink=X.BLOGGER_PERMALINK,
+    scan_tags=frozenset({"li"}), scan_names=("comment",),
 )
 WORDPRESS = Family(  # classic and block themes, Genesis, Astra, GeneratePress...
     "wordpress", ("comment",), X.WP_NODES, X.WP_ID, X.WP_AUTHOR + X.GENERIC_AUTHOR,
     date=X.WP_DATE + X.GENERIC_DATE, text=X.WP_TEXT, permalink=X.WP_PERMALINK,
-    whole_node_text=True,
+    whole_node_text=True, scan_tags=frozenset({"li"}), scan_names=("comment", "review"),
 )
 DRUPAL = Family(  # Drupal 7-10
     "drupal", ("comment",), X.DRUPAL_NODES, X.DRUPAL_ID, X.DRUPAL_AUTHOR + X.GENERIC_AUTHOR,
     date=X.DRUPAL_DATE + X.GENERIC_DATE, text=X.DRUPAL_TEXT, permalink=X.DRUPAL_PERMALINK,
     title=X.DRUPAL_TITLE, whole_node_text=True, needs_meta=True,
+    scan_tags=frozenset({"article", "div"}), scan_names=("comment",),
 )
 MICRODATA = Family(  # schema.org Comment / UserComments items
     "microdata", ("Comment",), X.MICRODATA_NODES, (), X.MICRODATA_AUTHOR, X.MICRODATA_AUTHOR_URL,
@@ -54,6 +57,7 @@ GENERIC = Family(
     "generic", ("omment", "eaction"), X.GENERIC_NODES, (), X.GENERIC_AUTHOR,
     date=X.GENERIC_DATE, text=X.GENERIC_TEXT, permalink=X.GENERIC_PERMALINK,
     title=X.GENERIC_TITLE, whole_node_text=True, needs_meta=True,
+    scan_tags=frozenset({"li", "article", "div", "section", "tr"}), scan_names=("omment", "entar"),
 )
 
 STRATEGIES: tuple[Strategy, ...] = (
