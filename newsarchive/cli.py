@@ -201,6 +201,8 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     """``scrapy crawl`` with this package's settings, from any folder (no ``scrapy.cfg`` needed)."""
     from scrapy.cmdline import execute
 
+    if not args.spider or args.spider.startswith("-"):
+        args.parser.error("which spider? events or blogs (newsarchive crawl SPIDER [options])")
     os.environ["SCRAPY_SETTINGS_MODULE"] = "newsarchive.settings"
     try:
         execute(["scrapy", "crawl", args.spider, *args.scrapy_options])
@@ -215,10 +217,12 @@ def add_crawl_command(sub: argparse._SubParsersAction) -> None:
         description="Runs `scrapy crawl SPIDER [options]` with newsarchive's own settings "
                     "(SCRAPY_SETTINGS_MODULE=newsarchive.settings); every `scrapy crawl` option "
                     "works: -a NAME=VALUE, -s NAME=VALUE, -o/-O FILE, -L LEVEL...")
-    crawl.add_argument("spider", help="events or blogs")
+    # nargs="?": argparse would otherwise name the REMAINDER as required too when no spider is
+    # given ("required: spider, scrapy_options"), though options are optional
+    crawl.add_argument("spider", nargs="?", help="events or blogs")
     crawl.add_argument("scrapy_options", nargs=argparse.REMAINDER,
                        help="options for scrapy crawl")
-    crawl.set_defaults(func=cmd_crawl)
+    crawl.set_defaults(func=cmd_crawl, parser=crawl)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -51,3 +51,18 @@ def test_crawl_of_an_unknown_spider_is_one_line_and_exit_2(tmp_path: Path) -> No
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: scrapy crawl event: no such spider (this project has: blogs, events)"]
     assert "Traceback" not in done.stderr
+
+
+def test_crawl_without_a_spider_asks_for_one(tmp_path: Path) -> None:
+    """argparse once said "required: spider, scrapy_options", though options are optional."""
+    done = newsarchive(tmp_path, "crawl")
+    assert done.returncode == 2
+    assert "which spider? events or blogs" in done.stderr and "scrapy_options" not in done.stderr
+    assert not (tmp_path / "output").exists()
+
+
+def test_wacz_of_a_missing_run_folder_is_a_bad_argument(tmp_path: Path) -> None:
+    done = newsarchive(tmp_path, "wacz", str(tmp_path / "runs" / "nope"))
+    assert done.returncode == 2, done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "no such run folder" in errors[0] and "Traceback" not in done.stderr

@@ -159,6 +159,9 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 def cmd_wacz(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir).resolve()
     output = Path(args.output) if args.output else run_dir / f"{run_dir.name}.wacz"
+    if not run_dir.is_dir():  # a bad argument, as for reextract (exit code 2)
+        sys.stderr.write(f"error: newsarchive wacz: {args.run_dir}: no such run folder\n")
+        return 2
     try:
         count = make_wacz(run_dir, output)
     except (FileNotFoundError, RuntimeError) as error:
