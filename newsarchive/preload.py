@@ -57,7 +57,7 @@ def warm_up() -> None:
 
 
 def _build_lazy_data() -> None:
-    from htmldate.extractors import month_words
+    from htmldate import extractors
     from justext.core import define_stoplist
     from trafilatura.external import jt_stoplist_init
 
@@ -65,7 +65,7 @@ def _build_lazy_data() -> None:
     from newsarchive.parsing.dates import parse_datetime
 
     define_stoplist(jt_stoplist_init())  # trafilatura passes the tuple; jusText caches the set
-    month_words()
+    extractors.month_words()  # the startup cache's (date_languages.install_month_words)
     # A string no locale can read makes dateparser build every locale it is given: those of
     # htmldate's parser and of our own (relative dates too) for the default languages.
     unreadable = "newsarchive 31 warm-up 2024"

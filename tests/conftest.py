@@ -12,6 +12,20 @@ FIXTURES = Path(__file__).parent / "fixtures"
 DEMO_SITE = Path(__file__).parent.parent / "newsarchive" / "demo" / "site"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def startup_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The extraction stack's word lists cached in a folder of the test run's own, not the
+    user's ``~/.cache`` (crawls the tests start inherit it)."""
+    folder = tmp_path_factory.mktemp("startup-cache")
+    previous = os.environ.get("NEWSARCHIVE_CACHE_DIR")
+    os.environ["NEWSARCHIVE_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("NEWSARCHIVE_CACHE_DIR", None)
+    else:
+        os.environ["NEWSARCHIVE_CACHE_DIR"] = previous
+
+
 @pytest.fixture(scope="session")
 def sites() -> Iterator[dict[str, str]]:
     """The demo event site, three news outlets and the bad-input hosts, each on its own port."""

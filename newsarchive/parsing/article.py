@@ -66,6 +66,7 @@ guesses.install()
 fast_xpaths.install()  # trafilatura's regex tests only on elements with the attribute
 fast_xpaths.install_raw_prunes()  # raw-page prunes skipped where no id or class can match
 date_languages.install()  # htmldate reads dates in the page's languages, not in all 205
+date_languages.install_month_words()  # htmldate's month names from a file, not 205 locales
 
 # Longest body checked for being nothing but link texts (menus are short; the check walks every
 # link of the page, so long bodies, which are never pure menus, skip it).

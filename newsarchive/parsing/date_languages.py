@@ -30,6 +30,8 @@ from contextvars import ContextVar
 from functools import cache, lru_cache
 from typing import Any
 
+from newsarchive.startup_cache import cached_strings
+
 # What pages that declare no language are written in, and the most common languages of news on
 # the web. In the 945-page corpus, the 59 pages without a declared language are in German (30),
 # English (~18), Chinese (4), Polish and French (2 each), Russian (1); the order below is
@@ -148,3 +150,39 @@ def _keyed_cache(uncached: Callable[..., str | None], size: int) -> Callable[...
     try_date_expr.cache_clear = cached.cache_clear  # type: ignore[attr-defined]
     try_date_expr.newsarchive_languages = True  # type: ignore[attr-defined]
     return try_date_expr
+
+
+def install_month_words() -> bool:
+    """htmldate's month names of every dateparser locale read from the startup cache
+    (``newsarchive.startup_cache``) instead of importing all 205 locales in every process; False
+    when this htmldate keeps them differently."""
+    try:
+        from htmldate import extractors
+    except ImportError:
+        return False
+    words = getattr(extractors, "month_words", None)
+    if getattr(words, "newsarchive_cached", False):
+        return True
+    uncached = getattr(words, "__wrapped__", None)
+    cue = getattr(getattr(extractors, "has_date_cue", None), "__code__", None)
+    if uncached is None or cue is None or "month_words" not in _names_used(cue):
+        return False
+
+    @cache
+    def month_words() -> frozenset[str]:
+        return cached_strings("htmldate-month-words", ("htmldate", "dateparser"), uncached,
+                              frozenset)
+
+    month_words.newsarchive_cached = True  # type: ignore[attr-defined]
+    month_words.__wrapped__ = uncached  # type: ignore[attr-defined]
+    extractors.month_words = month_words
+    return True
+
+
+def _names_used(code: Any) -> set[str]:
+    """Global names a function's code looks up, its generator expressions' included."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if inspect.iscode(constant):
+            names |= _names_used(constant)
+    return names

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from newsarchive.startup_cache import cached_strings
+
 SKIP_FROM_CHARS = 5000
 _EXPECTED = ["cleaned_tree", "raw_tree", "body", "text", "options"]
 _READABILITY_DROPS = ("script", "style", "fencedframe")  # readability's own first step
@@ -184,7 +186,8 @@ def install_stoplist() -> bool:
         return True
 
     def jt_stoplist_init() -> tuple[str, ...]:
-        external.JT_STOPLIST = HashedStoplist(init())
+        words = cached_strings("justext-stoplist", ("justext", "trafilatura"), init, tuple)
+        external.JT_STOPLIST = HashedStoplist(words)
         return external.JT_STOPLIST
 
     jt_stoplist_init.newsarchive_hashed = True  # type: ignore[attr-defined]
