@@ -86,3 +86,26 @@ def test_scrapys_pause_and_resume_with_jobdir_loses_no_event(tmp_path: Path) -> 
     assert not (tmp_path / "job").exists()
     assert "Traceback" not in stopped.log + resumed.log
     assert "JOBDIR" in stopped.log and "left out" in stopped.log
+
+
+def test_a_crawl_closed_before_its_event_pages_loses_no_event(sites: dict[str, str],
+                                                               tmp_path: Path) -> None:
+    """Scrapy's close conditions (here ``CLOSESPIDER_PAGECOUNT``: the day indexes read, their
+    event pages not) stop a run with event pages still queued. Those events were never seen, so
+    no event was held and the day pages counted as read: past the refresh window, no later run
+    read the days again and their events and articles were lost for good."""
+    args = {"site": sites["events"], "start": "2024-03-02", "end": "2024-03-05"}
+    whole = crawl("events", tmp_path / "whole", args)
+    assert whole.returncode == 0, whole.log[-2000:]
+
+    output = tmp_path / "bounded"
+    stopped = crawl("events", output, args, {"CLOSESPIDER_PAGECOUNT": "4"})
+    assert stopped.manifest["finish_reason"] == "closespider_pagecount", stopped.log[-2000:]
+    assert any("before every event page was read" in note for note in stopped.manifest["notes"])
+    later = crawl("events", output, args)
+    assert later.returncode == 0, later.log[-2000:]
+    for kind in ("event", "article", "comment"):
+        archived = {r["id"] for run in (stopped, later) for r in run.records[kind]}
+        assert archived == {r["id"] for r in whole.records[kind]}, kind
+        assert len(stopped.records[kind]) + len(later.records[kind]) == len(archived), \
+            f"a {kind} emitted twice"

@@ -65,6 +65,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         self._settler: SourceSettler | None = None
         self.event_dates: dict[str, str] = {}  # event id -> its date, for archive lookups
         self.unsettled_sources = False
+        self.events_read = False  # the event frontier was exhausted once (``on_idle``)
         # sources to fetch once the events are read, fed to the scheduler a window at a time
         self.article_backlog: deque[ArticleTask] = deque()
 
@@ -139,6 +140,15 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         if self.unsettled_sources and self.state is not None:
             # dead sources the web archive could not be asked about: read their events again
             self.state.forget_pages()
+        if not self.events_read and self.state is not None:
+            # stopped (CLOSESPIDER_PAGECOUNT, CLOSESPIDER_TIMEOUT, Ctrl-C...) with event pages
+            # of the days read still unfetched: those events were never seen, let alone held
+            self.state.forget_pages()
+            note = (f"the crawl stopped ({reason}) before every event page was read; the day "
+                    "pages read will be read again next run")
+            self.logger.warning(note)
+            self.run_notes.append(note)
+            return
         held = self.settler.waiting_events
         if held and self.state is not None:
             self.state.forget_pages()
@@ -268,6 +278,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         """
         if not self.run_quiescent():
             return
+        self.events_read = True
         tasks = self.settler.unrequested()
         if tasks:
             self.logger.info("events read; fetching %d source articles", len(tasks))
