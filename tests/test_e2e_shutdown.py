@@ -22,8 +22,10 @@ from tests.crawling import REPO, CrawlRun, crawl, crawl_command, crawl_env, read
 DAY = {"start": "2024-03-09", "end": "2024-03-09"}
 
 
-def interrupted(output: Path, args: dict[str, str], settings: dict[str, str]) -> CrawlRun:
-    """A crawl stopped with Ctrl-C once its article downloads are under way."""
+def interrupted(output: Path, args: dict[str, str], settings: dict[str, str],
+                presses: int = 1) -> CrawlRun:
+    """A crawl stopped with Ctrl-C (``presses`` times) once its article downloads are under
+    way."""
     before = run_folders(output)
     process = subprocess.Popen(
         crawl_command("events", output, args, {"CONCURRENT_REQUESTS": "1", **settings}),
@@ -36,7 +38,9 @@ def interrupted(output: Path, args: dict[str, str], settings: dict[str, str]) ->
         if "source articles" in line:
             break
     time.sleep(1)
-    process.send_signal(signal.SIGINT)
+    for _ in range(presses):
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.2)
     rest, _ = process.communicate(timeout=60)
     return read_run(process.returncode, "".join(log) + rest, output, before)
 
@@ -109,3 +113,25 @@ def test_a_crawl_closed_before_its_event_pages_loses_no_event(sites: dict[str, s
         assert archived == {r["id"] for r in whole.records[kind]}, kind
         assert len(stopped.records[kind]) + len(later.records[kind]) == len(archived), \
             f"a {kind} emitted twice"
+
+
+def test_a_forced_shutdown_fails_the_run_and_loses_nothing(tmp_path: Path) -> None:
+    """Ctrl-C twice (or SIGTERM twice, as service managers send) makes Scrapy stop at once: no
+    feed completed, no manifest, nothing committed. ``scrapy crawl`` exited 0 all the same, so
+    cron took the run for a success; it fails now, and the next run archives it all."""
+    root = tmp_path / "site"
+    shutil.copytree(FIXTURES / "site_shutdown", root)
+    output = tmp_path / "out"
+    with serving(root) as hosts:
+        args = {"site": hosts["shutdown-events"], **DAY}
+        killed = interrupted(output, args, {}, presses=2)
+        assert killed.returncode == 1, killed.log[-2000:]
+        assert "forcing unclean shutdown" in killed.log
+        assert "error: scrapy crawl events: stopped before the run ended" in killed.log
+        assert killed.manifest == {}
+        assert killed.records["event"] == killed.records["article"] == []
+        later = crawl("events", output, args, env={"NEWSARCHIVE_TODAY": "2024-03-20"})
+    assert later.returncode == 0, later.log[-2000:]
+    assert [e["headline"] for e in later.records["event"]] == ["Harbour reopens after storm repairs"]
+    assert [s["status"] for s in later.records["event"][0]["sources"]] == ["ok", "ok"]
+    assert len(later.records["article"]) == 2

@@ -64,6 +64,12 @@ class Command(ScrapyCrawlCommand):
             self.exitcode = 1
         if self.exitcode == 0 and crawler.stats and crawler.stats.get_value("newsarchive/run_failed"):
             self.exitcode = EXIT_FAILED
+        if self.exitcode == 0 and killed(crawler):
+            sys.stderr.write(f"error: scrapy crawl {spider}: stopped before the run ended (a "
+                             "forced shutdown: Ctrl-C or SIGTERM twice); nothing of it is marked "
+                             "archived, the next run fetches it again\n")
+            sys.stderr.flush()
+            self.exitcode = EXIT_FAILED
 
     def _watch(self, started: Any, spider: str) -> None:
         if isinstance(started, Deferred):
@@ -89,6 +95,16 @@ class Command(ScrapyCrawlCommand):
                 self.exitcode = code
                 return True
         return False
+
+
+def killed(crawler: Any) -> bool:
+    """The run started but never ended: the reactor was stopped under it (Scrapy's forced
+    shutdown), so no feed was completed, no manifest written, no state committed."""
+    from newsarchive.extensions.commit import ENDED_STAT, RunCommit
+
+    started = crawler.stats is not None and crawler.stats.get_value("start_time") is not None
+    return (started and crawler.get_extension(RunCommit) is not None
+            and not crawler.stats.get_value(ENDED_STAT))
 
 
 def start_extraction_early(settings: Any) -> None:

@@ -16,6 +16,8 @@ a crash between 3 and 4 is finished by the next crawl, which publishes a prepare
 run id the state holds (``CrawlStateExtension.recover``). Any error (a full disk in a feed, the
 manifest or the state) makes the run failed: nothing is committed, no manifest, an ``error:``
 line, the stat ``newsarchive/run_failed``, and ``scrapy crawl`` exits 1 (``newsarchive.commands``).
+A crawl stopped before ``engine_stopped`` (Scrapy's forced shutdown: Ctrl-C or SIGTERM twice)
+never ends the run (``ENDED_STAT``): ``scrapy crawl`` says so and exits 1 too.
 
 It also holds the output folder's lock for the whole crawl, state or not: a second crawl on the
 same ``OUTPUT_DIR`` fails at once (``StateLocked``: exit code 3 from ``scrapy crawl``). Steps
@@ -50,6 +52,7 @@ commit_step = object()  # signal: commit_step(step=...)
 LOCK_NAME = "crawl.lock"
 EXIT_FAILED = 1
 NO_FEED_EXPORTER = "no_feed_exporter"  # finish reason
+ENDED_STAT = "newsarchive/run_ended"  # set once the run is finished or failed (never when killed)
 
 
 class RunCommit:
@@ -93,6 +96,7 @@ class RunCommit:
         try:
             self.finish(state)
         finally:
+            self.crawler.stats.set_value(ENDED_STAT, True)
             if state is not None:
                 state.close()
             self.lock.release()
