@@ -77,3 +77,13 @@ def dropped_counts(stats: dict[str, object]) -> dict[str, int]:
         for key, value in sorted(stats.items())
         if key.startswith(DROP_PREFIX)
     }
+
+
+# Failures that say nothing about the page itself: asked again later, it may well answer.
+TRANSIENT_REASONS = frozenset({"timeout", "dns_error", "connection_error", "http_408", "http_429"})
+
+
+def is_transient(reason: str) -> bool:
+    """Whether a failure of this reason (``failure_reason``) may pass: a server error, a
+    timeout, a lost connection; not a 404 or 410, nor a page refused by our own limits."""
+    return reason in TRANSIENT_REASONS or (reason.startswith("http_5") and len(reason) == 8)

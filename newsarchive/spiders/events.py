@@ -26,6 +26,7 @@ from twisted.python.failure import Failure
 from newsarchive import settings as defaults
 from newsarchive.args import EventsArgs
 from newsarchive.capture.middleware import capture_of
+from newsarchive.drops import failure_reason, is_transient
 from newsarchive.extensions.feeds import record_exported
 from newsarchive.extensions.itemerrors import PIPELINE_ERROR
 from newsarchive.items import Article, Event
@@ -47,6 +48,8 @@ from newsarchive.spiders.settling import SourceSettler
 from newsarchive.state.links import ArticleTask
 from newsarchive.urls import record_id
 
+DAY_PAGE_META = "newsarchive_day_page"  # the day page (state key) an event page was listed on
+
 
 def day_page_urls(url: str) -> tuple[str, ...]:
     """The URLs the state may know a day page under: ``index.md`` or its HTML rendering."""
@@ -66,6 +69,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         self.event_dates: dict[str, str] = {}  # event id -> its date, for archive lookups
         self.unsettled_sources = False
         self.events_read = False  # the event frontier was exhausted once (``on_idle``)
+        # day pages (state keys) whose event pages failed in a way that may pass: read again
+        self.days_to_read_again: dict[str, str] = {}
         # sources to fetch once the events are read, fed to the scheduler a window at a time
         self.article_backlog: deque[ArticleTask] = deque()
 
@@ -149,6 +154,14 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             self.logger.warning(note)
             self.run_notes.append(note)
             return
+        if self.days_to_read_again and self.state is not None:
+            for day_page in self.days_to_read_again:
+                self.state.forget_page(day_page)
+            reasons = sorted(set(self.days_to_read_again.values()))
+            note = (f"{len(self.days_to_read_again)} day pages will be read again next run: "
+                    f"event pages they list failed ({', '.join(reasons)})")
+            self.logger.warning(note)
+            self.run_notes.append(note)
         held = self.settler.waiting_events
         if held and self.state is not None:
             self.state.forget_pages()
@@ -221,8 +234,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         if not urls:
             self.count_drop("empty_day_index", response.url)
         for url in urls:
-            yield scrapy.Request(url, callback=self.parse_event, errback=self.on_fetch_error,
-                                 cb_kwargs={"depth": 0}, priority=RequestType.EVENT)
+            yield scrapy.Request(url, callback=self.parse_event, errback=self.on_event_failed,
+                                 cb_kwargs={"depth": 0}, priority=RequestType.EVENT,
+                                 meta={DAY_PAGE_META: response.url})
 
     def parse_event(self, response: Response, depth: int) -> Iterator[Any]:
         if not self.is_text_page(response):
@@ -248,10 +262,22 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         event.capture = capture_of(response)
         yield from self.emit_event(event, bool(response.meta.get(RETAKEN)))
         if depth < self.args.related_depth:
+            day_page = response.meta.get(DAY_PAGE_META)
             for related in event.related:
                 yield scrapy.Request(related.url, callback=self.parse_event,
-                                     errback=self.on_fetch_error,
-                                     cb_kwargs={"depth": depth + 1}, priority=RequestType.EVENT)
+                                     errback=self.on_event_failed,
+                                     cb_kwargs={"depth": depth + 1}, priority=RequestType.EVENT,
+                                     meta={DAY_PAGE_META: day_page} if day_page else None)
+
+    def on_event_failed(self, failure: Failure) -> None:
+        """An event page that could not be read: counted; and when the failure may pass (a
+        server error, a timeout...), the day page that led to it is not counted as read, so the
+        next run over that day (a backfill run again, however old the day) reads it again."""
+        self.on_fetch_error(failure)
+        reason = failure_reason(failure)
+        day_page = failure.request.meta.get(DAY_PAGE_META)
+        if day_page and is_transient(reason):
+            self.days_to_read_again.setdefault(day_page, reason)
 
     # -- articles ----------------------------------------------------------------------------------
 

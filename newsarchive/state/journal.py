@@ -49,6 +49,7 @@ class RunJournal:
         self._get_sql = {t: f"SELECT * FROM {t} WHERE {c[0]} = ?" for t, c in TABLES.items()}
         # an upsert keeps the row's rowid, so ``rows`` gives keys in the order first put
         self._put_sql = {t: _upsert(t, c) for t, c in TABLES.items()}
+        self._delete_sql = {t: f"DELETE FROM {t} WHERE {c[0]} = ?" for t, c in TABLES.items()}
         self._put_new_sql = {t: f"INSERT OR IGNORE INTO {t} VALUES ({_marks(c)})"
                              for t, c in TABLES.items()}
 
@@ -67,6 +68,10 @@ class RunJournal:
         """Add the row unless one with its key is there (``dict.setdefault``)."""
         with self._mutex:
             self._db.execute(self._put_new_sql[table], row)
+
+    def delete(self, table: str, key: str) -> None:
+        with self._mutex:
+            self._db.execute(self._delete_sql[table], (key,))
 
     def clear(self, table: str) -> None:
         if table not in TABLES:  # table names are ours, never input

@@ -137,6 +137,10 @@ class RunState:
     def set_page(self, url: str, fetched_at: str | None) -> None:
         self._journal.put("pages", url, fetched_at)
 
+    def forget_page(self, url: str) -> None:
+        """Drop this run's record of one page: it is fetched again next run."""
+        self._journal.delete("pages", url)
+
     def forget_pages(self) -> None:
         """Drop this run's page records: they are fetched again next run."""
         self._journal.clear("pages")
