@@ -286,6 +286,44 @@ def test_run_state_finds_earlier_runs_sketches_and_commits_only_at_the_end(
         assert [key for key, _ in store.all_sketches()] == ["r1", "r3", "r9"]
 
 
+def test_a_page_counted_as_not_read_is_read_again_whoever_read_it(backend: Backend) -> None:
+    """``forget_page`` reaches an earlier run's record too (it would settle the page once past
+    the refresh window), but only when the run commits; ``forget_pages`` does the same for
+    every page the run read."""
+    day, other, third = ("https://site/news/2024/01/5/index.md",
+                         "https://site/news/2024/01/6/index.md", "https://site/news/2024/01/7/index.md")
+    with backend.open() as store:
+        run = RunState(store)
+        for url in (day, other, third):
+            run.set_page(url, "2024-01-08T00:00:00Z")
+        run.commit("run-1")
+    with backend.open() as store:
+        run = RunState(store)
+        run.set_page(other, "2024-01-09T00:00:00Z")
+        run.forget_page(day)  # read by run-1 only
+        run.forget_page(other)  # read by both
+        assert run.page(other) == PageState("2024-01-08T00:00:00Z")  # run-1's, until the commit
+        assert store.page(day) is not None
+    with backend.open() as store:  # a run that never committed forgot nothing
+        assert store.page(day) is not None
+        run = RunState(store)
+        run.forget_page(day)
+        run.forget_page(other)
+        run.commit("run-2")
+        assert store.page(day) is None and store.page(other) is None
+        assert store.page(third) == PageState("2024-01-08T00:00:00Z")
+    with backend.open() as store:
+        assert store.page(day) is None and store.page(other) is None
+        run = RunState(store)
+        run.set_page(day, "2024-01-10T00:00:00Z")
+        run.forget_pages()
+        run.set_page(other, "2024-01-10T00:00:00Z")  # read after the forgetting: kept
+        run.commit("run-3")
+        assert store.page(day) is None
+        assert store.page(other) == PageState("2024-01-10T00:00:00Z")
+        assert store.page(third) == PageState("2024-01-08T00:00:00Z")
+
+
 def test_run_state_ignores_stored_sketches_of_another_size(backend: Backend) -> None:
     with backend.open() as store:
         store.add_sketch("old", b"\x01" * 32)

@@ -69,8 +69,10 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         self.event_dates: dict[str, str] = {}  # event id -> its date, for archive lookups
         self.unsettled_sources = False
         self.events_read = False  # the event frontier was exhausted once (``on_idle``)
-        # day pages (state keys) whose event pages failed in a way that may pass: read again
+        # day pages (state keys) whose event pages or sources failed in a way that may pass,
+        # with the first such reason: read again next run
         self.days_to_read_again: dict[str, str] = {}
+        self.event_day_pages: dict[str, str] = {}  # event id -> the day page listing it
         # sources to fetch once the events are read, fed to the scheduler a window at a time
         self.article_backlog: deque[ArticleTask] = deque()
 
@@ -159,7 +161,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
                 self.state.forget_page(day_page)
             reasons = sorted(set(self.days_to_read_again.values()))
             note = (f"{len(self.days_to_read_again)} day pages will be read again next run: "
-                    f"event pages they list failed ({', '.join(reasons)})")
+                    f"event pages or sources they list failed ({', '.join(reasons)})")
             self.logger.warning(note)
             self.run_notes.append(note)
         held = self.settler.waiting_events
@@ -260,6 +262,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             return
         self.crawler.stats.inc_value("newsarchive/pages/event")
         event.capture = capture_of(response)
+        self.listed_on(event, response.meta.get(DAY_PAGE_META))
         yield from self.emit_event(event, bool(response.meta.get(RETAKEN)))
         if depth < self.args.related_depth:
             day_page = response.meta.get(DAY_PAGE_META)
@@ -268,6 +271,12 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
                                      errback=self.on_event_failed,
                                      cb_kwargs={"depth": depth + 1}, priority=RequestType.EVENT,
                                      meta={DAY_PAGE_META: day_page} if day_page else None)
+
+    def listed_on(self, event: Event, day_page: str | None) -> None:
+        """Remember the day page (state key) the event was read from, to read it again should
+        one of the event's sources fail in a way that may pass."""
+        if day_page:
+            self.event_day_pages[event.id] = day_page
 
     def on_event_failed(self, failure: Failure) -> None:
         """An event page that could not be read: counted; and when the failure may pass (a
@@ -378,6 +387,13 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
     ) -> Iterator[Any]:
         self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
         self.feed_articles()
+        if status == "dead" and reason and is_transient(reason):
+            # not found in a web archive either: the events' day pages are read again next
+            # run, which fetches the source again (a backfill run again, however old the day)
+            for event_id in self.settler.event_ids(article.id) or article.event_ids:
+                day_page = self.event_day_pages.get(event_id)
+                if day_page:
+                    self.days_to_read_again.setdefault(day_page, reason)
         if status == "alias" and article.duplicate_of:
             archived = not self.settler.has_task(article.duplicate_of)
             yield from self.settler.alias(article.id, article.duplicate_of,

@@ -124,6 +124,10 @@ class CrawlState(ABC):
     def set_page(self, url: str, fetched_at: str | None) -> None:
         """Record that a page was read, and when (UTC ISO 8601)."""
 
+    @abstractmethod
+    def forget_page(self, url: str) -> None:
+        """Forget that a page was read (by any run): the next run over it reads it again."""
+
     # -- article pages, for conditional refetches ---------------------------------------------
     @abstractmethod
     def article_fetch(self, key: str) -> ArticleFetch | None:

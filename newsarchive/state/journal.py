@@ -25,6 +25,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "record_hashes": ("record_id", "record_hash"),
     "contents": ("content_hash", "record_id"),
     "pages": ("url", "fetched_at"),
+    "unread": ("url",),  # pages an earlier run read that must be read again
     "fetches": ("key", "record_id", "etag", "last_modified", "threaded", "paged"),
     "payloads": ("digest", "uri", "date"),
     "lookups": ("key", "found", "memento_url", "memento_datetime", "checked_at", "record_id"),

@@ -243,6 +243,12 @@ class RedisState(CrawlState):
             self._pipe.hset(f"{self.prefix}:pages", url, f"{_SEP}{fetched_at or ''}")
             self._queued()
 
+    def forget_page(self, url: str) -> None:
+        with self._mutex:
+            self._check_open()
+            self._pipe.hdel(f"{self.prefix}:pages", url)
+            self._queued()
+
     # -- article pages, for conditional refetches -----------------------------------------------
     def article_fetch(self, key: str) -> ArticleFetch | None:
         value = self._read("HGET", *self._key("f", key))

@@ -138,11 +138,17 @@ class RunState:
         self._journal.put("pages", url, fetched_at)
 
     def forget_page(self, url: str) -> None:
-        """Drop this run's record of one page: it is fetched again next run."""
+        """Count one page as not read, by this run or any before it: the next run over it
+        reads it again (an earlier run's record, which would settle the page once past the
+        refresh window, is deleted when this run commits)."""
         self._journal.delete("pages", url)
+        self._journal.put("unread", url)
 
     def forget_pages(self) -> None:
-        """Drop this run's page records: they are fetched again next run."""
+        """``forget_page`` for every page this run read."""
+        urls = [url for url, _fetched_at in self._journal.rows("pages")]
+        for url in urls:
+            self._journal.put("unread", url)
         self._journal.clear("pages")
 
     # -- article fetches -----------------------------------------------------------------------
@@ -214,6 +220,8 @@ class RunState:
                     store.add_sketch(key, sketch)
             for url, fetched_at in journal.rows("pages"):
                 store.set_page(url, fetched_at)
+            for (url,) in journal.rows("unread"):
+                store.forget_page(url)
             for key, record_id, etag, last_modified, threaded, paged in journal.rows("fetches"):
                 fetch = ArticleFetch(record_id, etag, last_modified, bool(threaded), bool(paged))
                 if self.holds_version(record_id):

@@ -202,6 +202,9 @@ class SQLiteState(CrawlState):
         self._write(
             "INSERT OR REPLACE INTO pages (url, fetched_at) VALUES (?, ?)", (url, fetched_at))
 
+    def forget_page(self, url: str) -> None:
+        self._write("DELETE FROM pages WHERE url = ?", (url,))
+
     # -- article pages, for conditional refetches ---------------------------------------------
     def article_fetch(self, key: str) -> ArticleFetch | None:
         row = self._read("SELECT record_id, etag, last_modified, threaded, paged "
