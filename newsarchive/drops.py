@@ -79,11 +79,14 @@ def dropped_counts(stats: dict[str, object]) -> dict[str, int]:
     }
 
 
-# Failures that say nothing about the page itself: asked again later, it may well answer.
-TRANSIENT_REASONS = frozenset({"timeout", "dns_error", "connection_error", "http_408", "http_429"})
+# Failures that say nothing about the page itself: asked again later, it may well answer. Not
+# a name that does not resolve: for an old link that is most often a domain gone for good, and
+# every backfill run again would read its days again.
+TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "http_408", "http_429"})
 
 
 def is_transient(reason: str) -> bool:
     """Whether a failure of this reason (``failure_reason``) may pass: a server error, a
-    timeout, a lost connection; not a 404 or 410, nor a page refused by our own limits."""
+    timeout, a lost or refused connection; not a 404 or 410, a name that does not resolve, nor
+    a page refused by our own limits."""
     return reason in TRANSIENT_REASONS or (reason.startswith("http_5") and len(reason) == 8)

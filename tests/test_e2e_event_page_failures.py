@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from newsarchive.demo.server import SiteServer, start_servers
+from newsarchive.demo.server import SiteServer, serving_servers
 from newsarchive.drops import is_transient
 from tests.conftest import DEMO_SITE
 from tests.crawling import crawl
@@ -29,13 +29,8 @@ DAYS = {"start": "2024-03-02", "end": "2024-03-05"}
 def demo() -> Iterator[tuple[dict[str, str], dict[str, SiteServer]]]:
     """The demo site's base URLs and servers by host name, their routes open to change
     between runs."""
-    hosts, servers = start_servers(DEMO_SITE)
-    try:
-        yield hosts, {server.folder.name: server for server in servers}
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    with serving_servers(DEMO_SITE) as served:
+        yield served
 
 
 def ids(*runs, kind: str) -> list[str]:
@@ -140,7 +135,7 @@ def test_an_event_page_that_is_gone_settles_its_day(demo: tuple[dict[str, str], 
 
 @pytest.mark.parametrize(("reason", "transient"), [
     ("http_500", True), ("http_503", True), ("http_599", True), ("http_429", True),
-    ("http_408", True), ("timeout", True), ("dns_error", True), ("connection_error", True),
+    ("http_408", True), ("timeout", True), ("connection_error", True), ("dns_error", False),
     ("http_404", False), ("http_410", False), ("http_451", False), ("http_5000", False),
     ("too_large", False), ("robots_txt", False), ("refused_address", False),
     ("redirect_loop", False), ("decompression_limit", False),

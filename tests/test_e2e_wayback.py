@@ -25,7 +25,7 @@ import jsonschema
 import pytest
 
 from newsarchive.demo.archive import ArchiveState, archive_serving
-from newsarchive.demo.server import SiteHandler, serving
+from newsarchive.demo.server import SiteHandler, serving, serving_servers
 from tests.crawling import CrawlRun, crawl
 
 REPO = Path(__file__).resolve().parent.parent
@@ -327,8 +327,6 @@ TROUBLE_EVENT = "/news/2017/09/5/ferry-strike.md"
 @pytest.fixture(scope="module")
 def trouble_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, str], Any]]:
     """An event citing four dead pages (``/story-a`` ... ``/story-d``) and one live one."""
-    from newsarchive.demo.server import start_servers
-
     root = tmp_path_factory.mktemp("trouble-site")
     events = root / "events-tr" / "news" / "2017" / "09" / "5"
     events.mkdir(parents=True)
@@ -342,13 +340,8 @@ def trouble_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dic
     (events / "ferry-strike.md").write_text(
         "# Ferry crews strike\n\nFerry crews strike over pay.\n\n### Source:\n\n"
         + "\n".join([*links, "1. [Live]({{host:outlet-tr}}/live.html)"]) + "\n", "utf-8")
-    hosts, servers = start_servers(root)
-    try:
-        yield hosts, next(s for s in servers if s.folder.name == "outlet-tr")
-    finally:
-        for server in servers:
-            server.shutdown()
-            server.server_close()
+    with serving_servers(root) as (hosts, servers):
+        yield hosts, servers["outlet-tr"]
 
 
 def trouble_archive(outlet: str) -> ArchiveState:

@@ -212,9 +212,19 @@ def serving(
     *roots: Path, handler: type[SiteHandler] | None = None, base_port: int = 0
 ) -> Iterator[dict[str, str]]:
     """Serve the hosts under ``roots`` in this process (threads) for the duration of the block."""
+    with serving_servers(*roots, handler=handler, base_port=base_port) as (hosts, _servers):
+        yield hosts
+
+
+@contextmanager
+def serving_servers(
+    *roots: Path, handler: type[SiteHandler] | None = None, base_port: int = 0
+) -> Iterator[tuple[dict[str, str], dict[str, SiteServer]]]:
+    """``serving``, with each host's server too (by host name): tests change a server's
+    ``routes`` between two crawls."""
     hosts, servers = start_servers(*roots, handler=handler, base_port=base_port)
     try:
-        yield hosts
+        yield hosts, {server.folder.name: server for server in servers}
     finally:
         for server in servers:
             server.shutdown()
