@@ -434,3 +434,29 @@ def test_three_workers_link_and_dedupe_a_syndicated_story_as_one_process_does(
                 assert event_id not in events or key[1] in cited, (key, event_id)
     duplicates = [r for (kind, _), r in records.items() if kind == "article" and r["duplicate_of"]]
     assert len(duplicates) >= 3  # the other three copies point at the first archived one
+
+
+def test_three_workers_read_a_day_again_whose_source_failed(
+    single_process: CrawlRun, redis_url: str, prefix: str, tmp_path: Path,
+) -> None:
+    """A source answering 503 (no web archive asked) in a shared backfill: whichever worker
+    settles it, the day page listing its event is not counted as read (the workers share the
+    tasks that name it), and the same backfill run again archives the article."""
+    from newsarchive.demo.server import serving_servers
+    from tests.conftest import DEMO_SITE
+
+    source = "/2024/03/05/dam-collapse-kills-twelve.html"
+    settings = redis_settings(redis_url, prefix, **SHARED)
+    with serving_servers(DEMO_SITE) as (hosts, servers):
+        args = {"site": hosts["events"], **RANGE}
+        servers["outlet-a"].routes[source] = {"status": 503}
+        first = start_workers("events", tmp_path, args, settings, 3)
+        assert wait_all(first) == {"w1": 0, "w2": 0, "w3": 0}
+        servers["outlet-a"].routes.clear()
+        again = start_workers("events", tmp_path, args, settings, 3, first=4)
+        assert wait_all(again) == {"w4": 0, "w5": 0, "w6": 0}
+    runs = sorted((tmp_path / "runs").iterdir())
+    assert len(runs) == 2, runs
+    failed, later = (run_records(folder) for folder in runs)
+    assert [a["url"] for a in later["article"]] == [hosts["outlet-a"] + source]
+    assert len(failed["article"]) + 1 == len(single_process.records["article"])

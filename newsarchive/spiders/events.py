@@ -69,10 +69,9 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         self.event_dates: dict[str, str] = {}  # event id -> its date, for archive lookups
         self.unsettled_sources = False
         self.events_read = False  # the event frontier was exhausted once (``on_idle``)
-        # day pages (state keys) whose event pages or sources failed in a way that may pass,
-        # with the first such reason: read again next run
-        self.days_to_read_again: dict[str, str] = {}
-        self.event_day_pages: dict[str, str] = {}  # event id -> the day page listing it
+        # why event pages or sources failed here in a way that may pass (their day pages, read
+        # again next run, are the run's: ``LinkStore.unread_days``)
+        self.unread_reasons: set[str] = set()
         # sources to fetch once the events are read, fed to the scheduler a window at a time
         self.article_backlog: deque[ArticleTask] = deque()
 
@@ -156,12 +155,14 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             self.logger.warning(note)
             self.run_notes.append(note)
             return
-        if self.days_to_read_again and self.state is not None:
-            for day_page in self.days_to_read_again:
+        unread = self.settler.store.unread_days() if self.state is not None else set()
+        if unread and self.state is not None:
+            # every worker of a shared run forgets them, whichever read the day page
+            for day_page in unread:
                 self.state.forget_page(day_page)
-            reasons = sorted(set(self.days_to_read_again.values()))
-            note = (f"{len(self.days_to_read_again)} day pages will be read again next run: "
-                    f"event pages or sources they list failed ({', '.join(reasons)})")
+            reasons = ", ".join(sorted(self.unread_reasons)) or "in another worker"
+            note = (f"{len(unread)} day pages will be read again next run: event pages or "
+                    f"sources they list failed ({reasons})")
             self.logger.warning(note)
             self.run_notes.append(note)
         held = self.settler.waiting_events
@@ -262,8 +263,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             return
         self.crawler.stats.inc_value("newsarchive/pages/event")
         event.capture = capture_of(response)
-        self.listed_on(event, response.meta.get(DAY_PAGE_META))
-        yield from self.emit_event(event, bool(response.meta.get(RETAKEN)))
+        yield from self.emit_event(event, bool(response.meta.get(RETAKEN)),
+                                   response.meta.get(DAY_PAGE_META))
         if depth < self.args.related_depth:
             day_page = response.meta.get(DAY_PAGE_META)
             for related in event.related:
@@ -271,12 +272,6 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
                                      errback=self.on_event_failed,
                                      cb_kwargs={"depth": depth + 1}, priority=RequestType.EVENT,
                                      meta={DAY_PAGE_META: day_page} if day_page else None)
-
-    def listed_on(self, event: Event, day_page: str | None) -> None:
-        """Remember the day page (state key) the event was read from, to read it again should
-        one of the event's sources fail in a way that may pass."""
-        if day_page:
-            self.event_day_pages[event.id] = day_page
 
     def on_event_failed(self, failure: Failure) -> None:
         """An event page that could not be read: counted; and when the failure may pass (a
@@ -286,19 +281,25 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         reason = failure_reason(failure)
         day_page = failure.request.meta.get(DAY_PAGE_META)
         if day_page and is_transient(reason):
-            self.days_to_read_again.setdefault(day_page, reason)
+            self.read_day_again(day_page, reason)
+
+    def read_day_again(self, day_page: str, reason: str) -> None:
+        self.settler.store.add_unread_day(day_page)
+        self.unread_reasons.add(reason)
 
     # -- articles ----------------------------------------------------------------------------------
 
-    def emit_event(self, event: Event, again: bool = False) -> Iterator[Any]:
-        """Hold the event until its articles are settled (or emit it now if none need fetching)."""
+    def emit_event(self, event: Event, again: bool = False, day_page: str | None = None
+                   ) -> Iterator[Any]:
+        """Hold the event until its articles are settled (or emit it now if none need fetching).
+        ``day_page``: the day page (state key) the event was listed on."""
         for source in event.sources:
             if source.status == "invalid":  # kept on the event, never fetched
                 self.count_drop("invalid_url", source.url, f"a source of {event.url}")
         self.rekey_sources(event)
         if event.date:
             self.event_dates[event.id] = event.date
-        ready = self.settler.add_event(event, self.archived_sources(event), again)
+        ready = self.settler.add_event(event, self.archived_sources(event), again, day_page)
         if ready is not None:
             yield ready
 
@@ -390,10 +391,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         if status == "dead" and reason and is_transient(reason):
             # not found in a web archive either: the events' day pages are read again next
             # run, which fetches the source again (a backfill run again, however old the day)
-            for event_id in self.settler.event_ids(article.id) or article.event_ids:
-                day_page = self.event_day_pages.get(event_id)
-                if day_page:
-                    self.days_to_read_again.setdefault(day_page, reason)
+            for day_page in self.settler.day_pages(article.id):
+                self.read_day_again(day_page, reason)
         if status == "alias" and article.duplicate_of:
             archived = not self.settler.has_task(article.duplicate_of)
             yield from self.settler.alias(article.id, article.duplicate_of,

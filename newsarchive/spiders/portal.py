@@ -133,8 +133,7 @@ class PortalMixin:
             self.crawler.stats.inc_value("newsarchive/portal/empty_day")
         self.remember_day(day, events)
         for event in events:
-            self.listed_on(event, self.day_key(day))
-            yield from self.emit_event(event)
+            yield from self.emit_event(event, day_page=self.day_key(day))
 
     def remember_day(self, day: date, events: list[Event]) -> None:
         state = self.state

@@ -47,6 +47,11 @@ class SourceSettler:
         """Whether this run fetches (or fetched) the article."""
         return self.store.task(article_id) is not None
 
+    def day_pages(self, article_id: str) -> tuple[str, ...]:
+        """The day pages listing the events that cite the article (``add_event``)."""
+        task = self.store.task(article_id)
+        return task.day_pages if task is not None else ()
+
     def event_ids(self, article_id: str) -> list[str]:
         """Every event citing the article so far (its aliases' included)."""
         task = self.store.task(article_id)
@@ -54,12 +59,14 @@ class SourceSettler:
 
     def add_event(
         self, event: Event, known_status: dict[str, str] | None = None, again: bool = False,
+        day_page: str | None = None,
     ) -> Event | None:
         """Register an event; return it at once when nothing it cites needs fetching.
 
         ``known_status`` gives a status for articles that will not be fetched in this run
         (already archived by an earlier run, say). ``again``: the page is read again (a lost
         worker had taken it): an event a live worker emitted already is not registered again.
+        ``day_page``: the day page the event was listed on (its state key), noted on each task.
         """
         known_status = known_status or {}
         store = self.store
@@ -80,6 +87,8 @@ class SourceSettler:
                     store.add_unrequested(task.article_id)
                 if event.id not in task.event_ids:
                     task.event_ids.append(event.id)
+                if day_page and day_page not in task.day_pages:
+                    task.day_pages = (*task.day_pages, day_page)
                 store.put_task(task)
                 if task.status is None:
                     open_ids.add(source.article_id)

@@ -33,6 +33,9 @@ class ArticleTask:
     reason: str | None = None  # why it is not ok
     settled_by: str | None = None  # the worker whose fetch settled it (a shared run)
     adopted_from: str | None = None  # the article id whose page turned out to be this one
+    # the day pages (state keys) listing the events that cite it: read again next run should it
+    # fail in a way that may pass (kept here, so any worker of a shared run knows them)
+    day_pages: tuple[str, ...] = ()
 
 
 class LinkStore(ABC):
@@ -77,6 +80,14 @@ class LinkStore(ABC):
         """True for the first caller of the run to claim ``key`` (a page to fetch), else False."""
 
     @abstractmethod
+    def add_unread_day(self, day_page: str) -> None:
+        """A day page (state key) no worker of the run may count as read: an event page or a
+        source it lists failed in a way that may pass."""
+
+    @abstractmethod
+    def unread_days(self) -> set[str]: ...
+
+    @abstractmethod
     def take_slot(self, budget: str, limit: int) -> bool:
         """Take one of the run's ``limit`` slots named ``budget`` (a per-run bound like the
         blogs spider's ``max_posts``, whatever the number of workers); False when none is left."""
@@ -109,6 +120,7 @@ class MemoryLinkStore(LinkStore):
         self._waiting: dict[str, tuple[Event, set[str]]] = {}
         self._unrequested: dict[str, None] = {}
         self._claimed: set[str] = set()
+        self._unread_days: set[str] = set()
         self._emitted: dict[str, tuple[str, Event]] = {}
         self._slots: dict[str, int] = {}
 
@@ -117,6 +129,12 @@ class MemoryLinkStore(LinkStore):
             return False
         self._claimed.add(key)
         return True
+
+    def add_unread_day(self, day_page: str) -> None:
+        self._unread_days.add(day_page)
+
+    def unread_days(self) -> set[str]:
+        return set(self._unread_days)
 
     def task(self, article_id: str) -> ArticleTask | None:
         return self.tasks.get(article_id)
@@ -216,6 +234,12 @@ class RedisLinkStore(LinkStore):
 
     def claim(self, key: str) -> bool:
         return bool(self.client.sadd(f"{self.base}:claimed", key))
+
+    def add_unread_day(self, day_page: str) -> None:
+        self.client.sadd(f"{self.base}:unread_days", day_page)
+
+    def unread_days(self) -> set[str]:
+        return {day.decode("utf-8") for day in self.client.smembers(f"{self.base}:unread_days")}
 
     def _get(self, name: str, key: str) -> Any:
         data = self.client.hget(f"{self.base}:{name}", key)
