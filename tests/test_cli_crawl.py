@@ -51,6 +51,7 @@ def test_crawl_of_an_unknown_spider_is_one_line_and_exit_2(tmp_path: Path) -> No
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: scrapy crawl event: no such spider (this project has: blogs, events)"]
     assert "Traceback" not in done.stderr
+    assert "started (bot:" not in done.stderr, "Scrapy's start-up lines before the error"
 
 
 def test_crawl_without_a_spider_asks_for_one(tmp_path: Path) -> None:

@@ -40,8 +40,17 @@ class Command(ScrapyCrawlCommand):
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         super().process_options(args, opts)
         if len(args) == 1:
-            # before Scrapy builds its crawler process (which imports every spider module)
+            # before Scrapy builds its crawler process, which prints its start-up lines
+            self._refuse_unknown_spider(args[0])
             start_extraction_early(self.settings)
+
+    def _refuse_unknown_spider(self, spider: str) -> None:
+        known = known_spiders(self.settings)
+        if known is not None and spider not in known:
+            sys.stderr.write(f"error: scrapy crawl {spider}: no such spider "
+                             f"(this project has: {', '.join(sorted(known)) or 'none'})\n")
+            sys.stderr.flush()
+            raise SystemExit(2)
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
         if len(args) != 1:
@@ -95,6 +104,21 @@ class Command(ScrapyCrawlCommand):
                 self.exitcode = code
                 return True
         return False
+
+
+def known_spiders(settings: Any) -> list[str] | None:
+    """The project's spiders as the crawler process will find them (the add-ons' early
+    settings, such as ``SPIDER_MODULES``, applied to a copy); None when they cannot be listed
+    here (Scrapy then reports why, as before)."""
+    from scrapy.addons import AddonManager
+    from scrapy.spiderloader import get_spider_loader
+
+    try:
+        early = settings.copy()
+        AddonManager.load_pre_crawler_settings(early)
+        return list(get_spider_loader(early).list())
+    except Exception:  # a spider module that fails to import: Scrapy's own error follows
+        return None
 
 
 def killed(crawler: Any) -> bool:
