@@ -155,7 +155,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             self.logger.warning(note)
             self.run_notes.append(note)
             return
-        unread = self.settler.store.unread_days() if self.state is not None else set()
+        unread = self.settler.unread_days() if self.state is not None else set()
         if unread and self.state is not None:
             # every worker of a shared run forgets them, whichever read the day page
             for day_page in unread:
@@ -284,7 +284,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             self.read_day_again(day_page, reason)
 
     def read_day_again(self, day_page: str, reason: str) -> None:
-        self.settler.store.add_unread_day(day_page)
+        self.settler.read_day_again(day_page)
         self.unread_reasons.add(reason)
 
     # -- articles ----------------------------------------------------------------------------------

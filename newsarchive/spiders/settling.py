@@ -47,6 +47,13 @@ class SourceSettler:
         """Whether this run fetches (or fetched) the article."""
         return self.store.task(article_id) is not None
 
+    def read_day_again(self, day_page: str) -> None:
+        """No worker of the run may count this day page as read (``unread_days``)."""
+        self.store.add_unread_day(day_page)
+
+    def unread_days(self) -> set[str]:
+        return self.store.unread_days()
+
     def day_pages(self, article_id: str) -> tuple[str, ...]:
         """The day pages listing the events that cite the article (``add_event``)."""
         task = self.store.task(article_id)
