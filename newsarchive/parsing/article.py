@@ -19,7 +19,14 @@ from lxml.html import HtmlElement
 from trafilatura import bare_extraction, utils
 from trafilatura.settings import Extractor
 
-from newsarchive.parsing import boilerplate, date_languages, fallbacks, fast_xpaths, guesses
+from newsarchive.parsing import (
+    boilerplate,
+    control_chars,
+    date_languages,
+    fallbacks,
+    fast_xpaths,
+    guesses,
+)
 from newsarchive.parsing import metadata as md
 from newsarchive.parsing.dates import iso_datetime
 from newsarchive.parsing.text import clean_block, clean_inline
@@ -60,6 +67,7 @@ OPTIONS: Extractor = build_options()
 # when the page declares every field it would only be a fallback for, it is skipped, and
 # otherwise its costly guesses run only for the fields the page leaves undeclared (guesses.py).
 OPTIONS_BODY_ONLY: Extractor = build_options(with_metadata=False)
+control_chars.install()  # the page's XML-invalid characters looked for with `in`, not a regex
 fallbacks.install()  # readability and jusText only where they can change the body
 fallbacks.install_stoplist()  # jusText's 154,484-word stoplist hashed once, not per call
 guesses.install()
