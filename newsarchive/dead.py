@@ -1,6 +1,7 @@
 """Dead links, by kind: every dead source is counted as ``newsarchive/dead/<kind>``.
 
-Kinds: ``dns`` (the name does not resolve), ``refused`` (nothing listens), ``timeout`` (after
+Kinds: ``dns`` (the name does not exist), ``dns_unavailable`` (no resolver answered for it: it
+may resolve later), ``refused`` (nothing listens), ``timeout`` (after
 retries), ``http_404`` / ``http_410`` / ``http_451``, ``http_5xx`` (after retries), other HTTP
 statuses as ``http_<status>``, and the soft-404s (the page answers, but not with the article):
 ``soft404_redirect`` (redirected to the home page or a section front), ``soft404_gone_title``
@@ -19,6 +20,7 @@ from twisted.internet.error import ConnectionRefusedError, DNSLookupError
 from twisted.python.failure import Failure
 
 from newsarchive.drops import failure_reason
+from newsarchive.middlewares.dns import ResolverUnavailable
 
 DEAD_PREFIX = "newsarchive/dead/"
 SOFT404_REDIRECT = "soft404_redirect"
@@ -33,6 +35,8 @@ def dead_kind(failure: Failure) -> str:
     if failure.check(HttpError):
         status = failure.value.response.status
         return "http_5xx" if 500 <= status <= 599 else f"http_{status}"
+    if failure.check(ResolverUnavailable):
+        return "dns_unavailable"
     if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns"
     if failure.check(ConnectionRefusedError, DownloadConnectionRefusedError):

@@ -25,6 +25,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 from twisted.web._newclient import ResponseFailed, ResponseNeverReceived
 
+from newsarchive.middlewares.dns import ResolverUnavailable
 from newsarchive.middlewares.safety import PrivateAddressRefused
 
 DROP_PREFIX = "newsarchive/dropped/"
@@ -51,6 +52,8 @@ def failure_reason(failure: Failure) -> str:
         return f"http_{failure.value.response.status}"
     if failure.check(TimeoutError, TCPTimedOutError, DownloadTimeoutError):
         return "timeout"
+    if failure.check(ResolverUnavailable):
+        return "dns_unavailable"
     if failure.check(DNSLookupError, CannotResolveHostError):
         return "dns_error"
     if failure.check(ConnectError, ConnectionLost, ResponseFailed, ResponseNeverReceived,
@@ -80,13 +83,15 @@ def dropped_counts(stats: dict[str, object]) -> dict[str, int]:
 
 
 # Failures that say nothing about the page itself: asked again later, it may well answer. Not
-# a name that does not resolve: for an old link that is most often a domain gone for good, and
-# every backfill run again would read its days again.
-TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "http_408", "http_429"})
+# a name that does not exist: for an old link that is most often a domain gone for good, and
+# every backfill run again would read its days again; but a name no resolver answered for
+# (``dns_unavailable``: the machine's resolver or network down, see ``middlewares/dns.py``).
+TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "http_408", "http_429",
+                               "dns_unavailable"})
 
 
 def is_transient(reason: str) -> bool:
     """Whether a failure of this reason (``failure_reason``) may pass: a server error, a
-    timeout, a lost or refused connection; not a 404 or 410, a name that does not resolve, nor
-    a page refused by our own limits."""
+    timeout, a lost or refused connection, a name no resolver answered for; not a 404 or 410, a
+    name that does not exist, nor a page refused by our own limits."""
     return reason in TRANSIENT_REASONS or (reason.startswith("http_5") and len(reason) == 8)

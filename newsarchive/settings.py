@@ -55,6 +55,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newsarchive.middlewares.safety.AddressSafetyMiddleware": 50,
     # The resolver guard's refusals, seen before RetryMiddleware (550) would retry them.
     "newsarchive.middlewares.safety.PrivateAnswerMiddleware": 560,
+    # A name no resolver answered for, told from one that does not exist, once RetryMiddleware
+    # (550) has given up on it.
+    "newsarchive.middlewares.dns.ResolverUnavailableMiddleware": 545,
     # Scrapy's, fixed: see the module (same order, 100).
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newsarchive.middlewares.robotstxt.RobotsTxtMiddleware": 100,

@@ -136,9 +136,56 @@ def test_an_event_page_that_is_gone_settles_its_day(demo: tuple[dict[str, str], 
 @pytest.mark.parametrize(("reason", "transient"), [
     ("http_500", True), ("http_503", True), ("http_599", True), ("http_429", True),
     ("http_408", True), ("timeout", True), ("connection_error", True), ("dns_error", False),
+    ("dns_unavailable", True),
     ("http_404", False), ("http_410", False), ("http_451", False), ("http_5000", False),
     ("too_large", False), ("robots_txt", False), ("refused_address", False),
     ("redirect_loop", False), ("decompression_limit", False),
 ])
 def test_which_failures_may_pass(reason: str, transient: bool) -> None:
     assert is_transient(reason) is transient
+
+
+OUTLET_NAME = "outlet-a.test"
+
+
+@pytest.mark.parametrize(("failing", "again"), [("TEST_UNREACHABLE_HOSTS", True),
+                                                ("TEST_UNKNOWN_HOSTS", False)],
+                         ids=["resolver-down", "no-such-name"])
+def test_a_source_whose_name_no_resolver_answered_for_is_fetched_again(
+        demo: tuple[dict[str, str], dict[str, SiteServer]], tmp_path: Path, failing: str,
+        again: bool) -> None:
+    """A backfill while the machine's resolver is down: every source on the outlet's name fails
+    its lookup. They were settled dead like sources on a name that does not exist, their days
+    counted as read, and the same backfill run again once the resolver was back read nothing."""
+    hosts, _servers = demo
+    port = hosts["outlet-a"].rsplit(":", 1)[1]
+    hosts["outlet-a"] = f"http://{OUTLET_NAME}:{port}"  # the event pages now cite the outlet by name
+    args = {"site": hosts["events"], **DAYS}
+    resolves = {"TWISTED_DNS_RESOLVER": "tests.resolving.PinnedResolver",
+                "TEST_PINNED_HOSTS": f"{OUTLET_NAME}=127.0.0.1",
+                "NEWSARCHIVE_ALLOWED_HOSTS": OUTLET_NAME}
+    whole = crawl("events", tmp_path / "whole", args, resolves)
+    assert whole.returncode == 0, whole.log[-2000:]
+    on_outlet = sorted(a["url"] for a in whole.records["article"]
+                       if a["url"].startswith(hosts["outlet-a"]))
+    assert on_outlet
+
+    output = tmp_path / "backfill"
+    failed = crawl("events", output, args, {**resolves, failing: OUTLET_NAME})
+    assert failed.returncode == 0, failed.log[-2000:]
+    reason = "dns_unavailable" if again else "dns_error"
+    sources = [s for e in failed.records["event"] for s in e["sources"]
+               if s["url"].startswith(hosts["outlet-a"]) and s["kind"] != "media"]
+    assert sources and {(s["status"], s["reason"]) for s in sources} == {("dead", reason)}
+    assert failed.manifest["dropped"] == {reason: len(on_outlet)}
+    assert failed.manifest["dead"] == {"dns_unavailable" if again else "dns": len(on_outlet)}
+    assert any("read again next run" in note for note in failed.manifest["notes"]) is again
+
+    back = crawl("events", output, args, resolves)
+    assert back.returncode == 0, back.log[-2000:]
+    if again:
+        assert sorted(a["url"] for a in back.records["article"]) == on_outlet
+        for kind in ("event", "article", "comment"):
+            assert set(ids(failed, back, kind=kind)) == set(ids(whole, kind=kind)), kind
+    else:  # a name that does not exist settles its day: nothing is fetched again
+        assert back.records["article"] == back.records["event"] == []

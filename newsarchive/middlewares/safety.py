@@ -50,8 +50,10 @@ from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from twisted.internet.defer import Deferred
 from twisted.internet.error import DNSLookupError
 from twisted.internet.interfaces import IResolverSimple
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from newsarchive.middlewares.dns import resolver_unavailable
 from newsarchive.run_context import run_context
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -170,13 +172,26 @@ class PrivateAddressGuard:
         self.resolver = resolver
         self.allow = allow or AllowList()
         self.refused: dict[str, str] = {}  # host name -> the private answer it got
+        # host name -> the error of its last lookup, when no resolver answered it (``dns.py``)
+        self.unavailable: dict[str, str] = {}
 
     def getHostByName(self, name: str, timeout: Any = (1, 3, 11, 45)) -> Deferred[str]:
         deferred: Deferred[str] = self.resolver.getHostByName(name, timeout)
-        deferred.addCallback(self._check, name)
+        deferred.addCallbacks(self._check, self._failed, callbackArgs=(name,), errbackArgs=(name,))
         return deferred
 
+    def _failed(self, failure: Failure, name: str) -> Failure:
+        """Note a name the resolver could not answer for (Twisted's endpoints report every
+        failed lookup alike, without the resolver's error)."""
+        message = failure.getErrorMessage()
+        if resolver_unavailable(message):
+            self.unavailable[host_name(name)] = message
+        else:
+            self.unavailable.pop(host_name(name), None)
+        return failure
+
     def _check(self, answer: str, name: str) -> str:
+        self.unavailable.pop(host_name(name), None)
         try:
             address = ipaddress.ip_address(answer)
         except ValueError:
