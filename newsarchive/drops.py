@@ -86,12 +86,15 @@ def dropped_counts(stats: dict[str, object]) -> dict[str, int]:
 # a name that does not exist: for an old link that is most often a domain gone for good, and
 # every backfill run again would read its days again; but a name no resolver answered for
 # (``dns_unavailable``: the machine's resolver or network down, see ``middlewares/dns.py``).
-TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "http_408", "http_429",
+# 403 too: news sites' bot walls (Cloudflare's challenge, Akamai's and DataDome's blocks) answer
+# 403 to a crawler for an hour or a day, and a 403 that is for good costs a backfill run over its
+# day only that day's pages and the source fetched again.
+TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "http_403", "http_408", "http_429",
                                "dns_unavailable"})
 
 
 def is_transient(reason: str) -> bool:
     """Whether a failure of this reason (``failure_reason``) may pass: a server error, a
-    timeout, a lost or refused connection, a name no resolver answered for; not a 404 or 410, a
-    name that does not exist, nor a page refused by our own limits."""
+    timeout, a lost or refused connection, a name no resolver answered for, a 403 (bot walls);
+    not a 404 or 410, a name that does not exist, nor a page refused by our own limits."""
     return reason in TRANSIENT_REASONS or (reason.startswith("http_5") and len(reason) == 8)

@@ -64,16 +64,18 @@ def test_a_backfill_run_again_archives_the_event_that_failed(
     assert headlines == ["Weather service issues amber warning for heavy rain in the Marrow Valley"]
 
 
+@pytest.mark.parametrize("status", [503, 403])
 def test_a_backfill_run_again_archives_the_source_that_failed(
-        demo: tuple[dict[str, str], dict[str, SiteServer]], tmp_path: Path) -> None:
-    """The tests' crawls ask no web archive (as one without a capture of the page)."""
+        demo: tuple[dict[str, str], dict[str, SiteServer]], tmp_path: Path, status: int) -> None:
+    """The tests' crawls ask no web archive (as one without a capture of the page). 403: a
+    news site's bot wall (Cloudflare's challenge and the like) for the length of one run."""
     hosts, servers = demo
     args = {"site": hosts["events"], **DAYS}
     whole = crawl("events", tmp_path / "whole", args)
 
     output = tmp_path / "backfill"
     outlet = servers["outlet-a"]
-    outlet.routes[SOURCE] = {"status": 503}
+    outlet.routes[SOURCE] = {"status": status}
     failed = crawl("events", output, args)
     outlet.routes.clear()
     assert failed.returncode == 0, failed.log[-2000:]
@@ -136,7 +138,7 @@ def test_an_event_page_that_is_gone_settles_its_day(demo: tuple[dict[str, str], 
 @pytest.mark.parametrize(("reason", "transient"), [
     ("http_500", True), ("http_503", True), ("http_599", True), ("http_429", True),
     ("http_408", True), ("timeout", True), ("connection_error", True), ("dns_error", False),
-    ("dns_unavailable", True),
+    ("dns_unavailable", True), ("http_403", True), ("http_401", False),
     ("http_404", False), ("http_410", False), ("http_451", False), ("http_5000", False),
     ("too_large", False), ("robots_txt", False), ("refused_address", False),
     ("redirect_loop", False), ("decompression_limit", False),
