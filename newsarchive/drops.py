@@ -88,13 +88,16 @@ def dropped_counts(stats: dict[str, object]) -> dict[str, int]:
 # (``dns_unavailable``: the machine's resolver or network down, see ``middlewares/dns.py``).
 # 403 too: news sites' bot walls (Cloudflare's challenge, Akamai's and DataDome's blocks) answer
 # 403 to a crawler for an hour or a day, and a 403 that is for good costs a backfill run over its
-# day only that day's pages and the source fetched again.
+# day only that day's pages and the source fetched again. And a page fetched whole whose
+# extraction ran out of time or lost its worker (the OOM killer): this machine's resources, not
+# the page, most often (a page that always does costs a backfill run its extraction timeout).
 TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "http_403", "http_408", "http_429",
-                               "dns_unavailable"})
+                               "dns_unavailable", "extraction_timeout", "extraction_crash"})
 
 
 def is_transient(reason: str) -> bool:
     """Whether a failure of this reason (``failure_reason``) may pass: a server error, a
-    timeout, a lost or refused connection, a name no resolver answered for, a 403 (bot walls);
-    not a 404 or 410, a name that does not exist, nor a page refused by our own limits."""
+    timeout, a lost or refused connection, a name no resolver answered for, a 403 (bot walls),
+    an extraction out of time or whose worker died; not a 404 or 410, a name that does not
+    exist, a page that is no article, nor a page refused by our own limits."""
     return reason in TRANSIENT_REASONS or (reason.startswith("http_5") and len(reason) == 8)

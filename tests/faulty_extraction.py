@@ -3,7 +3,8 @@
 Real pathological pages (catastrophic regex backtracking, a C extension crash on broken markup)
 are rare and version-dependent; this stands in for them deterministically. A page containing
 ``newsarchive-test:hang`` sleeps forever, ``newsarchive-test:crash`` kills its process with
-SIGKILL; every other page goes through the real extraction.
+SIGKILL, as does a page whose URL ends with ``NEWSARCHIVE_TEST_CRASH_URL`` (the environment the
+workers inherit); every other page goes through the real extraction.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ def extract(article: Article, fetched_at: str | None = None) -> ArticleResult:
     html = page_text(article.html)
     if "newsarchive-test:hang" in html:
         time.sleep(3600)
-    if "newsarchive-test:crash" in html:
+    crash_url = os.environ.get("NEWSARCHIVE_TEST_CRASH_URL")
+    if "newsarchive-test:crash" in html or (crash_url and article.url.endswith(crash_url)):
         os.kill(os.getpid(), signal.SIGKILL)
     return extract_article_record(article, fetched_at)
 

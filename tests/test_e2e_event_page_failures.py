@@ -139,6 +139,8 @@ def test_an_event_page_that_is_gone_settles_its_day(demo: tuple[dict[str, str], 
     ("http_500", True), ("http_503", True), ("http_599", True), ("http_429", True),
     ("http_408", True), ("timeout", True), ("connection_error", True), ("dns_error", False),
     ("dns_unavailable", True), ("http_403", True), ("http_401", False),
+    ("extraction_timeout", True), ("extraction_crash", True), ("extraction_error", False),
+    ("not_an_article", False),
     ("http_404", False), ("http_410", False), ("http_451", False), ("http_5000", False),
     ("too_large", False), ("robots_txt", False), ("refused_address", False),
     ("redirect_loop", False), ("decompression_limit", False),
@@ -191,3 +193,30 @@ def test_a_source_whose_name_no_resolver_answered_for_is_fetched_again(
             assert set(ids(failed, back, kind=kind)) == set(ids(whole, kind=kind)), kind
     else:  # a name that does not exist settles its day: nothing is fetched again
         assert back.records["article"] == back.records["event"] == []
+
+
+def test_a_source_whose_extraction_lost_its_worker_is_extracted_again(
+        demo: tuple[dict[str, str], dict[str, SiteServer]], tmp_path: Path) -> None:
+    """A source fetched whole whose worker was killed (the OOM killer, twice: a page gets a
+    second worker first) was settled ``skipped`` and its day counted as read: never extracted
+    again. Now the day is read again, as for a source that answered 503."""
+    hosts, _servers = demo
+    args = {"site": hosts["events"], **DAYS}
+    whole = crawl("events", tmp_path / "whole", args)
+    output = tmp_path / "backfill"
+    pool = {"NEWSARCHIVE_EXTRACT_POOL_SIZE": "1"}
+    failed = crawl("events", output, args,
+                   {**pool, "NEWSARCHIVE_EXTRACT_FUNCTION": "tests.faulty_extraction.extract"},
+                   env={"NEWSARCHIVE_TEST_CRASH_URL": SOURCE})
+    assert failed.returncode == 0, failed.log[-2000:]
+    assert failed.manifest["dropped"] == {"extraction_crash": 1}
+    statuses = {s["url"]: (s["status"], s["reason"])
+                for e in failed.records["event"] for s in e["sources"]}
+    assert statuses[hosts["outlet-a"] + SOURCE] == ("skipped", "extraction_crash")
+    assert any("read again next run" in note for note in failed.manifest["notes"])
+
+    again = crawl("events", output, args, pool)
+    assert again.returncode == 0, again.log[-2000:]
+    assert [a["url"] for a in again.records["article"]] == [hosts["outlet-a"] + SOURCE]
+    for kind in ("article", "comment"):
+        assert ids(failed, again, kind=kind) == ids(whole, kind=kind), kind

@@ -418,6 +418,11 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
                     await self.crawler.engine.scraper.start_itemproc_async(event, response=None)
             else:
                 self.archived_status(item)
+                if is_transient(reason) and self.settler.is_open(item.id):
+                    # fetched, but its extraction ran out of time or lost its worker: the day
+                    # pages citing it are read again next run, which extracts it again
+                    for day_page in self.settler.day_pages(item.id):
+                        self.read_day_again(day_page, reason)
                 await self.settle_record(item.id, "skipped", reason)
 
     async def on_item_error(self, item: Any) -> None:
