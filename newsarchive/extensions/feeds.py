@@ -16,6 +16,12 @@ records missing from its files. Here:
 
 With no run feeds the exporter holds nothing, so nothing is marked archived.
 
+A record that an item pipeline of the project returned as another kind of item (``dict(item)``,
+``ItemAdapter(item).asdict()``, an ``Item`` of its own) fails the run with one error naming the
+project's pipelines (finish reason ``converted_record``): no run feed takes it, the crawl state
+does not know it, and the events spider would wait for it for ever; such a run archived nothing
+and exited 0.
+
 A feed Scrapy finds invalid (batches asked for, ``FEED_EXPORT_BATCH_ITEM_COUNT``, and no
 ``%(batch_id)d`` in its URI) is a bad argument (``ArgumentError``, exit code 2) before anything
 is fetched: Scrapy would log an error and switch off every feed, the run feeds included, and the
@@ -29,6 +35,7 @@ import logging
 import re
 from typing import Any
 
+from itemadapter import ItemAdapter
 from scrapy import Spider
 from scrapy.crawler import Crawler
 from scrapy.extensions.feedexport import FeedExporter, FeedSlot
@@ -45,6 +52,8 @@ record_exported = object()
 # What Scrapy's ``FeedExporter._settings_are_valid`` looks for in a batched feed's URI.
 _BATCH_PARAM = re.compile(r"%\(batch_time\)s|%\(batch_id\)")
 EXPORT_FAILED_REASON = "export_error"
+CONVERTED_REASON = "converted_record"
+RECORD_TYPES = frozenset({"event", "article", "comment"})
 
 
 class CheckedFeedExporter(FeedExporter):
@@ -77,6 +86,10 @@ class CheckedFeedExporter(FeedExporter):
 
     async def item_scraped(self, item: Any, spider: Spider) -> None:  # type: ignore[override]
         if not isinstance(item, Event | Article | Comment):
+            record_type = converted_record_type(item)
+            if record_type is not None:
+                self.converted(item, record_type)
+                return
             super().item_scraped(item, spider)
             return
         try:
@@ -99,6 +112,26 @@ class CheckedFeedExporter(FeedExporter):
                                item.type)
         await self.crawler.signals.send_catch_log_async(record_exported, item=item, held=held)
 
+    def converted(self, item: Any, record_type: str) -> None:
+        """A record an item pipeline returned as another kind of item (a dict, an ``Item``):
+        the run feeds take only newsarchive's own items, and the crawl state and the events
+        spider know a record by them, so it would be archived nowhere and its source never
+        settled. The run fails at the first one, naming the project's own pipelines."""
+        self.crawler.stats.inc_value("newsarchive/converted_records")
+        if self.failures:
+            return
+        own = [path for path, order in self.crawler.settings.getdict("ITEM_PIPELINES").items()
+               if order is not None and not str(path).startswith("newsarchive.")]
+        record_id = ItemAdapter(item).get("id")
+        self.fail(f"an item pipeline returned the {record_type} record {record_id} as a "
+                  f"{type(item).__name__}: newsarchive's feeds and crawl state take only its own "
+                  f"items (Event, Article, Comment); change a record in place "
+                  f"(ItemAdapter(item)[field] = value) and return the item itself "
+                  f"(this project's pipelines: {', '.join(map(str, own)) or 'none'})")
+        if self.crawler.engine is not None:
+            # not awaited: closing waits for this very item's processing to end
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=CONVERTED_REASON))
+
     async def _close_slot(self, slot: FeedSlot, spider: Spider) -> None:
         key = f"feedexport/failed_count/{type(slot.storage).__name__}"
         failed = self.crawler.stats.get_value(key, 0)
@@ -109,6 +142,18 @@ class CheckedFeedExporter(FeedExporter):
             return
         if self.crawler.stats.get_value(key, 0) != failed:
             self.fail(f"could not store feed {slot.uri} (see the error above)")
+
+
+def converted_record_type(item: Any) -> str | None:
+    """The record type (``event``, ``article``, ``comment``) of an item that is one of
+    newsarchive's records turned into another kind of item; None for any other item."""
+    if not ItemAdapter.is_item(item):
+        return None
+    adapter = ItemAdapter(item)
+    record_type = adapter.get("type") if "type" in adapter else None
+    if record_type in RECORD_TYPES and "id" in adapter and "schema_version" in adapter:
+        return str(record_type)
+    return None
 
 
 def feed_exporter(crawler: Crawler) -> CheckedFeedExporter | None:

@@ -1,0 +1,47 @@
+"""A project's own item pipeline beside newsarchive's (the add-on in a ``scrapy startproject``
+project, or ``ITEM_PIPELINES`` here).
+
+One that returned each record as a dict (``ItemAdapter(item).asdict()``), before or after
+newsarchive's pipelines, made a run that archived nothing, held every event and exited 0: no
+run feed takes a dict, and the crawl state and the events spider know a record by its item.
+Now the run fails at the first such record, saying which pipelines are the project's; nothing is
+committed, so once the pipeline is fixed the next run archives everything.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from newsarchive.demo.server import serving
+from tests.conftest import DEMO_SITE
+from tests.crawling import crawl
+
+DAYS = {"start": "2024-03-02", "end": "2024-03-05"}
+
+
+@pytest.mark.parametrize("order", [50, 900], ids=["before-newsarchive", "after-newsarchive"])
+def test_a_pipeline_returning_dicts_fails_the_run_and_loses_nothing(tmp_path: Path,
+                                                                   order: int) -> None:
+    with serving(DEMO_SITE) as hosts:
+        args = {"site": hosts["events"], **DAYS}
+        whole = crawl("events", tmp_path / "whole", args)
+        output = tmp_path / "out"
+        converting = crawl("events", output, args, {
+            "ITEM_PIPELINES": json.dumps({"tests.converting_pipeline.ToDict": order})})
+        fixed = crawl("events", output, args, {
+            "ITEM_PIPELINES": json.dumps({"tests.converting_pipeline.InPlace": order})})
+
+    assert converting.returncode == 1, converting.log[-2000:]
+    assert "as a dict: newsarchive's feeds and crawl state take only its own items" \
+        in converting.log
+    assert "this project's pipelines: tests.converting_pipeline.ToDict" in converting.log
+    assert converting.manifest == {}  # nothing committed
+
+    assert fixed.returncode == 0, fixed.log[-2000:]
+    for kind in ("event", "article", "comment"):
+        assert sorted(r["id"] for r in fixed.records[kind]) == \
+            sorted(r["id"] for r in whole.records[kind]), kind
+    assert all("seen-by-project" in a["tags"] for a in fixed.records["article"])
