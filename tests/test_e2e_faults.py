@@ -155,3 +155,42 @@ def test_second_crawl_on_the_same_folder_exits_3_without_state(tmp_path: Path) -
     assert len(errors) == 1 and "another crawl is running on" in errors[0], second.log[-3000:]
     assert f"pid={slow.pid}" in errors[0]
     assert len(list(output.glob("runs/*"))) <= 1, "the second crawl wrote no run folder"
+
+
+def test_a_damaged_crawl_state_fails_at_once_and_is_left_as_it_was(
+        sites: dict[str, str], tmp_path: Path, reference: set) -> None:
+    """A state file cut short (a copy or a disk error) made Scrapy print a traceback; one
+    damaged in the middle was read as settling nothing, the spider failed to start, and the run
+    exited 0 with nothing archived and committed into it, at every run after."""
+    output = tmp_path / "out"
+    first = crawl("events", output, {"start_urls": sites["events"] + DAY})
+    assert first.returncode == 0, first.log[-3000:]
+    path = output / "state" / "state.sqlite"
+    damaged = path.read_bytes()[: path.stat().st_size // 2]
+    path.write_bytes(damaged)
+
+    again = crawl("events", output, {"start_urls": sites["events"] + DAY})
+    assert again.returncode == 1, again.log[-3000:]
+    errors = [line for line in again.log.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "the crawl state is damaged" in errors[0], again.log[-3000:]
+    assert "move it aside" in errors[0] and "Traceback" not in again.log
+    assert "Crawled (" not in again.log, "nothing is fetched"
+    assert path.read_bytes() == damaged
+    assert len(list(output.glob("runs/*/manifest.json"))) == 1
+
+    shutil.move(output / "state", tmp_path / "damaged-state")  # what the error says to do
+    fresh = crawl("events", output, {"start_urls": sites["events"] + DAY})
+    assert fresh.returncode == 0, fresh.log[-3000:]
+    assert {(kind, r["id"]) for kind in KINDS for r in fresh.records[kind]} == reference
+
+
+def test_a_spider_whose_start_failed_fails_the_run(tmp_path: Path) -> None:
+    """Scrapy logs the error and closes the spider (``start_error``); the crawl exited 0."""
+    run = crawl("broken_start", tmp_path,
+                settings={"SPIDER_MODULES": "tests.failing_spiders,newsarchive.spiders"})
+    assert run.returncode == 1, run.log[-3000:]
+    assert "the start requests could not be made" in run.log
+    errors = [line for line in run.log.splitlines() if line.startswith("error:")]
+    assert errors == ["error: run failed, nothing marked archived: the spider failed while "
+                      "making its start requests (the error is above)"], run.log[-3000:]
+    assert state_rows(tmp_path)["runs"] == 0

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsarchive.state import SQLiteState
+from newsarchive.state.base import StateDamaged
 from newsarchive.state.run import RunState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,3 +99,38 @@ def test_archive_lookups_persist_and_wait_for_the_run_commit(tmp_path: Path) -> 
                               "2018-01-01T00:00:00+00:00", "2026-12-05T02:15:00+00:00")
         store.set_archive_lookup("a/y", later)  # a new answer replaces the old one
         assert store.archive_lookup("a/y") == later
+
+
+def a_state(path: Path, urls: int = 3000) -> bytes:
+    with SQLiteState(path, commit_every=500) as state:
+        for n in range(urls):
+            state.add_url(f"example.org/story-{n}", f"r{n}", f"c{n}")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["header", "cut short", "a page in the middle"])
+def test_a_damaged_state_file_is_refused_and_left_as_it_was(tmp_path: Path, damage: str) -> None:
+    """A state damaged in the middle opened fine, read as having settled nothing, and was
+    written into; the crawl then exited 0 with nothing archived, at every run after."""
+    path = tmp_path / "state.sqlite"
+    data = bytearray(a_state(path))
+    page = 4096
+    assert len(data) > 20 * page
+    if damage == "header":
+        data[:16] = b"not a database!!"
+    elif damage == "cut short":
+        del data[len(data) // 2:]
+    else:  # zeros over one of the table's b-tree pages, as a disk error leaves them
+        start = (len(data) // page // 2) * page
+        data[start:start + page] = bytes(page)
+    path.write_bytes(bytes(data))
+    with pytest.raises(StateDamaged, match=str(path)):
+        SQLiteState(path)
+    assert path.read_bytes() == bytes(data)
+
+
+def test_an_intact_state_opens_after_its_check(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite"
+    a_state(path)
+    with SQLiteState(path) as state:
+        assert state.url_record("example.org/story-2999") is not None

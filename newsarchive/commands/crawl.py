@@ -29,10 +29,10 @@ from twisted.python.failure import Failure
 
 from newsarchive.args import ArgumentError
 from newsarchive.pool import configured_pool_size, start_fork_server
-from newsarchive.state.base import StateLocked
+from newsarchive.state.base import StateDamaged, StateLocked
 
 logger = logging.getLogger(__name__)
-EXIT_CODES: dict[type[Exception], int] = {ArgumentError: 2, StateLocked: 3}
+EXIT_CODES: dict[type[Exception], int] = {ArgumentError: 2, StateLocked: 3, StateDamaged: 1}
 EXIT_FAILED = 1
 
 

@@ -16,6 +16,7 @@ a crash between 3 and 4 is finished by the next crawl, which publishes a prepare
 run id the state holds (``CrawlStateExtension.recover``). Any error (a full disk in a feed, the
 manifest or the state) makes the run failed: nothing is committed, no manifest, an ``error:``
 line, the stat ``newsarchive/run_failed``, and ``scrapy crawl`` exits 1 (``newsarchive.commands``).
+So does a spider whose start requests failed (Scrapy's finish reason ``start_error``).
 A crawl stopped before ``engine_stopped`` (Scrapy's forced shutdown: Ctrl-C or SIGTERM twice)
 never ends the run (``ENDED_STAT``): ``scrapy crawl`` says so and exits 1 too.
 
@@ -52,6 +53,7 @@ commit_step = object()  # signal: commit_step(step=...)
 LOCK_NAME = "crawl.lock"
 EXIT_FAILED = 1
 NO_FEED_EXPORTER = "no_feed_exporter"  # finish reason
+START_ERROR = "start_error"  # Scrapy's finish reason when the spider's start() raised
 ENDED_STAT = "newsarchive/run_ended"  # set once the run is finished or failed (never when killed)
 
 
@@ -111,6 +113,11 @@ class RunCommit:
             return
         if feeds is not None and feeds.failures:
             self.fail(f"{len(feeds.failures)} feed error(s), first: {feeds.failures[0]}")
+            return
+        if self.crawler.stats.get_value("finish_reason") == START_ERROR:
+            # Scrapy logs the spider's error and closes it "finished" otherwise: its start
+            # requests (the day pages, the blog's feed) were never all made
+            self.fail("the spider failed while making its start requests (the error is above)")
             return
         unavailable = self.crawler.stats.get_value(UNAVAILABLE_STAT)
         if unavailable:  # every page was dropped: none may be taken as settled

@@ -26,7 +26,7 @@ from scrapy.exceptions import NotConfigured
 from newsarchive.extensions.feeds import record_exported
 from newsarchive.extensions.manifest import MANIFEST_NAME, publish
 from newsarchive.run_context import run_context
-from newsarchive.state.base import CrawlState, StateLocked
+from newsarchive.state.base import CrawlState, StateDamaged, StateLocked
 from newsarchive.state.run import RunState
 from newsarchive.state.shared_run import SharedRun
 from newsarchive.state.sqlite import SQLiteState
@@ -60,7 +60,14 @@ def open_store(crawler: Crawler) -> tuple[CrawlState, str]:
             fail(str(error))
         return RedisState(client, prefix), f"{redacted(url)} ({prefix})"
     path = state_path(settings.get("OUTPUT_DIR", "output"))
-    return SQLiteState(path), str(path.parent.parent)
+    try:
+        return SQLiteState(path), str(path.parent.parent)
+    except StateDamaged as error:
+        # catchable in-process; ``scrapy crawl`` makes it one line and exit code 1
+        raise StateDamaged(
+            f"the crawl state is damaged ({error}); nothing was fetched. Restore "
+            f"{path.parent} from a backup, or move it aside: the next run then starts a new "
+            "state and fetches everything again") from None
 
 
 class CrawlStateExtension:

@@ -40,6 +40,11 @@ class StateLocked(Exception):
     """Another live process holds the crawl state (a second run on the same output)."""
 
 
+class StateDamaged(Exception):
+    """The crawl state's file cannot be read (a disk error, a copy cut short, another program
+    writing into it): a run must not start on it, as it would take nothing for archived."""
+
+
 class UrlRecord(NamedTuple):
     record_id: str
     content_hash: str | None
