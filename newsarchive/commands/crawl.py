@@ -1,7 +1,7 @@
 """``scrapy crawl``, Scrapy's own, except that a crawl that cannot start for a reason the user can
 fix ends with one ``error:`` line on stderr and its own exit code, not a traceback: a bad spider
-argument (``ArgumentError``, exit 2) or an output folder another crawl holds (``StateLocked``,
-exit 3).
+argument (``ArgumentError``, exit 2), an output folder another crawl holds (``StateLocked``,
+exit 3) or a crawl state that cannot be read (``StateDamaged``, exit 1).
 
 The components themselves raise these as ordinary exceptions, so a program running Scrapy
 in-process (``CrawlerProcess``, ``CrawlerRunner``, ``AsyncCrawlerRunner``) catches them from
