@@ -5,7 +5,8 @@ may resolve later), ``refused`` (nothing listens), ``timeout`` (after
 retries), ``http_404`` / ``http_410`` / ``http_451``, ``http_5xx`` (after retries), other HTTP
 statuses as ``http_<status>``, and the soft-404s (the page answers, but not with the article):
 ``soft404_redirect`` (redirected to the home page or a section front), ``soft404_gone_title``
-(its title or heading says it is gone) and ``soft404_no_article`` (extraction found no article).
+(its title or heading says it is gone) and ``soft404_no_article`` (extraction found no article);
+and ``bot_wall`` (a bot-protection challenge or block page instead of the article: it may pass).
 Other failures keep their drop reason (``redirect_loop``, ``connection_error``...).
 """
 
@@ -26,6 +27,7 @@ DEAD_PREFIX = "newsarchive/dead/"
 SOFT404_REDIRECT = "soft404_redirect"
 SOFT404_GONE_TITLE = "soft404_gone_title"
 SOFT404_NO_ARTICLE = "soft404_no_article"
+BOT_WALL = "bot_wall"  # a bot-protection challenge or block page (parsing/bot_wall.py)
 
 logger = logging.getLogger(__name__)
 

@@ -91,8 +91,10 @@ def dropped_counts(stats: dict[str, object]) -> dict[str, int]:
 # day only that day's pages and the source fetched again. And a page fetched whole whose
 # extraction ran out of time or lost its worker (the OOM killer): this machine's resources, not
 # the page, most often (a page that always does costs a backfill run its extraction timeout).
+# A bot wall's challenge page answered with a 200 (``bot_wall``) is the 403's case.
 TRANSIENT_REASONS = frozenset({"timeout", "connection_error", "http_403", "http_408", "http_429",
-                               "dns_unavailable", "extraction_timeout", "extraction_crash"})
+                               "dns_unavailable", "extraction_timeout", "extraction_crash",
+                               "bot_wall"})
 
 
 def is_transient(reason: str) -> bool:

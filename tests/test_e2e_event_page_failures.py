@@ -10,6 +10,7 @@ run read it before; a page that is gone (404) still settles its day.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 
 from newsarchive.demo.server import SiteServer, serving_servers
 from newsarchive.drops import is_transient
-from tests.conftest import DEMO_SITE
+from tests.conftest import DEMO_SITE, FIXTURES
 from tests.crawling import crawl
 
 EVENT_PAGE = "/news/2024/03/3/storm-warning.md"
@@ -140,7 +141,7 @@ def test_an_event_page_that_is_gone_settles_its_day(demo: tuple[dict[str, str], 
     ("http_408", True), ("timeout", True), ("connection_error", True), ("dns_error", False),
     ("dns_unavailable", True), ("http_403", True), ("http_401", False),
     ("extraction_timeout", True), ("extraction_crash", True), ("extraction_error", False),
-    ("not_an_article", False),
+    ("not_an_article", False), ("bot_wall", True), ("soft404_no_article", False),
     ("http_404", False), ("http_410", False), ("http_451", False), ("http_5000", False),
     ("too_large", False), ("robots_txt", False), ("refused_address", False),
     ("redirect_loop", False), ("decompression_limit", False),
@@ -220,3 +221,31 @@ def test_a_source_whose_extraction_lost_its_worker_is_extracted_again(
     assert [a["url"] for a in again.records["article"]] == [hosts["outlet-a"] + SOURCE]
     for kind in ("article", "comment"):
         assert ids(failed, again, kind=kind) == ids(whole, kind=kind), kind
+
+
+def test_a_source_behind_a_bot_wall_is_fetched_again(tmp_path: Path) -> None:
+    """A news site's bot protection answered the source with its challenge page and a 200:
+    extraction found no article, and the source was settled as a soft-404, its day read."""
+    site = tmp_path / "site"
+    shutil.copytree(DEMO_SITE, site)
+    (site / "outlet-a" / "challenge.html").write_bytes(
+        (FIXTURES / "bot_walls" / "cloudflare_challenge.html").read_bytes())
+    with serving_servers(site) as (hosts, servers):
+        args = {"site": hosts["events"], **DAYS}
+        whole = crawl("events", tmp_path / "whole", args)
+        output = tmp_path / "backfill"
+        servers["outlet-a"].routes[SOURCE] = {"file": "challenge.html"}
+        walled = crawl("events", output, args)
+        servers["outlet-a"].routes.pop(SOURCE)
+        again = crawl("events", output, args)
+
+    assert walled.returncode == 0, walled.log[-2000:]
+    statuses = {s["url"]: (s["status"], s["reason"])
+                for e in walled.records["event"] for s in e["sources"]}
+    assert statuses[hosts["outlet-a"] + SOURCE] == ("dead", "bot_wall")
+    assert walled.manifest["dead"] == {"bot_wall": 1}
+    assert any("read again next run" in note for note in walled.manifest["notes"])
+    assert again.returncode == 0, again.log[-2000:]
+    assert [a["url"] for a in again.records["article"]] == [hosts["outlet-a"] + SOURCE]
+    for kind in ("article", "comment"):
+        assert ids(walled, again, kind=kind) == ids(whole, kind=kind), kind

@@ -119,6 +119,10 @@ def fill_archive(archive: ArchiveState, outlet: str, refused_url: str) -> None:
                 fixture_page("jsonld_only_blog"))
     archive.add(f"{outlet}/2017/09/05/storm-blocked", "20170905180000",
                 fixture_page("wordpress_comments"))
+    # broken (503): the closest capture is the site's bot wall (Cloudflare's challenge), the next
+    # the article
+    archive.add(f"{outlet}/2017/09/05/storm-broken", "20170905110000",
+                (REPO / "tests" / "fixtures" / "bot_walls" / "cloudflare_challenge.html").read_bytes())
     archive.add(f"{outlet}/2017/09/05/storm-broken", "20170905180000",
                 demo_page("outlet-a/weather/2024/03/04/heavy-rain-floods.html"))
     archive.add(f"{outlet}/2017/09/05/storm-moved", "20170905180000",
@@ -267,6 +271,9 @@ def test_the_capture_closest_to_the_event_is_used(first: tuple[CrawlRun, list[An
     assert empty["archived_from"]["memento_datetime"] == "2017-09-08T00:00:00+00:00"
     assert empty["title"] == "Abriss der Hochstraße Nord verzögert sich erneut"
     assert run.manifest["wayback"]["rejected/soft404_no_article"] == 1
+    broken = by_url[world.url("broken")]  # its bot-wall capture rejected, the next one taken
+    assert run.manifest["wayback"]["rejected/bot_wall"] == 1
+    assert broken["archived_from"]["memento_datetime"] == "2017-09-05T18:00:00+00:00"
     blocked = by_url[world.url("blocked")]
     assert blocked["comment_count"] > 0  # the capture's comment thread is archived too
     assert blocked["id"] in {c["article_id"] for c in run.records["comment"]}
@@ -279,7 +286,7 @@ def test_archive_asked_politely(first: tuple[CrawlRun, list[Any], list[Any]], wo
     assert len(cdx) == 10  # one query per dead source
     assert all("filter=statuscode%3A200" in path and "sort=closest" in path for path in cdx)
     assert all("closest=20170905120000" in path for path in cdx)  # the event's day
-    assert len(raw) == 10  # 7 sources with one capture tried, 2 with two
+    assert len(raw) == 11  # one capture tried for some sources, two for three
     assert max(entry.in_flight for entry in archive_log) == 1
     # Requests leave at least 60 / RATE s apart. They arrive so too, but for the one that opens
     # the connection (its set-up, 0.15 s on a loaded machine, shortens the next gap).

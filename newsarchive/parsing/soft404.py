@@ -84,7 +84,8 @@ def _site(host: str | None) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def _clean(fragment: str) -> str:
+def clean_title(fragment: str) -> str:
+    """A title or heading's text: tags dropped, entities decoded, whitespace collapsed."""
     return " ".join(unescape(TAG_RE.sub(" ", fragment)).split())
 
 
@@ -96,13 +97,13 @@ def gone_title(html: str) -> str | None:
     ten times more than the title (60 µs a corpus page)."""
     # ``endpos`` reads the head as ``html[:HEAD_CHARS]`` would, without copying 64 K characters
     match = TITLE_RE.search(html, 0, HEAD_CHARS)
-    title = _clean(match.group(1)) if match else ""
+    title = clean_title(match.group(1)) if match else ""
     if title and len(title) <= MAX_GONE_TITLE and _says_gone(title):
         return title
     if len(title) > MAX_SITE_TITLE:
         return None
     match = H1_RE.search(html, 0, HEAD_CHARS)
-    heading = _clean(match.group(1)) if match else ""
+    heading = clean_title(match.group(1)) if match else ""
     if heading and len(heading) <= MAX_GONE_TITLE and _says_gone(heading):
         return heading
     return None

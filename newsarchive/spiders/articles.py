@@ -28,9 +28,16 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from newsarchive.capture.middleware import capture_of
-from newsarchive.dead import SOFT404_GONE_TITLE, SOFT404_REDIRECT, count_dead, dead_kind
+from newsarchive.dead import (
+    BOT_WALL,
+    SOFT404_GONE_TITLE,
+    SOFT404_REDIRECT,
+    count_dead,
+    dead_kind,
+)
 from newsarchive.drops import failure_reason
 from newsarchive.items import Article, FetchedPage, PageFetch
+from newsarchive.parsing.bot_wall import bot_wall
 from newsarchive.parsing.canonical import canonical_link
 from newsarchive.parsing.comments import comment_page_urls
 from newsarchive.parsing.soft404 import gone_title, home_redirect
@@ -174,8 +181,12 @@ class ArticleFetchMixin(WaybackMixin):
                             f"linked not (NEWSARCHIVE_MAX_COMMENT_PAGES {limit})")
 
     def soft404_kind(self, article: Article, response: Response, text: str) -> tuple[str, str] | None:
-        """(dead kind, detail) when the page answered but is not the article: a redirect to the
-        home page or a section front, or a page whose title says it is gone."""
+        """(dead kind, detail) when the page answered but is not the article: a bot wall's
+        challenge or block page (a failure that may pass), a redirect to the home page or a
+        section front, or a page whose title says it is gone."""
+        vendor = bot_wall(text)
+        if vendor is not None:
+            return BOT_WALL, f"{vendor} challenge or block page (HTTP {response.status})"
         if response.meta.get("redirect_urls") and home_redirect(article.url, response.url):
             return SOFT404_REDIRECT, f"redirected to {response.url}"
         title = gone_title(text)

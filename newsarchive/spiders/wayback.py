@@ -47,10 +47,17 @@ from twisted.python.failure import Failure
 
 from newsarchive.capture import ORIGINAL_URL_META
 from newsarchive.capture.middleware import capture_of
-from newsarchive.dead import SOFT404_GONE_TITLE, SOFT404_NO_ARTICLE, SOFT404_REDIRECT, count_dead
+from newsarchive.dead import (
+    BOT_WALL,
+    SOFT404_GONE_TITLE,
+    SOFT404_NO_ARTICLE,
+    SOFT404_REDIRECT,
+    count_dead,
+)
 from newsarchive.drops import failure_reason
 from newsarchive.items import ArchivedFrom, Article, FetchedPage
 from newsarchive.middlewares.safety import is_private_host
+from newsarchive.parsing.bot_wall import bot_wall
 from newsarchive.parsing.cdx import (
     BadArchiveAnswer,
     Capture,
@@ -467,7 +474,10 @@ class WaybackMixin:
             return "left_archive"
         if home_redirect(lookup.article.url, original):
             return SOFT404_REDIRECT
-        if gone_title(FetchedPage(response.body[:65536], response.encoding).text()):
+        head = FetchedPage(response.body[:65536], response.encoding).text()
+        if bot_wall(head):  # an archive's capture of a challenge page
+            return BOT_WALL
+        if gone_title(head):
             return SOFT404_GONE_TITLE
         return None
 
