@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from newsarchive.demo.server import serving
 from tests.conftest import DEMO_SITE
 from tests.crawling import crawl
@@ -22,23 +20,25 @@ from tests.crawling import crawl
 DAYS = {"start": "2024-03-02", "end": "2024-03-05"}
 
 
-@pytest.mark.parametrize("order", [50, 900], ids=["before-newsarchive", "after-newsarchive"])
-def test_a_pipeline_returning_dicts_fails_the_run_and_loses_nothing(tmp_path: Path,
-                                                                   order: int) -> None:
+def pipelines(name: str, order: int) -> dict[str, str]:
+    return {"ITEM_PIPELINES": json.dumps({f"tests.converting_pipeline.{name}": order})}
+
+
+def test_a_pipeline_returning_dicts_fails_the_run_and_loses_nothing(tmp_path: Path) -> None:
+    output = tmp_path / "out"
     with serving(DEMO_SITE) as hosts:
         args = {"site": hosts["events"], **DAYS}
         whole = crawl("events", tmp_path / "whole", args)
-        output = tmp_path / "out"
-        converting = crawl("events", output, args, {
-            "ITEM_PIPELINES": json.dumps({"tests.converting_pipeline.ToDict": order})})
-        fixed = crawl("events", output, args, {
-            "ITEM_PIPELINES": json.dumps({"tests.converting_pipeline.InPlace": order})})
+        # before newsarchive's pipelines, then after them
+        converting = [crawl("events", output, args, pipelines("ToDict", order))
+                      for order in (50, 900)]
+        fixed = crawl("events", output, args, pipelines("InPlace", 900))
 
-    assert converting.returncode == 1, converting.log[-2000:]
-    assert "as a dict: newsarchive's feeds and crawl state take only its own items" \
-        in converting.log
-    assert "this project's pipelines: tests.converting_pipeline.ToDict" in converting.log
-    assert converting.manifest == {}  # nothing committed
+    for run in converting:
+        assert run.returncode == 1, run.log[-2000:]
+        assert "as a dict: newsarchive's feeds and crawl state take only its own items" in run.log
+        assert "this project's pipelines: tests.converting_pipeline.ToDict" in run.log
+        assert run.manifest == {}  # nothing committed
 
     assert fixed.returncode == 0, fixed.log[-2000:]
     for kind in ("event", "article", "comment"):
