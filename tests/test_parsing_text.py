@@ -25,7 +25,7 @@ TEXT_PARTS = st.sampled_from(
 )
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(st.lists(TEXT_PARTS, max_size=40).map("".join))
 @example("First paragraph.\n\nSecond line one\nSecond line two")
 @example("Trailing space \nx")
