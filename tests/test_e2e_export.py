@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,16 +74,42 @@ def read_back(path: Path) -> list[dict[str, Any]]:
     return [{child.tag: child.text for child in item} for item in tree.getroot()]
 
 
-@pytest.mark.parametrize("suffix", [".jsonl", ".json", ".csv", ".xml"])
-def test_dash_O_exports_every_record(
-    sites: dict[str, str], reference: CrawlRun, tmp_path: Path, suffix: str
-) -> None:
-    out = tmp_path / f"out{suffix}"
+SUFFIXES = (".jsonl", ".json", ".csv", ".xml")
+
+
+@dataclass
+class DashO:
+    run: CrawlRun  # the crawl with -O
+    folder: Path  # first/out<suffix>: its exports; out<suffix>: the next run's
+    again: CrawlRun  # the next cron run, with the same -O
+    snapshot: subprocess.CompletedProcess[str]  # newsarchive snapshot of the archive then
+
+
+@pytest.fixture(scope="module")
+def dash_o(sites: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> DashO:
+    """Two cron runs exporting to a file of each format (``-O`` given once per file), and the
+    archive's snapshot after them."""
+    folder = tmp_path_factory.mktemp("dash-o")
+    (folder / "first").mkdir()
+    outputs = [item for suffix in SUFFIXES for item in ("-O", str(folder / f"out{suffix}"))]
     args = {"start_urls": sites["events"] + DAY}
-    run = crawl("events", tmp_path / "archive", args, settings={"FEEDS": "{}"}, extra=["-O", str(out)])
+    run = crawl("events", folder / "archive", args, settings={"FEEDS": "{}"}, extra=outputs)
+    for suffix in SUFFIXES:
+        if (folder / f"out{suffix}").exists():
+            shutil.copy(folder / f"out{suffix}", folder / "first" / f"out{suffix}")
+    again = crawl("events", folder / "archive", args, extra=outputs)
+    snapshot = subprocess.run(
+        [sys.executable, "-m", "newsarchive", "snapshot", "--output", str(folder / "archive")],
+        capture_output=True, text=True, check=False)
+    return DashO(run, folder, again, snapshot)
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_dash_O_exports_every_record(reference: CrawlRun, dash_o: DashO, suffix: str) -> None:
+    run, folder = dash_o.run, dash_o.folder
     assert run.returncode == 0, run.log[-3000:]
     assert " ERROR: " not in run.log and "Traceback" not in run.log, run.log[-3000:]
-    records = read_back(out)
+    records = read_back(folder / "first" / f"out{suffix}")
     want = [r for kind in ("event", "article", "comment") for r in reference.records[kind]]
     assert sorted((r["type"], r["id"]) for r in records) == sorted((r["type"], r["id"]) for r in want)
     assert run.manifest["counts"] == reference.manifest["counts"]
@@ -107,15 +135,12 @@ def test_dash_O_exports_every_record(
 
     # The next cron run with the same -O: nothing new, so -O leaves an empty export, and the
     # records of the run before are still in the archive (-O once replaced the run feeds).
-    again = crawl("events", tmp_path / "archive", args, extra=["-O", str(out)])
+    again = dash_o.again
     assert again.returncode == 0, again.log[-3000:]
     assert again.manifest["counts"] == {"event": 0, "article": 0, "comment": 0}, again.manifest
-    assert read_back(out) == []
-    snapshot = subprocess.run(
-        [sys.executable, "-m", "newsarchive", "snapshot", "--output", str(tmp_path / "archive")],
-        capture_output=True, text=True, check=False)
-    assert snapshot.returncode == 0, snapshot.stderr
-    folded = tmp_path / "archive" / "snapshot"
+    assert read_back(folder / f"out{suffix}") == []
+    assert dash_o.snapshot.returncode == 0, dash_o.snapshot.stderr
+    folded = folder / "archive" / "snapshot"
     kept = [r for path in sorted(folded.glob("*.jsonl")) for r in read_jsonl(path)]
     assert sorted((r["type"], r["id"]) for r in kept) == sorted((r["type"], r["id"]) for r in want)
 
