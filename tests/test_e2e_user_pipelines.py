@@ -45,3 +45,15 @@ def test_a_pipeline_returning_dicts_fails_the_run_and_loses_nothing(tmp_path: Pa
         assert sorted(r["id"] for r in fixed.records[kind]) == \
             sorted(r["id"] for r in whole.records[kind]), kind
     assert all("seen-by-project" in a["tags"] for a in fixed.records["article"])
+
+
+def test_the_error_names_only_the_project_pipelines() -> None:
+    """The add-on adds newsarchive's pipelines as classes; a project names its own as paths."""
+    from newsarchive.extensions.feeds import project_pipelines
+    from newsarchive.pipelines.state import StatePipeline
+    from tests.converting_pipeline import InPlace
+
+    assert project_pipelines({StatePipeline: 500, "newsproj.pipelines.ToDict": 300,
+                              "newsarchive.pipelines.link.LinkPipeline": 400, InPlace: 600,
+                              "off.Pipeline": None}) == [
+        "newsproj.pipelines.ToDict", "tests.converting_pipeline.InPlace"]

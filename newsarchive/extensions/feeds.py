@@ -120,8 +120,7 @@ class CheckedFeedExporter(FeedExporter):
         self.crawler.stats.inc_value("newsarchive/converted_records")
         if self.failures:
             return
-        own = [path for path, order in self.crawler.settings.getdict("ITEM_PIPELINES").items()
-               if order is not None and not str(path).startswith("newsarchive.")]
+        own = project_pipelines(self.crawler.settings.getdict("ITEM_PIPELINES"))
         record_id = ItemAdapter(item).get("id")
         self.fail(f"an item pipeline returned the {record_type} record {record_id} as a "
                   f"{type(item).__name__}: newsarchive's feeds and crawl state take only its own "
@@ -142,6 +141,18 @@ class CheckedFeedExporter(FeedExporter):
             return
         if self.crawler.stats.get_value(key, 0) != failed:
             self.fail(f"could not store feed {slot.uri} (see the error above)")
+
+
+def project_pipelines(pipelines: dict[Any, Any]) -> list[str]:
+    """The dotted paths of the enabled item pipelines that are not newsarchive's (the add-on
+    adds its own as classes, a project's settings name theirs as strings)."""
+    paths = []
+    for pipeline, order in pipelines.items():
+        path = (pipeline if isinstance(pipeline, str)
+                else f"{pipeline.__module__}.{pipeline.__qualname__}")
+        if order is not None and not path.startswith("newsarchive."):
+            paths.append(path)
+    return paths
 
 
 def converted_record_type(item: Any) -> str | None:

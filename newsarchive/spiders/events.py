@@ -287,6 +287,12 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         self.settler.read_day_again(day_page)
         self.unread_reasons.add(reason)
 
+    def read_source_days_again(self, article_id: str, reason: str) -> None:
+        """A source failed in a way that may pass: the day pages of the events citing it are
+        read again next run, which fetches it again (a backfill run again, however old the day)."""
+        for day_page in self.settler.day_pages(article_id):
+            self.read_day_again(day_page, reason)
+
     # -- articles ----------------------------------------------------------------------------------
 
     def emit_event(self, event: Event, again: bool = False, day_page: str | None = None
@@ -389,10 +395,7 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
         self.crawler.stats.inc_value(f"newsarchive/sources/{status}")
         self.feed_articles()
         if status == "dead" and reason and is_transient(reason):
-            # not found in a web archive either: the events' day pages are read again next
-            # run, which fetches the source again (a backfill run again, however old the day)
-            for day_page in self.settler.day_pages(article.id):
-                self.read_day_again(day_page, reason)
+            self.read_source_days_again(article.id, reason)  # not in a web archive either
         if status == "alias" and article.duplicate_of:
             archived = not self.settler.has_task(article.duplicate_of)
             yield from self.settler.alias(article.id, article.duplicate_of,
@@ -419,10 +422,8 @@ class EventsSpider(PortalMixin, ArticleFetchMixin, ArchiveSpider):
             else:
                 self.archived_status(item)
                 if is_transient(reason) and self.settler.is_open(item.id):
-                    # fetched, but its extraction ran out of time or lost its worker: the day
-                    # pages citing it are read again next run, which extracts it again
-                    for day_page in self.settler.day_pages(item.id):
-                        self.read_day_again(day_page, reason)
+                    # fetched, but its extraction ran out of time or lost its worker
+                    self.read_source_days_again(item.id, reason)
                 await self.settle_record(item.id, "skipped", reason)
 
     async def on_item_error(self, item: Any) -> None:
