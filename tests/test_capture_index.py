@@ -76,3 +76,9 @@ def test_spilled_sorted_runs_merge_into_the_same_index(tmp_path: Path) -> None:
     built = index.write(tmp_path / "index.cdxj").read_text("utf-8")
 
     assert built == reindexed(files, tmp_path / "reread.cdxj")
+
+
+def test_an_index_of_no_records_is_an_empty_file(tmp_path: Path) -> None:
+    output = RunIndex().write(tmp_path / "index.cdxj")
+    assert output.read_bytes() == b""
+    assert not (tmp_path / "index.cdxj.part").exists()

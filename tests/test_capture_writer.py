@@ -11,11 +11,13 @@ import resource
 import subprocess
 import sys
 import textwrap
+from io import BytesIO
 from pathlib import Path
 
 import pytest
 from warcio.archiveiterator import ArchiveIterator
-from warcio.statusandheaders import StatusAndHeadersParser
+from warcio.statusandheaders import StatusAndHeaders, StatusAndHeadersParser
+from warcio.warcwriter import WARCWriter
 
 from newsarchive.capture.records import Exchange
 from newsarchive.capture.recover import recover_open_files, whole_length
@@ -104,6 +106,42 @@ def test_recovery_cuts_a_killed_runs_file_after_its_last_whole_record(tmp_path: 
     check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", str(recovered)],
                            capture_output=True, text=True, check=False)
     assert check.returncode == 0, check.stdout
+
+
+
+def test_digests_of_pages_of_many_chunks_verify_and_are_warcios_own(tmp_path: Path) -> None:
+    """The writer hashes a response's block itself (``block_digest``) and compresses each
+    record in one call: the records must be those warcio writes (which hashes and writes 16 KB
+    at a time), with digests ``warcio check`` verifies, for bodies of many 16 KB chunks."""
+    writer = WarcWriter(tmp_path, "run", {}, MemoryPayloadLog())
+    writer.start()
+    bodies = {f"http://example.org/{size}": (b"<p>caf\xc3\xa9 " * size)[:size]
+              for size in (0, 1, 2047, 16384, 16385, 150_000, 600_000)}
+    sent = {url: exchange(url, body) for url, body in bodies.items()}
+    for item in sent.values():
+        item.response_headers.append(("X-Note", "caf\xe9"))  # a latin-1 header value
+        writer.submit(item)
+    [path] = writer.close()
+    check = subprocess.run([sys.executable, "-m", "warcio.cli", "check", "-v", str(path)],
+                           capture_output=True, text=True, check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with path.open("rb") as handle:
+        responses = {r.rec_headers.get_header("WARC-Target-URI"): r.rec_headers
+                     for r in ArchiveIterator(handle) if r.rec_type == "response"}
+    assert set(responses) == set(bodies)
+    for url, headers in responses.items():
+        # warcio's own writer, given the same record, hashes the same block
+        record = sent[url]
+        builder = WARCWriter(BytesIO(), gzip=False, warc_version="1.1")
+        own = builder.create_warc_record(
+            url, "response", payload=BytesIO(record.body), length=len(record.body),
+            http_headers=StatusAndHeaders(record.status_line, record.response_headers,
+                                          protocol=record.protocol))
+        builder.write_record(own)
+        assert headers.get_header("WARC-Block-Digest") == own.rec_headers.get_header(
+            "WARC-Block-Digest")
+        assert headers.get_header("WARC-Payload-Digest") == payload_digest(record.body)
+        assert headers.get_header("Content-Length") == own.rec_headers.get_header("Content-Length")
 
 
 FULL_DISK = textwrap.dedent("""

@@ -38,6 +38,21 @@ def test_the_crawl_modules_leave_worker_and_capture_only_imports_out() -> None:
     assert _loaded_after("", watched) == dict.fromkeys(watched, False)
 
 
-def test_the_capture_index_imports_cdxj_indexer_when_made() -> None:
-    code = "from newsarchive.capture.index import RunIndex\nRunIndex()"
-    assert _loaded_after(code, ["cdxj_indexer"]) == {"cdxj_indexer": True}
+def test_the_capture_index_imports_cdxj_indexer_with_its_first_record() -> None:
+    """Not when the capture starts (``spider_opened``, on the reactor thread, before the first
+    request) but in the writer's thread, with the first record it indexes."""
+    made = "from newsarchive.capture.index import RunIndex\nindex = RunIndex()"
+    assert _loaded_after(made, ["cdxj_indexer"]) == {"cdxj_indexer": False}
+    indexed = "\n".join([
+        made,
+        "from io import BytesIO",
+        "from warcio.statusandheaders import StatusAndHeaders",
+        "from warcio.warcwriter import WARCWriter",
+        "headers = StatusAndHeaders('200 OK', [('Content-Type', 'text/html')], protocol='HTTP/1.1')",
+        "record = WARCWriter(BytesIO(), gzip=False).create_warc_record(",
+        "    'https://news.example/story', 'response', payload=BytesIO(b'<p>story</p>'),",
+        "    http_headers=headers)",
+        "index.add(record, 'run-00000.warc.gz', 0, 100)",
+        "assert index.count == 1",
+    ])
+    assert _loaded_after(indexed, ["cdxj_indexer"]) == {"cdxj_indexer": True}

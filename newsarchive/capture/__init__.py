@@ -1,7 +1,7 @@
 """Raw capture: every fetched exchange as WARC/1.1 records, and reading them back.
 
 - ``records``: what a WARC request/response record holds for a Scrapy request and response.
-- ``writer``: the writer thread (one gzip member per record, rotation, ``.open`` names, revisits).
+- ``writer``: the WARC writer (one gzip member per record, rotation, ``.open`` names, revisits).
 - ``middleware``: the downloader middleware that hands every exchange to the writer.
 - ``recover``: closes the ``.open`` files a killed run left (truncated to the last whole record).
 - ``archive``: reading captures back (index by URL and payload digest, revisits resolved).

@@ -34,22 +34,31 @@ class _Position:
 class RunIndex:
     """Index lines of the records written so far; ``write`` sorts them into a CDXJ file.
 
-    Used by one thread at a time: the WARC writer's thread, then whoever closed it.
+    Used by the WARC writer, on the reactor thread.
     """
 
     def __init__(self, max_buffer: int = MAX_BUFFER) -> None:
-        # imported here: cdxj-indexer pulls surt -> tldextract -> requests (~60 ms), which a
-        # crawl without capture (and every module importing ``capture_of``) does not need
+        self.max_buffer = max_buffer
+        self._indexer: Any = None
+        self._lines: Any = None
+        self.count = 0
+
+    def _load(self) -> None:
+        """cdxj-indexer, loaded with the first record: it pulls surt -> tldextract -> requests
+        (0.1-0.2 s), which would otherwise be imported at ``spider_opened``, before the crawl's
+        first request (and in every module importing ``capture_of``, and in crawls without
+        capture)."""
         from cdxj_indexer.main import CDXJIndexer, SortingWriter
 
         self._indexer = CDXJIndexer(output=None, inputs=[])
-        self._lines = SortingWriter(out=None, max_sort_buff_size=max_buffer)
-        self.count = 0
+        self._lines = SortingWriter(out=None, max_sort_buff_size=self.max_buffer)
 
     def add(self, record: Any, filename: str, offset: int, length: int) -> None:
         """Index ``record`` (a warcio record) written at ``offset``, ``length`` bytes long, in
         the WARC file ``filename``. Records cdxj-indexer leaves out (requests, warcinfo) are
         left out."""
+        if self._indexer is None:
+            self._load()
         indexer = self._indexer
         if not indexer.filter_record(record):
             return
@@ -59,6 +68,8 @@ class RunIndex:
 
     def write(self, output: Path) -> Path:
         """The sorted index, written to ``output`` (via ``.part``, renamed when complete)."""
+        if self._lines is None:
+            self._load()
         partial = output.with_name(output.name + ".part")
         with partial.open("w", encoding="utf-8") as handle:
             self._lines.out = handle

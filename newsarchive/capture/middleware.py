@@ -116,7 +116,7 @@ class WarcCaptureMiddleware:
         self.index_name = f"index-{worker_id}.cdxj" if worker_id else "index.cdxj"
         self.writer = WarcWriter(
             folder, prefix, self.warcinfo(spider, run_id), self.payload_log(),
-            max_size=self.max_size, gzip_level=self.gzip_level, on_error=self._failed_in_thread,
+            max_size=self.max_size, gzip_level=self.gzip_level, on_error=self._failed_soon,
             index=RunIndex(),
         )
         self.writer.start()
@@ -146,7 +146,7 @@ class WarcCaptureMiddleware:
         }
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Every queued record written and its file fsynced and renamed before the state
+        """The open WARC file fsynced and renamed before the state
         commits (``engine_stopped``); then the run's CDXJ index (built as records were written:
         ``capture/index.py``)."""
         writer = self.writer
@@ -253,10 +253,12 @@ class WarcCaptureMiddleware:
         request.meta[CAPTURE_META] = Capture(file_name, exchange.record_id)
 
     # -- failure -----------------------------------------------------------------------------
-    def _failed_in_thread(self, error: Exception) -> None:
+    def _failed_soon(self, error: Exception) -> None:
+        """Stop the crawl on the reactor's next turn, not inside the middleware call that
+        wrote the record."""
         from twisted.internet import reactor  # the installed one (never import it at the top)
 
-        reactor.callFromThread(self._failed, error)  # type: ignore[attr-defined]
+        reactor.callLater(0, self._failed, error)  # type: ignore[attr-defined]
 
     def _failed(self, error: Exception) -> None:
         folder = self.writer.folder if self.writer else "?"

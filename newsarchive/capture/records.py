@@ -27,7 +27,7 @@ Headers = list[tuple[str, str]]
 
 @dataclass
 class Exchange:
-    """One request and its response, ready for the writer thread."""
+    """One request and its response, ready for the writer."""
 
     url: str
     request_line: str
