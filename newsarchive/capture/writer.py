@@ -3,11 +3,12 @@
 It runs on the caller's thread (the reactor's), as Scrapy's feed exporters write their files.
 It once ran on a thread of its own behind a queue, so that hashing and compressing a page would
 not hold up the reactor; measured, that cost more than the work it moved: on 500-page
-fetch-only crawls the capture took 1.08 s of the crawl process's CPU with the thread and 0.18 s
-without (2 vCPUs; every hashlib and gzip call over 2 KB releases the GIL, ~30 a page, and each
-hand-over between two busy threads is a wake-up on another CPU). The work itself is ~0.5 ms a
-150 KB page (SHA-1 twice, ISA-L, warcio's headers, the index line); ``fsync`` runs only when a
-file is finished (every ``max_size`` bytes, and at the end of the run).
+fetch-only crawls (the crawl process alone, medians of 8, capture off as the base) the capture
+took 1.14 s of CPU with the thread and 0.60 s without (2 vCPUs; every hashlib and gzip call
+over 2 KB releases the GIL, ~30 a page, and each hand-over between two busy threads is a
+wake-up on another CPU). The work itself is ~0.6 ms a 150 KB page (SHA-1 twice, ISA-L,
+warcio's headers, the index line); ``fsync`` runs only when a file is finished (every
+``max_size`` bytes, and at the end of the run).
 
 Files: ``<prefix>-<serial>.warc.gz`` in ``folder``, written as ``...warc.gz.open`` under an
 ``flock`` and renamed when closed (fsynced first), as Heritrix does; a new file is started
