@@ -90,6 +90,49 @@ def test_identical_payload_of_an_earlier_capture_is_a_revisit(tmp_path: Path) ->
     state.close()
 
 
+class UnreachablePayloadLog:
+    """A shared run's payload log whose Redis is gone (or, with ``error``, some other fault)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def captured_payload(self, digest: str) -> tuple[str, str] | None:
+        raise self.error
+
+    def add_payload(self, digest: str, uri: str, date: str) -> None:
+        raise self.error
+
+
+def test_redis_gone_from_the_payload_log_writes_pages_in_full_and_keeps_the_writer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    import redis
+
+    lost = redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    writer = WarcWriter(tmp_path, "run", {}, UnreachablePayloadLog(lost))
+    writer.start()
+    body = b"<html>the same story, twice</html>"
+    placed = [writer.submit(exchange(f"http://example.org/{n}", body)) for n in range(2)]
+    [path] = writer.close()
+    # the state stops the run (redis_unavailable), not the capture: both pages are captured
+    assert placed == [path.name, path.name] and writer.error is None
+    responses = [(uri, kind) for kind, uri, _ in read(path) if kind in ("response", "revisit")]
+    assert responses == [("http://example.org/0", "response"), ("http://example.org/1", "response")]
+    assert writer.counts.responses == 2 and writer.counts.revisits == 0
+    warnings = [r for r in caplog.records if "payload look-ups failed" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_any_other_payload_log_failure_stops_the_capture(tmp_path: Path) -> None:
+    failures: list[Exception] = []
+    writer = WarcWriter(tmp_path, "run", {}, UnreachablePayloadLog(RuntimeError("a bug")),
+                        on_error=failures.append)
+    writer.start()
+    assert writer.submit(exchange("http://example.org/", b"<html>story</html>")) is None
+    assert isinstance(writer.error, RuntimeError) and len(failures) == 1
+    assert writer.submit(exchange("http://example.org/next", b"<html>next</html>")) is None
+
+
 def test_recovery_cuts_a_killed_runs_file_after_its_last_whole_record(tmp_path: Path) -> None:
     folder = tmp_path / "runs" / "run" / "warc"
     writer = WarcWriter(folder, "run", {}, MemoryPayloadLog())

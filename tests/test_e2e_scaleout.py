@@ -358,7 +358,7 @@ def test_redis_gone_for_good_workers_stop_cleanly_and_mark_nothing_unwritten(
         errors = [line for line in log.splitlines()
                   if "ERROR" in line and "unavailable for 2 s" in line]
         assert len(errors) == 1, log[-3000:]
-        assert "Spider closed (redis_unavailable)" in log
+        assert "Spider closed (redis_unavailable)" in log, log[-3000:]
         assert "error: run failed, nothing marked archived: " in log, log[-3000:]
 
     # Redis back: what its state calls archived is in a finished feed

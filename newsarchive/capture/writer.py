@@ -44,6 +44,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsarchive.capture.index import RunIndex
 from newsarchive.capture.records import Exchange
+from newsarchive.scaleout.connection import is_redis_error, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -138,13 +139,14 @@ class WarcWriter:
         self.on_error = on_error
         self.index = index  # given: every record is indexed as it is written
         self.counts = WriterCounts()
-        self.error: OSError | None = None
+        self.error: Exception | None = None
         self.files: list[Path] = []  # closed files, final names
         self._builder = WARCWriter(None, gzip=False, warc_version="1.1")
         self._fd: int | None = None
         self._fd_serial = -1
         self._offset = 0
         self._closed = False
+        self._payload_log_failed = False
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -163,8 +165,8 @@ class WarcWriter:
                 self._open_file(self._fd_serial + 1)
             self._write_exchange(exchange)
         except Exception as error:
-            # OSError: the disk; anything else (the crawl state's Redis gone, a bug) stops
-            # the capture the same way: the run fails, nothing is marked archived
+            # OSError: the disk; anything else (a bug) stops the capture the same way: the
+            # run fails, nothing is marked archived (Redis gone: ``_earlier_capture``)
             self._fail(error)
             return None
         return self.file_name(self._fd_serial)
@@ -210,7 +212,7 @@ class WarcWriter:
                   **dict(exchange.extra_fields)}
         earlier = None
         if exchange.body and 200 <= exchange.status < 300 and exchange.truncated is None:
-            earlier = self.payloads.captured_payload(digest)
+            earlier = self._earlier_capture(digest)
         if earlier is not None:
             response = builder.create_revisit_record(
                 exchange.url, digest, earlier[0], earlier[1], http_headers=http_headers,
@@ -237,7 +239,35 @@ class WarcWriter:
             if exchange.truncated:
                 self.counts.truncated += 1
             elif exchange.body and 200 <= exchange.status < 300:
-                self.payloads.add_payload(digest, exchange.url, exchange.date)
+                self._remember_payload(digest, exchange)
+
+    # A shared run's payload log is its crawl state in Redis. Redis gone past the client's
+    # retries is the state's failure, not the capture's: the ``ScaleOut`` extension stops the
+    # worker (``redis_unavailable``). Until then a page is written in full (a response record
+    # needs no earlier one), so nothing fetched goes uncaptured and the run ends for its real
+    # reason; any other error still stops the capture.
+    def _earlier_capture(self, digest: str) -> tuple[str, str] | None:
+        try:
+            return self.payloads.captured_payload(digest)
+        except Exception as error:
+            if not is_redis_error(error):
+                raise
+            self._payload_log_lost(error)
+            return None
+
+    def _remember_payload(self, digest: str, exchange: Exchange) -> None:
+        try:
+            self.payloads.add_payload(digest, exchange.url, exchange.date)
+        except Exception as error:
+            if not is_redis_error(error):
+                raise
+            self._payload_log_lost(error)
+
+    def _payload_log_lost(self, error: Exception) -> None:
+        if not self._payload_log_failed:
+            self._payload_log_failed = True
+            logger.warning("WARC capture: payload look-ups failed (%s): pages are written in "
+                           "full, without revisit records", one_line(error))
 
     def _write_records(self, records: list[object]) -> None:
         """Each record a gzip member; all of them in one write (cut off again if it fails)."""
