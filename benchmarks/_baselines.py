@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -79,7 +80,22 @@ def ratio_rows(by_label: dict, crawl: object, pool: int, pages: int,
                      f"rounds: {rounds_text}"))
         rows.append((f"crawl pool {pool} / {label} (CPU s)",
                      f"{crawl.median('cpu') / baseline.median('cpu'):.2f}", ""))  # type: ignore[attr-defined]
+    bare = by_label.get((BARE_LABEL, pages))
+    if bare is not None:
+        # the crawl process's own CPU over what Scrapy alone spends fetching the same pages:
+        # what newsarchive adds in its crawl process (hand-over, records, state, capture)
+        above = [(_main_cpu(run) - _main_cpu(floor)) / pages * 1000
+                 for run, floor in zip(crawl.runs, bare.runs, strict=False)]  # type: ignore[attr-defined]
+        rows.append((f"crawl pool {pool}: crawl process CPU above {BARE_LABEL}",
+                     f"{statistics.median(above):.2f} ms",
+                     "a page   rounds: " + ", ".join(f"{value:.2f}" for value in above)))
     return rows
+
+
+def _main_cpu(run: object) -> float:
+    """CPU seconds of a run's non-pool processes (the crawl process; a baseline's wrapper and
+    spider)."""
+    return sum(run.cpu_by_role.get("main", ()))  # type: ignore[attr-defined]
 
 
 def _urls(job_file: Path, target: Path) -> int:
