@@ -66,3 +66,21 @@ def _get(url: str) -> str:
 
     with urllib.request.urlopen(url, timeout=5) as answer:
         return answer.read().decode()
+
+
+def test_baseline_rows_give_the_crawl_process_cpu_above_the_bare_spider() -> None:
+    from benchmarks._baselines import ratio_rows
+    from benchmarks.crawl import Run, Variant, paired_ratio
+
+    def run(main: list[float], workers: list[float]) -> Run:
+        return Run(pages_per_s=10.0, wall=1.0, cpu=sum(main) + sum(workers), peak_rss_mb=100,
+                   peak_pss_mb=90, articles=500, peak_by_role={},
+                   cpu_by_role={"main": main, "pool worker": workers})
+
+    crawl = Variant("crawl, pool 2", 500, [run([4.2], [7.4, 7.4]), run([3.9], [7.0, 7.1])])
+    bare = Variant(BARE_LABEL, 500, [run([0.1, 2.1], []), run([0.1, 1.6], [])])
+    rows = {name: (value, note) for name, value, note in ratio_rows(
+        {(BARE_LABEL, 500): bare}, crawl, 2, 500, paired_ratio)}
+    value, note = rows[f"crawl pool 2: crawl process CPU above {BARE_LABEL}"]
+    # per round: (4.2 - 2.2) / 500 = 4.00 ms, (3.9 - 1.7) / 500 = 4.40 ms; the median between
+    assert value == "4.20 ms" and note.endswith("rounds: 4.00, 4.40"), (value, note)
