@@ -11,6 +11,7 @@ import resource
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 
@@ -123,13 +124,23 @@ def test_redis_gone_from_the_payload_log_writes_pages_in_full_and_keeps_the_writ
     assert len(warnings) == 1
 
 
-def test_any_other_payload_log_failure_stops_the_capture(tmp_path: Path) -> None:
+def redis_out_of_memory() -> Exception:
+    import redis
+
+    return redis.ResponseError("OOM command not allowed when used memory > 'maxmemory'.")
+
+
+@pytest.mark.parametrize("error", [lambda: RuntimeError("a bug"), redis_out_of_memory],
+                         ids=["a bug", "a full Redis"])
+def test_any_other_payload_log_failure_stops_the_capture(
+    tmp_path: Path, error: Callable[[], Exception],
+) -> None:
     failures: list[Exception] = []
-    writer = WarcWriter(tmp_path, "run", {}, UnreachablePayloadLog(RuntimeError("a bug")),
-                        on_error=failures.append)
+    cause = error()
+    writer = WarcWriter(tmp_path, "run", {}, UnreachablePayloadLog(cause), on_error=failures.append)
     writer.start()
     assert writer.submit(exchange("http://example.org/", b"<html>story</html>")) is None
-    assert isinstance(writer.error, RuntimeError) and len(failures) == 1
+    assert writer.error is cause and failures == [cause]
     assert writer.submit(exchange("http://example.org/next", b"<html>next</html>")) is None
 
 

@@ -44,7 +44,7 @@ from warcio.warcwriter import WARCWriter
 
 from newsarchive.capture.index import RunIndex
 from newsarchive.capture.records import Exchange
-from newsarchive.scaleout.connection import is_redis_error, one_line
+from newsarchive.scaleout.connection import is_redis_lost, one_line
 
 logger = logging.getLogger(__name__)
 
@@ -242,15 +242,15 @@ class WarcWriter:
                 self._remember_payload(digest, exchange)
 
     # A shared run's payload log is its crawl state in Redis. Redis gone past the client's
-    # retries is the state's failure, not the capture's: the ``ScaleOut`` extension stops the
-    # worker (``redis_unavailable``). Until then a page is written in full (a response record
-    # needs no earlier one), so nothing fetched goes uncaptured and the run ends for its real
-    # reason; any other error still stops the capture.
+    # retries (``is_redis_lost``) is the state's failure, not the capture's: the ``ScaleOut``
+    # extension stops the worker (``redis_unavailable``). Until then a page is written in full
+    # (a response record needs no earlier one), so nothing fetched goes uncaptured and the run
+    # ends for its real reason. Any other error (a full Redis, a bug) still stops the capture.
     def _earlier_capture(self, digest: str) -> tuple[str, str] | None:
         try:
             return self.payloads.captured_payload(digest)
         except Exception as error:
-            if not is_redis_error(error):
+            if not is_redis_lost(error):
                 raise
             self._payload_log_lost(error)
             return None
@@ -259,7 +259,7 @@ class WarcWriter:
         try:
             self.payloads.add_payload(digest, exchange.url, exchange.date)
         except Exception as error:
-            if not is_redis_error(error):
+            if not is_redis_lost(error):
                 raise
             self._payload_log_lost(error)
 

@@ -47,6 +47,17 @@ def is_redis_error(error: BaseException) -> bool:
     return isinstance(error, RedisError)
 
 
+def is_redis_lost(error: BaseException) -> bool:
+    """A Redis connection error or time-out: what the client retries and, once the retries run
+    out, reports through ``on_lost`` (the worker then stops). Other Redis errors (a full server,
+    a read-only replica) are not retried and not reported that way."""
+    try:
+        from redis.exceptions import ConnectionError, TimeoutError
+    except ImportError:
+        return False
+    return isinstance(error, ConnectionError | TimeoutError)
+
+
 def _guarded_class() -> type:
     import redis
     from redis.backoff import NoBackoff
