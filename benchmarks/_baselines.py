@@ -89,6 +89,31 @@ def ratio_rows(by_label: dict, crawl: object, pool: int, pages: int,
         rows.append((f"crawl pool {pool}: crawl process CPU above {BARE_LABEL}",
                      f"{statistics.median(above):.2f} ms",
                      "a page   rounds: " + ", ".join(f"{value:.2f}" for value in above)))
+        rows += ceiling_rows(by_label, crawl, bare, pool, pages, os.cpu_count() or 1)
+    return rows
+
+
+def ceiling_rows(by_label: dict, crawl: object, bare: object, pool: int, pages: int,
+                 cores: int) -> list[tuple[str, str, str]]:
+    """The best pages/s ratio any Scrapy crawl doing this crawl's extraction could reach.
+
+    Its crawl process would cost only what the bare spider's does (Scrapy fetching the pages,
+    nothing else) and no core would ever idle, so its wall time could not be below the rest of
+    the crawl's CPU (pool workers, fork server) plus the bare spider's, over the cores. A goal
+    above this ceiling is out of reach of any crawl process on Scrapy, however lean.
+    """
+    rows = []
+    for label in (f"extract only, {pool} processes", f"trafilatura alone, {pool} processes"):
+        baseline = by_label.get((label, pages))
+        if baseline is None:
+            continue
+        ceilings = [other.wall / ((run.cpu - _main_cpu(run) + _main_cpu(floor)) / cores)
+                    for run, floor, other in zip(crawl.runs, bare.runs, baseline.runs,  # type: ignore[attr-defined]
+                                                 strict=False)]
+        rows.append((f"ceiling of crawl pool {pool} / {label} (pages/s)",
+                     f"{statistics.median(ceilings):.2f}",
+                     f"crawl process at the bare spider's CPU, no core idle ({cores} cores)   "
+                     "rounds: " + ", ".join(f"{value:.2f}" for value in ceilings)))
     return rows
 
 

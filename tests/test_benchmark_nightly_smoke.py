@@ -84,3 +84,26 @@ def test_baseline_rows_give_the_crawl_process_cpu_above_the_bare_spider() -> Non
     value, note = rows[f"crawl pool 2: crawl process CPU above {BARE_LABEL}"]
     # per round: (4.2 - 2.2) / 500 = 4.00 ms, (3.9 - 1.7) / 500 = 4.40 ms; the median between
     assert value == "4.20 ms" and note.endswith("rounds: 4.00, 4.40"), (value, note)
+
+
+def test_ceiling_rows_bound_the_crawl_by_the_bare_spider_and_the_cores() -> None:
+    from benchmarks._baselines import ceiling_rows
+    from benchmarks.crawl import Run, Variant
+
+    def run(wall: float, main: list[float], workers: list[float]) -> Run:
+        return Run(pages_per_s=500 / wall, wall=wall, cpu=sum(main) + sum(workers), peak_rss_mb=100,
+                   peak_pss_mb=90, articles=500, peak_by_role={},
+                   cpu_by_role={"main": main, "pool worker": workers})
+
+    crawl = Variant("crawl, pool 2", 500,
+                    [run(8.0, [2.8], [5.6, 5.6, 0.5]), run(8.2, [3.0], [5.8, 5.6, 0.4])])
+    bare = Variant(BARE_LABEL, 500, [run(1.7, [0.1, 1.5], []), run(1.7, [0.1, 1.7], [])])
+    extract = Variant("extract only, 2 processes", 500,
+                      [run(6.4, [0.2], [6.1, 6.1]), run(6.6, [0.2], [6.2, 6.2])])
+    rows = {name: (value, note) for name, value, note in ceiling_rows(
+        {("extract only, 2 processes", 500): extract}, crawl, bare, 2, 500, cores=2)}
+    # per round: the crawl's CPU with its crawl process at the bare spider's, over 2 cores:
+    # (14.5 - 2.8 + 1.6) / 2 = 6.65 s -> 6.4 / 6.65 = 0.96; (14.8 - 3.0 + 1.8) / 2 = 6.8 s -> 0.97
+    value, note = rows["ceiling of crawl pool 2 / extract only, 2 processes (pages/s)"]
+    assert value == "0.97" and note.endswith("rounds: 0.96, 0.97"), (value, note)
+    assert len(rows) == 1  # no trafilatura-alone variant ran: no row for it
