@@ -24,6 +24,7 @@ import os
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -66,9 +67,13 @@ def commands(job_file: Path, work: Path, pool: int) -> dict[str, tuple[list[str]
     }
 
 
-def ratio_rows(by_label: dict, crawl: object, pool: int, pages: int,
-               paired_ratio: object) -> list[tuple[str, str, str]]:
-    """``crawl.py``'s ratio rows for the baselines measured in this run."""
+def ratio_rows(by_label: dict, crawl: object, pool: int, pages: int, paired_ratio: object,
+               capture_floor: float | None = None) -> list[tuple[str, str, str]]:
+    """``crawl.py``'s ratio rows for the baselines measured in this run.
+
+    ``capture_floor``: CPU seconds of ``capture_floor_s`` over the crawl's pages, for the
+    ceilings of a crawl that captures them.
+    """
     rows = []
     for label in (CLI_LABEL.format(pool=pool), SCRAPY_LABEL):
         baseline = by_label.get((label, pages))
@@ -82,39 +87,70 @@ def ratio_rows(by_label: dict, crawl: object, pool: int, pages: int,
                      f"{crawl.median('cpu') / baseline.median('cpu'):.2f}", ""))  # type: ignore[attr-defined]
     bare = by_label.get((BARE_LABEL, pages))
     if bare is not None:
-        # the crawl process's own CPU over what Scrapy alone spends fetching the same pages:
+        # the crawl process's own CPU over what Scrapy alone spends fetching the same pages (the
+        # bare spider's process):
         # what newsarchive adds in its crawl process (hand-over, records, state, capture)
-        above = [(_main_cpu(run) - _main_cpu(floor)) / pages * 1000
+        above = [(_main_cpu(run) - _spider_cpu(floor)) / pages * 1000
                  for run, floor in zip(crawl.runs, bare.runs, strict=False)]  # type: ignore[attr-defined]
         rows.append((f"crawl pool {pool}: crawl process CPU above {BARE_LABEL}",
                      f"{statistics.median(above):.2f} ms",
                      "a page   rounds: " + ", ".join(f"{value:.2f}" for value in above)))
         rows += ceiling_rows(by_label, crawl, bare, pool, pages, os.cpu_count() or 1)
+        if capture_floor is not None:
+            rows += ceiling_rows(by_label, crawl, bare, pool, pages, os.cpu_count() or 1,
+                                 capture_floor)
     return rows
 
 
+def capture_floor_s(files: list[Path]) -> float:
+    """CPU seconds the WARC capture cannot do without: each page's body compressed once at the
+    project's level and digested once (SHA-1), by the writer's own functions."""
+    from newsarchive.capture.writer import gzip_compressor, payload_digest
+    from newsarchive.settings import NEWSARCHIVE_WARC_GZIP_LEVEL
+
+    bodies = [file.read_bytes() for file in files]
+    began = time.process_time()
+    for body in bodies:
+        compressor = gzip_compressor(NEWSARCHIVE_WARC_GZIP_LEVEL)
+        compressor.compress(body)
+        compressor.flush()
+        payload_digest(body)
+    return time.process_time() - began
+
+
 def ceiling_rows(by_label: dict, crawl: object, bare: object, pool: int, pages: int,
-                 cores: int) -> list[tuple[str, str, str]]:
+                 cores: int, capture_floor: float = 0.0) -> list[tuple[str, str, str]]:
     """The best pages/s ratio any Scrapy crawl doing this crawl's extraction could reach.
 
     Its crawl process would cost only what the bare spider's does (Scrapy fetching the pages,
-    nothing else) and no core would ever idle, so its wall time could not be below the rest of
-    the crawl's CPU (pool workers, fork server) plus the bare spider's, over the cores. A goal
-    above this ceiling is out of reach of any crawl process on Scrapy, however lean.
+    nothing else), plus ``capture_floor`` CPU seconds when it captures them, and no core would
+    ever idle, so its wall time could not be below the rest of the crawl's CPU (pool workers,
+    fork server) plus that, over the cores. A goal above this ceiling is out of reach of any
+    crawl process on Scrapy, however lean.
     """
     rows = []
+    what, captured = "crawl process at the bare spider's CPU", ""
+    if capture_floor:
+        captured = ", capture on"
+        what += f" + {capture_floor / pages * 1000:.2f} ms a page of capture (gzip, SHA-1)"
     for label in (f"extract only, {pool} processes", f"trafilatura alone, {pool} processes"):
         baseline = by_label.get((label, pages))
         if baseline is None:
             continue
-        ceilings = [other.wall / ((run.cpu - _main_cpu(run) + _main_cpu(floor)) / cores)
+        ceilings = [other.wall / ((run.cpu - _main_cpu(run) + _spider_cpu(floor) + capture_floor) / cores)
                     for run, floor, other in zip(crawl.runs, bare.runs, baseline.runs,  # type: ignore[attr-defined]
                                                  strict=False)]
-        rows.append((f"ceiling of crawl pool {pool} / {label} (pages/s)",
+        rows.append((f"ceiling of crawl pool {pool} / {label}{captured} (pages/s)",
                      f"{statistics.median(ceilings):.2f}",
-                     f"crawl process at the bare spider's CPU, no core idle ({cores} cores)   "
+                     f"{what}, no core idle ({cores} cores)   "
                      "rounds: " + ", ".join(f"{value:.2f}" for value in ceilings)))
     return rows
+
+
+def _spider_cpu(run: object) -> float:
+    """CPU seconds of a baseline's spider process alone (the largest non-pool process; the
+    wrapper that starts it and counts its output is the benchmark's, not Scrapy's)."""
+    return max(run.cpu_by_role.get("main", ()), default=0.0)  # type: ignore[attr-defined]
 
 
 def _main_cpu(run: object) -> float:

@@ -418,7 +418,8 @@ def benchmark(args: argparse.Namespace) -> int:
         print_table(variants, args.repeats)
         print_ratios(variants, pool, pages_wanted)
         if args.baselines:
-            print_baseline_ratios(variants, pool, pages_wanted)
+            print_baseline_ratios(variants, pool, pages_wanted,
+                                  [page.file for page in cite(files, pages_wanted)])
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
@@ -585,11 +586,12 @@ def print_rows(rows: list[tuple[str, str, str]]) -> None:
         print(f"{name:<62}{value:>10}   {target}")
 
 
-def print_baseline_ratios(variants: list[Variant], pool: int, pages: int) -> None:
-    from benchmarks._baselines import ratio_rows
+def print_baseline_ratios(variants: list[Variant], pool: int, pages: int, files: list[Path]) -> None:
+    from benchmarks._baselines import capture_floor_s, ratio_rows
 
     by_label = {(v.label, v.pages): v for v in variants}
-    rows = ratio_rows(by_label, by_label[(f"crawl, pool {pool}", pages)], pool, pages, paired_ratio)
+    rows = ratio_rows(by_label, by_label[(f"crawl, pool {pool}", pages)], pool, pages, paired_ratio,
+                      capture_floor_s(files))
     print()
     for name, value, note in rows:
         print(f"{name:<62}{value:>10}   {note}")
