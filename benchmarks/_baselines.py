@@ -87,18 +87,18 @@ def ratio_rows(by_label: dict, crawl: object, pool: int, pages: int, paired_rati
                      f"{crawl.median('cpu') / baseline.median('cpu'):.2f}", ""))  # type: ignore[attr-defined]
     bare = by_label.get((BARE_LABEL, pages))
     if bare is not None:
-        # the crawl process's own CPU over what Scrapy alone spends fetching the same pages (the
-        # bare spider's process):
-        # what newsarchive adds in its crawl process (hand-over, records, state, capture)
+        # the crawl process's own CPU over what Scrapy alone (the bare spider's process) spends
+        # fetching the same pages: what newsarchive adds in its crawl process (hand-over,
+        # records, state, capture)
         above = [(_main_cpu(run) - _spider_cpu(floor)) / pages * 1000
                  for run, floor in zip(crawl.runs, bare.runs, strict=False)]  # type: ignore[attr-defined]
         rows.append((f"crawl pool {pool}: crawl process CPU above {BARE_LABEL}",
                      f"{statistics.median(above):.2f} ms",
                      "a page   rounds: " + ", ".join(f"{value:.2f}" for value in above)))
-        rows += ceiling_rows(by_label, crawl, bare, pool, pages, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+        rows += ceiling_rows(by_label, crawl, bare, pool, pages, cores)
         if capture_floor is not None:
-            rows += ceiling_rows(by_label, crawl, bare, pool, pages, os.cpu_count() or 1,
-                                 capture_floor)
+            rows += ceiling_rows(by_label, crawl, bare, pool, pages, cores, capture_floor)
     return rows
 
 
