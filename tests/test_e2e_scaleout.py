@@ -19,6 +19,7 @@ from newsarchive.state.redis_state import RedisState
 from newsarchive.urls import url_key
 from tests.conftest import FIXTURES
 from tests.crawling import CrawlRun, crawl
+from tests.reply_cutter import ReplyCutter
 from tests.scaleout import (
     PrivateRedis,
     comparable,
@@ -462,3 +463,35 @@ def test_three_workers_read_a_day_again_whose_source_failed(
     failed, later = (run_records(folder) for folder in runs)
     assert [a["url"] for a in later["article"]] == [hosts["outlet-a"] + source]
     assert len(failed["article"]) + 1 == len(single_process.records["article"])
+
+
+@pytest.fixture
+def reply_cutter(redis_url: str) -> Iterator[ReplyCutter]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(redis_url)
+    cutter = ReplyCutter((parts.hostname or "127.0.0.1", parts.port or 6379),
+                         int(parts.path.strip("/") or 0))
+    yield cutter
+    cutter.close()
+
+
+def test_replies_lost_after_redis_applied_the_command_change_no_record(
+    sites: dict[str, str], single_process: CrawlRun, reply_cutter: ReplyCutter, prefix: str,
+    tmp_path: Path,
+) -> None:
+    """Redis applies a command and its reply never arrives (killed, failed over): the client
+    sends it again. Every 4th write of the run loses its reply that way."""
+    reply_cutter.cut_every(4, [b"\r\nEVALSHA\r\n", b"\r\nSADD\r\n", b"\r\nSET\r\n",
+                               b"\r\nRPUSH\r\n", b"\r\nZADD\r\n", b"\r\nEXEC\r\n"])
+    args = {"site": sites["events"], **RANGE}
+    workers = start_workers("events", tmp_path, args,
+                            redis_settings(reply_cutter.url, prefix, **SHARED), 2)
+    codes = wait_all(workers)
+    assert codes == {"w1": 0, "w2": 0}, log_of(tmp_path, "w1")[-3000:]
+    assert reply_cutter.cut > 20
+    (folder,) = (tmp_path / "runs").iterdir()
+    manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+    assert manifest["finish_reason"] == "finished" and manifest["lost_workers"] == []
+    got, expected = comparable(run_records(folder)), comparable(run_records(single_process.run_dir))
+    assert got == expected, differences(got, expected)

@@ -37,6 +37,8 @@ import logging
 import threading
 from typing import Any
 
+from newsarchive.scaleout.once import OnceScript
+
 logger = logging.getLogger(__name__)
 
 HEARTBEAT = 10.0
@@ -164,19 +166,26 @@ class RunCoordinator:
         self.heartbeat_ms = int(heartbeat * 1000)
         self.run_id: str | None = None
         self.seeder = False
-        self._join = client.register_script(_JOIN)
+        # joining and leaving must not be applied twice (see ``once``): a join tried again
+        # would lose its "you seed the run"; a leave, hand the run's end to two workers
+        self._join = OnceScript(client, _JOIN, prefix)
         self._beat = client.register_script(_BEAT)
         self._idle = client.register_script(_IDLE)
-        self._leave = client.register_script(_LEAVE)
+        self._leave = OnceScript(client, _LEAVE, prefix)
         self._claim = client.register_script(_CLAIM)
         self._stop = threading.Event()
         self._beater: threading.Thread | None = None
 
-    def key(self, name: str) -> str:
-        """The Redis key ``name`` of this run."""
+    @property
+    def base(self) -> str:
+        """The prefix of this run's keys."""
         if self.run_id is None:
             raise RuntimeError("not in a run yet: call join() first")
-        return f"{self.prefix}:run:{self.run_id}:{name}"
+        return f"{self.prefix}:run:{self.run_id}"
+
+    def key(self, name: str) -> str:
+        """The Redis key ``name`` of this run."""
+        return f"{self.base}:{name}"
 
     def taken_key(self, worker_id: str) -> str:
         """The requests ``worker_id`` took from the queue in this run (until it leaves)."""
@@ -239,7 +248,7 @@ class RunCoordinator:
     def _check(self, finish: bool) -> int:
         keys = [*self._member_keys(), self.key("requests"), self.key("done")]
         return int(self._idle(keys=keys, args=[self.worker_id, self.heartbeat_ms, int(finish),
-                                               self.key("")[:-1]]))
+                                               self.base]))
 
     def claim_taken(self, lost_worker: str) -> list[bytes]:
         """Take over what a lost worker had taken (exactly one caller gets each request):

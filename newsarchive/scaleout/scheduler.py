@@ -20,6 +20,7 @@ from scrapy_redis.scheduler import Scheduler
 from newsarchive.drops import count_drop
 from newsarchive.scaleout.connection import one_line
 from newsarchive.scaleout.coordinator import RunCoordinator
+from newsarchive.scaleout.once import ADD_TO_SET, OnceScript
 from newsarchive.scaleout.requests import RETAKEN
 
 # KEYS: queue, idle set, taken set; ARGV: worker. The lowest score first, as scrapy-redis's
@@ -31,6 +32,16 @@ redis.call('ZREMRANGEBYRANK', KEYS[1], 0, 0)
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('SADD', KEYS[3], found[1])
 return found[1]
+"""
+
+# KEYS: queue; ARGV: score, request.
+_PUSH = "return redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])"
+# KEYS: queue, recover set; ARGV: count, then score and request for each.
+_REQUEUE = """
+for i = 1, tonumber(ARGV[1]) do
+  redis.call('ZADD', KEYS[1], ARGV[2 * i], ARGV[2 * i + 1])
+end
+redis.call('DEL', KEYS[2])
 """
 
 
@@ -53,31 +64,48 @@ class RunQueue(PriorityQueue):
         self._idle_key = coordinator.key("idle")
         self._taken_key = coordinator.taken_key(coordinator.worker_id)
         self._worker = coordinator.worker_id
-        self._pop = server.register_script(_POP)
+        # Applied twice (tried again after Redis applied it), a pop would take a second request
+        # and strand the first in this worker's taken set; a push, put back a request another
+        # worker took in between: it would be fetched twice. So each is applied once.
+        self._pop = OnceScript(server, _POP, coordinator.base)
+        self._push = OnceScript(server, _PUSH, coordinator.base)
+        self._requeue = OnceScript(server, _REQUEUE, coordinator.base)
 
     def pop(self, timeout: int = 0) -> Any:
         data = self._pop(keys=[self.key, self._idle_key, self._taken_key], args=[self._worker])
         return self._decode_request(data) if data else None
 
+    def push(self, request: Any) -> None:
+        self._push(keys=[self.key], args=[-request.priority, self._encode_request(request)])
+
     def requeue(self, entries: list[bytes], recover_key: str) -> int:
         """Put requests another worker had taken back in the queue, marked ``retaken``, and
-        empty ``recover_key`` (where they were claimed) in the same MULTI/EXEC."""
-        pipe = self.server.pipeline(transaction=True)
+        empty ``recover_key`` (where they were claimed), in one step."""
+        args: list[Any] = []
         for data in entries:
             request = self._decode_request(data)
             request.meta[RETAKEN] = True
-            pipe.zadd(self.key, {self._encode_request(request): -request.priority})
-        pipe.delete(recover_key)
-        pipe.execute()
+            args += [-request.priority, self._encode_request(request)]
+        self._requeue(keys=[self.key, recover_key], args=[len(entries), *args])
         return len(entries)
 
 
 class RunDupeFilter(RFPDupeFilter):
+    """scrapy-redis's dupefilter on the run's ``seen`` set, whose ``SADD`` is applied once: tried
+    again after Redis applied it, it would answer "seen" and the request would never be made."""
+
+    def __init__(self, server: Any, key: str, debug: bool = False) -> None:
+        super().__init__(server, key, debug)
+        self._add = OnceScript(server, ADD_TO_SET, key)
+
     @classmethod
     def from_spider(cls, spider: Spider) -> RunDupeFilter:
         coordinator = coordinator_of(spider)
         return cls(coordinator.client, key=coordinator.key("seen"),
                    debug=spider.settings.getbool("DUPEFILTER_DEBUG"))
+
+    def request_seen(self, request: Any) -> bool:
+        return self._add(keys=[self.key], args=[self.request_fingerprint(request)]) == 0
 
     def close(self, reason: str = "") -> None:
         """Kept: the run's other workers still use it (the run's last worker removes it)."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsarchive.items import Event
+from newsarchive.scaleout.once import ADD_TO_SET, OnceScript
 
 
 @dataclass
@@ -198,6 +199,7 @@ _UNLOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+_LOCK = "return redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) and 1 or 0"
 # Every member of a list, then the list gone (take the unrequested articles once).
 _TAKE = """
 local ids = redis.call('LRANGE', KEYS[1], 0, -1)
@@ -227,13 +229,17 @@ class RedisLinkStore(LinkStore):
         self.base = base
         self.lock_ttl_ms = int(lock_ttl * 1000)
         self._unlock = client.register_script(_UNLOCK)
-        self._take = client.register_script(_TAKE)
-        self._take_slot = client.register_script(_TAKE_SLOT)
+        # claims and takes answer what they did: applied twice (a retry after Redis applied
+        # them and the reply was lost) the second answer would be "nothing for you"
+        self._add = OnceScript(client, ADD_TO_SET, base)
+        self._take = OnceScript(client, _TAKE, base)
+        self._take_slot = OnceScript(client, _TAKE_SLOT, base)
+        self._lock = OnceScript(client, _LOCK, base)
         self._depth = 0
         self._token = ""
 
     def claim(self, key: str) -> bool:
-        return bool(self.client.sadd(f"{self.base}:claimed", key))
+        return bool(self._add(keys=[f"{self.base}:claimed"], args=[key]))
 
     def add_unread_day(self, day_page: str) -> None:
         self.client.sadd(f"{self.base}:unread_days", day_page)
@@ -317,7 +323,7 @@ class RedisLinkStore(LinkStore):
             return
         key, token = f"{self.base}:lock", secrets.token_hex(8)
         delay = 0.001
-        while not self.client.set(key, token, nx=True, px=self.lock_ttl_ms):
+        while not self._lock(keys=[key], args=[token, self.lock_ttl_ms]):
             time.sleep(delay)  # another worker is linking: a few round trips at most
             delay = min(delay * 2, 0.05)
         self._depth, self._token = 1, token

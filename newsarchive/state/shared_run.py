@@ -19,6 +19,7 @@ from typing import Any
 
 from newsarchive.dedupe.index import BANDS, ROWS
 from newsarchive.dedupe.minhash import SKETCH_SIZE, values_needed
+from newsarchive.scaleout.once import OnceScript
 from newsarchive.state.base import UrlRecord
 
 _SEP = "\x1f"
@@ -71,7 +72,8 @@ class SharedRun:
     def __init__(self, client: Any, base: str) -> None:
         self.client = client
         self.base = base
-        self._claim = client.register_script(_CLAIM)
+        # applied twice, a claim would find its own sketch: once (see ``scaleout.once``)
+        self._claim = OnceScript(client, _CLAIM, base)
         self._claim_content = client.register_script(_CLAIM_CONTENT)
         self._index_keys = [f"{base}:seq", f"{base}:sketches",
                             *(f"{base}:band{i}" for i in range(BANDS))]
