@@ -120,6 +120,22 @@ def test_a_worker_whose_leave_is_sent_again_does_not_end_the_run_a_second_time(
     assert not list(client.scan_iter(f"{prefix}:run:*"))  # nothing left behind
 
 
+def test_a_heartbeat_sent_again_after_the_worker_left_does_not_bring_it_back(
+    client: Any, prefix: str,
+) -> None:
+    """The heartbeat thread is joined for 5 s at most: a beat still being retried then lands
+    after the leave, and must not make the worker a member of the run again."""
+    w1, w2 = (RunCoordinator(client, prefix, "group", w) for w in ("w1", "w2"))
+    w1.join("run-1")
+    w2.join("other")
+    assert w1.leave({"worker": "w1"}) is None
+    w1.beat()
+    assert client.smembers(w2.key("workers")) == {b"w2"}
+    assert w2.leave({"worker": "w2"}) is not None
+    w2.beat()
+    assert not list(client.scan_iter(f"{prefix}:run:*"))  # no key left behind
+
+
 def event(event_id: str, *article_ids: str) -> Event:
     return Event(id=event_id, url=f"http://e.test/{event_id}", date=None, headline=event_id,
                  summary="", sources=[Source(url=f"http://a.test/{a}", label=a, kind="article",

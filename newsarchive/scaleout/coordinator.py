@@ -88,8 +88,11 @@ redis.call('SREM', base .. ':lost', ARGV[2])
 redis.call('HSET', base .. ':hb', ARGV[2], now + tonumber(ARGV[3]))
 return {run, seeder}
 """
-# KEYS: workers, idle, hb, lost; ARGV: worker, heartbeat ms.
+# KEYS: workers, idle, hb, lost; ARGV: worker, heartbeat ms. A worker no longer in the run
+# (it left; a beat sent again late, after Redis came back) is not put back in it.
 _BEAT = _NOW + """
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 and
+   redis.call('SISMEMBER', KEYS[4], ARGV[1]) == 0 then return 0 end
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 redis.call('HSET', KEYS[3], ARGV[1], now + tonumber(ARGV[2]))
