@@ -476,22 +476,39 @@ def reply_cutter(redis_url: str) -> Iterator[ReplyCutter]:
     cutter.close()
 
 
+@pytest.mark.parametrize("spider", ["events", "blogs"])
 def test_replies_lost_after_redis_applied_the_command_change_no_record(
-    sites: dict[str, str], single_process: CrawlRun, reply_cutter: ReplyCutter, prefix: str,
-    tmp_path: Path,
+    spider: str, sites: dict[str, str], blogs: dict[str, str], single_process: CrawlRun,
+    reply_cutter: ReplyCutter, prefix: str, tmp_path: Path,
 ) -> None:
     """Redis applies a command and its reply never arrives (killed, failed over): the client
     sends it again. Every 4th write of the run loses its reply that way."""
+    if spider == "events":
+        hosts, args, alone = sites, {"site": sites["events"], **RANGE}, single_process
+    else:
+        hosts = blogs
+        args = {"start_urls": ",".join(blogs[name] + "/" for name in
+                                       ("blog-feed", "blog-sitemap", "blog-pages")),
+                "since": "2024-01-01"}
+        alone = crawl("blogs", tmp_path / "alone", args)
+        assert alone.returncode == 0, alone.log[-3000:]
     reply_cutter.cut_every(4, [b"\r\nEVALSHA\r\n", b"\r\nSADD\r\n", b"\r\nSET\r\n",
                                b"\r\nRPUSH\r\n", b"\r\nZADD\r\n", b"\r\nEXEC\r\n"])
-    args = {"site": sites["events"], **RANGE}
-    workers = start_workers("events", tmp_path, args,
-                            redis_settings(reply_cutter.url, prefix, **SHARED), 2)
-    codes = wait_all(workers)
-    assert codes == {"w1": 0, "w2": 0}, log_of(tmp_path, "w1")[-3000:]
+    output = tmp_path / "shared"
+
+    def run_workers() -> dict[str, int]:
+        workers = start_workers(spider, output, args,
+                                redis_settings(reply_cutter.url, prefix, **SHARED), 2)
+        return wait_all(workers)
+
+    codes, hits = hits_during(hosts, run_workers)
+    assert codes == {"w1": 0, "w2": 0}, log_of(output, "w1")[-3000:]
     assert reply_cutter.cut > 20
-    (folder,) = (tmp_path / "runs").iterdir()
+    (folder,) = (output / "runs").iterdir()
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
     assert manifest["finish_reason"] == "finished" and manifest["lost_workers"] == []
-    got, expected = comparable(run_records(folder)), comparable(run_records(single_process.run_dir))
+    got, expected = comparable(run_records(folder)), comparable(run_records(alone.run_dir))
     assert got == expected, differences(got, expected)
+    for host, paths in hits.items():  # nor fetched twice
+        twice = {p: n for p, n in paths.items() if n > 1 and p != "/robots.txt"}
+        assert not twice, (host, twice)
