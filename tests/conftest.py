@@ -47,3 +47,29 @@ def redis_url() -> str:
             pytest.fail(reason + " (NEWSARCHIVE_REQUIRE_REDIS is set)")
         pytest.skip(reason)
     return url
+
+
+@pytest.fixture
+def prefix(redis_url: str) -> Iterator[str]:
+    """A Redis key prefix of the test's own (its keys are deleted afterwards)."""
+    import secrets
+
+    from tests.scaleout import delete_prefix
+
+    name = f"test-{secrets.token_hex(4)}"
+    yield name
+    delete_prefix(redis_url, name)
+
+
+@pytest.fixture
+def reply_cutter(redis_url: str) -> Iterator[object]:
+    """A proxy in front of the test Redis that can lose replies (``tests.reply_cutter``)."""
+    from urllib.parse import urlsplit
+
+    from tests.reply_cutter import ReplyCutter
+
+    parts = urlsplit(redis_url)
+    cutter = ReplyCutter((parts.hostname or "127.0.0.1", parts.port or 6379),
+                         int(parts.path.strip("/") or 0))
+    yield cutter
+    cutter.close()

@@ -4,7 +4,6 @@ shared by several workers. Real Redis (``redis_url`` fixture), a key prefix per 
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import time
 from collections.abc import Iterator
@@ -23,7 +22,6 @@ from tests.reply_cutter import ReplyCutter
 from tests.scaleout import (
     PrivateRedis,
     comparable,
-    delete_prefix,
     differences,
     exit_times,
     log_of,
@@ -37,12 +35,6 @@ SITE_BLOGS = FIXTURES / "site_blogs"
 
 RANGE = {"start": "2024-03-02", "end": "2024-03-05"}
 
-
-@pytest.fixture
-def prefix(redis_url: str) -> Iterator[str]:
-    name = f"test-{secrets.token_hex(4)}"
-    yield name
-    delete_prefix(redis_url, name)
 
 
 @pytest.fixture(scope="module")
@@ -463,17 +455,6 @@ def test_three_workers_read_a_day_again_whose_source_failed(
     failed, later = (run_records(folder) for folder in runs)
     assert [a["url"] for a in later["article"]] == [hosts["outlet-a"] + source]
     assert len(failed["article"]) + 1 == len(single_process.records["article"])
-
-
-@pytest.fixture
-def reply_cutter(redis_url: str) -> Iterator[ReplyCutter]:
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(redis_url)
-    cutter = ReplyCutter((parts.hostname or "127.0.0.1", parts.port or 6379),
-                         int(parts.path.strip("/") or 0))
-    yield cutter
-    cutter.close()
 
 
 @pytest.mark.parametrize("spider", ["events", "blogs"])

@@ -4,13 +4,11 @@ between the two): the client sends the command again, and the run's answer must 
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -23,50 +21,34 @@ from newsarchive.scaleout.requests import RETAKEN
 from newsarchive.state.links import RedisLinkStore
 from newsarchive.state.shared_run import SharedRun
 from tests.reply_cutter import ReplyCutter
-from tests.scaleout import delete_prefix
 
 SCRIPT = b"\r\nEVALSHA\r\n"
 
 
-@pytest.fixture
-def prefix(redis_url: str) -> Iterator[str]:
-    name = f"test-once-{secrets.token_hex(4)}"
-    yield name
-    delete_prefix(redis_url, name)
-
 
 @pytest.fixture
-def cutter(redis_url: str) -> Iterator[ReplyCutter]:
-    parts = urlsplit(redis_url)
-    proxy = ReplyCutter((parts.hostname or "127.0.0.1", parts.port or 6379),
-                        int(parts.path.strip("/") or 0))
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def client(cutter: ReplyCutter) -> Any:
+def client(reply_cutter: ReplyCutter) -> Any:
     """The client a worker uses (``connect``: retries on a broken connection), via the cutter."""
-    return connect(cutter.url, retry_seconds=5)
+    return connect(reply_cutter.url, retry_seconds=5)
 
 
 def test_the_cutter_really_makes_a_plain_script_run_twice(
-    client: Any, cutter: ReplyCutter, prefix: str,
+    client: Any, reply_cutter: ReplyCutter, prefix: str,
 ) -> None:
     """What the rest guards against: without ``OnceScript``, the retry applies it again."""
     script = client.register_script("return redis.call('INCR', KEYS[1])")
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert script(keys=[f"{prefix}:n"]) == 2
-    assert cutter.cut == 1
+    assert reply_cutter.cut == 1
 
 
 def test_a_once_script_is_applied_once_and_answers_what_it_did(
-    client: Any, cutter: ReplyCutter, prefix: str,
+    client: Any, reply_cutter: ReplyCutter, prefix: str,
 ) -> None:
     script = OnceScript(client, "return redis.call('INCR', KEYS[1])", prefix)
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert script(keys=[f"{prefix}:n"]) == 1
-    assert cutter.cut == 1
+    assert reply_cutter.cut == 1
     assert client.get(f"{prefix}:n") == b"1"
     assert script(keys=[f"{prefix}:n"]) == 2  # the next call is a new one
 
@@ -79,19 +61,19 @@ def test_a_once_script_is_applied_once_and_answers_what_it_did(
     ("return redis.call('SET', KEYS[1], 'x')", b"OK"),
 ])
 def test_a_lost_reply_comes_back_as_the_script_gave_it(
-    client: Any, cutter: ReplyCutter, prefix: str, body: str, expected: Any,
+    client: Any, reply_cutter: ReplyCutter, prefix: str, body: str, expected: Any,
 ) -> None:
     script = OnceScript(client, body, prefix)
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert script(keys=[f"{prefix}:k"]) == expected
-    assert cutter.cut == 1
+    assert reply_cutter.cut == 1
 
 
 def test_the_worker_that_starts_a_run_still_seeds_it(
-    client: Any, cutter: ReplyCutter, prefix: str,
+    client: Any, reply_cutter: ReplyCutter, prefix: str,
 ) -> None:
     first = RunCoordinator(client, prefix, "group", "w1")
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert first.join("run-1") == "run-1"
     assert first.seeder  # applied twice, the join said "joined", and nobody seeded the run
     second = RunCoordinator(client, prefix, "group", "w2")
@@ -99,18 +81,18 @@ def test_the_worker_that_starts_a_run_still_seeds_it(
 
 
 def test_a_worker_whose_leave_is_sent_again_does_not_end_the_run_a_second_time(
-    client: Any, cutter: ReplyCutter, prefix: str,
+    client: Any, reply_cutter: ReplyCutter, prefix: str,
 ) -> None:
     """w1's leave is applied, its reply lost; w2, the last, leaves and ends the run (its
     manifest, the run's keys removed) before w1's client sends the leave again. Applied again,
     w1's leave would find no worker left and end the run a second time."""
-    w1 = RunCoordinator(sent_again_late(cutter), prefix, "group", "w1")
+    w1 = RunCoordinator(sent_again_late(reply_cutter), prefix, "group", "w1")
     w2 = RunCoordinator(client, prefix, "group", "w2")
     w1.join("run-1")
     w2.join("other")
     left: dict[str, Any] = {}
     ended: list[Any] = []
-    while_its_reply_is_lost(cutter, lambda: left.update(w1=w1.leave({"worker": "w1"})),
+    while_its_reply_is_lost(reply_cutter, lambda: left.update(w1=w1.leave({"worker": "w1"})),
                             lambda: ended.append(w2.leave({"worker": "w2"})))
     (result,) = ended
     assert result is not None
@@ -143,37 +125,37 @@ def event(event_id: str, *article_ids: str) -> Event:
 
 
 def test_the_linkers_claims_and_takes_are_the_callers_after_a_lost_reply(
-    client: Any, cutter: ReplyCutter, prefix: str,
+    client: Any, reply_cutter: ReplyCutter, prefix: str,
 ) -> None:
     store = RedisLinkStore(client, f"{prefix}:run:r:link", lock_ttl=60)
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert store.claim("post-1")  # not "someone else's"
     assert not store.claim("post-1")
 
     store.add_unrequested("a1")
     store.add_unrequested("a2")
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert store.take_unrequested() == ["a1", "a2"]  # not lost
 
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert store.take_slot("max_posts", 2)
     assert store.take_slot("max_posts", 2)  # the lost reply's slot was taken once
     assert not store.take_slot("max_posts", 2)
 
     # the lock: a lost "OK" must not leave the caller waiting out the lock's 60 s TTL
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     with store.transaction():
         assert client.pttl(f"{prefix}:run:r:link:lock") > 50_000
     assert client.get(f"{prefix}:run:r:link:lock") is None
-    assert cutter.cut == 4
+    assert reply_cutter.cut == 4
 
 
 def test_a_near_duplicate_claim_is_not_its_own_duplicate(
-    client: Any, cutter: ReplyCutter, prefix: str,
+    client: Any, reply_cutter: ReplyCutter, prefix: str,
 ) -> None:
     run = SharedRun(client, f"{prefix}:run:r:dedupe")
     sketch = bytes(i % 251 for i in range(SKETCH_SIZE))
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert run.claim_sketch(sketch, "record-1", 0.8) is None  # new: the caller's
     assert run.claim_sketch(sketch, "record-2", 0.8) == "record-1"
 
@@ -197,7 +179,7 @@ def joined(client: Any, prefix: str) -> Iterator[tuple[Any, RunCoordinator]]:
 
 
 def test_a_queue_pop_takes_one_request_not_two(
-    client: Any, cutter: ReplyCutter, joined: tuple[Any, RunCoordinator],
+    client: Any, reply_cutter: ReplyCutter, joined: tuple[Any, RunCoordinator],
 ) -> None:
     from scrapy import Request
 
@@ -207,7 +189,7 @@ def test_a_queue_pop_takes_one_request_not_two(
     queue = RunQueue(client, spider, coordinator.key("requests"))
     for n in range(3):
         queue.push(Request(f"http://a.test/{n}", priority=-n))
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert queue.pop().url == "http://a.test/0"  # applied twice: /1, and /0 stranded
     assert queue.pop().url == "http://a.test/1"
     assert len(queue) == 1
@@ -215,7 +197,7 @@ def test_a_queue_pop_takes_one_request_not_two(
 
 
 def test_the_dupefilter_does_not_call_a_new_request_seen(
-    client: Any, cutter: ReplyCutter, joined: tuple[Any, RunCoordinator],
+    client: Any, reply_cutter: ReplyCutter, joined: tuple[Any, RunCoordinator],
 ) -> None:
     from scrapy import Request
 
@@ -223,29 +205,30 @@ def test_the_dupefilter_does_not_call_a_new_request_seen(
 
     spider, _ = joined
     dupefilter = RunDupeFilter.from_spider(spider)
-    cutter.cut_next(SCRIPT)
+    reply_cutter.cut_next(SCRIPT)
     assert not dupefilter.request_seen(Request("http://e.test/day-1"))  # else never fetched
     assert dupefilter.request_seen(Request("http://e.test/day-1"))
-    assert cutter.cut == 1
+    assert reply_cutter.cut == 1
 
 
-def sent_again_late(cutter: ReplyCutter) -> Any:
+def sent_again_late(reply_cutter: ReplyCutter) -> Any:
     """A worker's client whose retry comes 2 s after the lost reply: time for the others."""
     from redis.backoff import ConstantBackoff
     from redis.retry import Retry
 
-    slow = connect(cutter.url, retry_seconds=5)
+    slow = connect(reply_cutter.url, retry_seconds=5)
     slow.set_retry(Retry(ConstantBackoff(2.0), 3))
     return slow
 
 
-def while_its_reply_is_lost(cutter: ReplyCutter, action: Any, meanwhile: Any) -> None:
+def while_its_reply_is_lost(reply_cutter: ReplyCutter, action: Any, meanwhile: Any) -> None:
     """``action`` (in a thread) loses its reply; ``meanwhile`` runs before it is sent again."""
-    cutter.cut_next(SCRIPT)
+    cut = reply_cutter.cut
+    reply_cutter.cut_next(SCRIPT)
     acting = threading.Thread(target=action)
     acting.start()
     deadline = time.monotonic() + 10
-    while not cutter.cut:
+    while reply_cutter.cut == cut:
         assert time.monotonic() < deadline, "no reply was lost: not a script?"
         time.sleep(0.01)
     meanwhile()
@@ -253,18 +236,18 @@ def while_its_reply_is_lost(cutter: ReplyCutter, action: Any, meanwhile: Any) ->
 
 
 def test_a_request_another_worker_took_is_not_pushed_back_by_a_retry(
-    cutter: ReplyCutter, joined: tuple[Any, RunCoordinator],
+    reply_cutter: ReplyCutter, joined: tuple[Any, RunCoordinator],
 ) -> None:
     from scrapy import Request
 
     from newsarchive.scaleout.scheduler import RunQueue
 
     spider, coordinator = joined
-    slow = sent_again_late(cutter)
+    slow = sent_again_late(reply_cutter)
     pusher = RunQueue(slow, spider, coordinator.key("requests"))
     taker = RunQueue(coordinator.client, spider, coordinator.key("requests"))
     taken: list[Any] = []
-    while_its_reply_is_lost(cutter, lambda: pusher.push(Request("http://a.test/article")),
+    while_its_reply_is_lost(reply_cutter, lambda: pusher.push(Request("http://a.test/article")),
                             lambda: taken.append(taker.pop()))
     assert [r.url for r in taken] == ["http://a.test/article"]
     assert len(taker) == 0  # pushed again, it would be fetched a second time
@@ -272,7 +255,7 @@ def test_a_request_another_worker_took_is_not_pushed_back_by_a_retry(
     entries = [pusher._encode_request(Request(f"http://a.test/{n}")) for n in range(2)]
     recover = coordinator.recover_key("w1")
     coordinator.client.sadd(recover, *entries)
-    while_its_reply_is_lost(cutter, lambda: pusher.requeue(entries, recover),
+    while_its_reply_is_lost(reply_cutter, lambda: pusher.requeue(entries, recover),
                             lambda: taken.extend([taker.pop(), taker.pop()]))
     assert sorted(r.url for r in taken[1:]) == ["http://a.test/0", "http://a.test/1"]
     assert all(r.meta.get(RETAKEN) for r in taken[1:])

@@ -3,7 +3,6 @@ the run may end (``RunCoordinator``, real Redis); the linker reopens what it set
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -14,14 +13,6 @@ from newsarchive.items import Event, Source
 from newsarchive.scaleout.coordinator import BUSY, DONE, RECOVER, RunCoordinator
 from newsarchive.spiders.settling import SourceSettler
 from newsarchive.state.links import LinkStore, MemoryLinkStore, RedisLinkStore
-from tests.scaleout import delete_prefix
-
-
-@pytest.fixture
-def prefix(redis_url: str) -> Iterator[str]:
-    name = f"test-recover-{secrets.token_hex(4)}"
-    yield name
-    delete_prefix(redis_url, name)
 
 
 @pytest.fixture

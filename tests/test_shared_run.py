@@ -5,23 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import random
-import secrets
-from collections.abc import Iterator
-
-import pytest
 
 from newsarchive.dedupe.index import NearDuplicateIndex
 from newsarchive.state.redis_state import RedisState
 from newsarchive.state.run import RunState
 from newsarchive.state.shared_run import SharedRun
-from tests.scaleout import delete_prefix
-
-
-@pytest.fixture
-def prefix(redis_url: str) -> Iterator[str]:
-    name = f"test-shared-{secrets.token_hex(4)}"
-    yield name
-    delete_prefix(redis_url, name)
 
 
 def _sketch(n: int) -> bytes:
