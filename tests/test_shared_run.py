@@ -82,3 +82,39 @@ def test_workers_see_each_others_claims_and_commit_their_own(redis_url: str, pre
         later = RunState(store, SharedRun(client, f"{prefix}:run:r2:dedupe"))
         assert later.claim_sketch(near, "D", 0.5) == "A"
         assert later.claim_content("hash-a", "D") == "A"
+
+
+def test_workers_claiming_one_story_at_once_agree_on_its_record(
+    redis_url: str, prefix: str,
+) -> None:
+    """Pages of one story (each its own URL, one canonical URL) on several workers at the same
+    moment: exactly one is the record, and every other is told which (a duplicate of it)."""
+    import threading
+
+    import redis
+
+    workers = 6
+    stories = 20
+    base = f"{prefix}:run:r1:dedupe"
+    results: dict[tuple[int, int], str | None] = {}
+    start = threading.Barrier(workers)
+
+    def worker(n: int) -> None:
+        client = redis.Redis.from_url(redis_url)
+        with RedisState(client, prefix) as store:
+            run = RunState(store, SharedRun(client, base))
+            for story in range(stories):
+                start.wait()
+                keys = {f"site/{story}/page-{n}", f"site/{story}/canonical"}
+                results[story, n] = run.claim_urls(keys, f"R{story}-{n}", "hash")
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for story in range(stories):
+        answers = [results[story, n] for n in range(workers)]
+        winners = [n for n, owner in enumerate(answers) if owner is None]
+        assert len(winners) == 1, (story, answers)
+        assert all(owner == f"R{story}-{winners[0]}" for owner in answers if owner is not None)

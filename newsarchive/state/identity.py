@@ -69,13 +69,7 @@ class UrlIdentity:
         """``claim`` for URLs whose keys the caller has already computed."""
         if self.records is None:
             return None
-        for key in sorted(keys):
-            known = self.records.url_record(key)
-            if known is not None and known.record_id != record_id:
-                return known.record_id
-        for key in keys:
-            self.records.add_url(key, record_id, content_hash)
-        return None
+        return self.records.claim_urls(keys, record_id, content_hash)
 
     def point(self, urls: Iterable[str], owner_id: str) -> None:
         """These URLs are article ``owner_id`` (an alias's): the next run knows without

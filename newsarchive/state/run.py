@@ -74,6 +74,25 @@ class RunState:
         if self.shared is not None:
             self.shared.add_url(key, record_id, content_hash)
 
+    def claim_urls(self, keys: set[str], record_id: str, content_hash: str | None = None
+                   ) -> str | None:
+        """The record another of these URL keys belongs to (this run's or an earlier one's), or
+        None: then every key is ``record_id``'s. In a shared run, checked and claimed in one
+        step across the workers."""
+        ordered = sorted(keys)
+        for key in ordered:
+            row = self._journal.get("urls", key)
+            known = UrlRecord(row[1], row[2]) if row is not None else self.store.url_record(key)
+            if known is not None and known.record_id != record_id:
+                return known.record_id
+        if self.shared is not None:
+            owner = self.shared.claim_urls(ordered, record_id, content_hash)
+            if owner is not None:
+                return owner
+        for key in ordered:
+            self._journal.put("urls", key, record_id, content_hash)
+        return None
+
     # -- emitted records -----------------------------------------------------------------------
     def record_hash(self, record_id: str) -> str | None:
         row = self._journal.get("record_hashes", record_id)

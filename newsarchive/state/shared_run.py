@@ -58,6 +58,20 @@ for i = 0, {BANDS - 1} do
 end
 return false
 """
+# KEYS: urls; ARGV: count, record id, value (record id, separator, content hash), URL keys.
+# The record another of the keys belongs to, else false (then every key is the caller's). Sent
+# again after a lost reply it finds the caller's own claim: no ``OnceScript`` needed.
+_CLAIM_URLS = """
+for i = 4, 3 + tonumber(ARGV[1]) do
+  local value = redis.call('HGET', KEYS[1], ARGV[i])
+  if value then
+    local owner = string.match(value, '^[^\\31]*')  -- up to the separator (0x1f)
+    if owner ~= ARGV[2] then return owner end
+  end
+end
+for i = 4, 3 + tonumber(ARGV[1]) do redis.call('HSET', KEYS[1], ARGV[i], ARGV[3]) end
+return false
+"""
 _CLAIM_CONTENT = """
 local owner = redis.call('HGET', KEYS[1], ARGV[1])
 if owner then return owner end
@@ -75,6 +89,7 @@ class SharedRun:
         # applied twice, a claim would find its own sketch: once (see ``scaleout.once``)
         self._claim = OnceScript(client, _CLAIM, base)
         self._claim_content = client.register_script(_CLAIM_CONTENT)
+        self._claim_urls = client.register_script(_CLAIM_URLS)
         self._index_keys = [f"{base}:seq", f"{base}:sketches",
                             *(f"{base}:band{i}" for i in range(BANDS))]
 
@@ -88,6 +103,15 @@ class SharedRun:
 
     def add_url(self, key: str, record_id: str, content_hash: str | None) -> None:
         self.client.hset(f"{self.base}:urls", key, f"{record_id}{_SEP}{content_hash or ''}")
+
+    def claim_urls(self, keys: list[str], record_id: str, content_hash: str | None) -> str | None:
+        """The record another worker claimed one of ``keys`` for, else None: then they are all
+        ``record_id``'s. Atomic: two workers with two pages of one story (the same canonical
+        URL) cannot both find it free."""
+        owner = self._claim_urls(keys=[f"{self.base}:urls"],
+                                 args=[len(keys), record_id,
+                                       f"{record_id}{_SEP}{content_hash or ''}", *keys])
+        return owner.decode("utf-8") if owner else None
 
     # -- exact duplicates ----------------------------------------------------------------------
     def claim_content(self, content_hash: str, record_id: str) -> str:
